@@ -1,0 +1,198 @@
+"""Settings: the guide's variable names, from (highest first) command-line flags, the
+environment, `.env.local`, `.env` in the working directory, then the user's TOML file.
+
+AWS credentials are never read or stored here: boto3's own chain (profile, SSO, env,
+instance role) supplies them. `AWS_ENDPOINT_URL` is honoured by boto3 itself.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+APP_NAME = "depllc"
+SANDBOX_ENDPOINT_MARK = "sandbox"
+
+
+def config_dir() -> Path:
+    from platformdirs import user_config_path
+
+    return Path(os.environ.get("DEPLLC_CONFIG_DIR") or user_config_path(APP_NAME))
+
+
+def state_dir() -> Path:
+    from platformdirs import user_state_path
+
+    return Path(os.environ.get("DEPLLC_STATE_DIR") or user_state_path(APP_NAME))
+
+
+def default_config_file() -> Path:
+    return config_dir() / "config.toml"
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "operator"
+
+
+def _env(*names: str) -> AliasChoices:
+    """Accept the upper-case variable name (env, .env files) and the field name (TOML)."""
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Effective settings. Field names are the variables' lower-case names."""
+
+    model_config = SettingsConfigDict(
+        extra="ignore", case_sensitive=False, populate_by_name=True, frozen=True
+    )
+
+    aws_region: str = Field("us-east-1", validation_alias=_env("AWS_REGION", "aws_region"))
+    aws_profile: str | None = Field(None, validation_alias=_env("AWS_PROFILE", "aws_profile"))
+    aws_endpoint_url: str | None = Field(
+        None, validation_alias=_env("AWS_ENDPOINT_URL", "aws_endpoint_url")
+    )
+    aws_ses_from_email: str | None = Field(
+        None, validation_alias=_env("AWS_SES_FROM_EMAIL", "aws_ses_from_email")
+    )
+    aws_ses_reply_to: str | None = Field(
+        None, validation_alias=_env("AWS_SES_REPLY_TO", "aws_ses_reply_to")
+    )
+    ses_configuration_set: str | None = Field(
+        None, validation_alias=_env("SES_CONFIGURATION_SET", "ses_configuration_set")
+    )
+    ses_events_queue_url: str | None = Field(
+        None, validation_alias=_env("SES_EVENTS_QUEUE_URL", "ses_events_queue_url")
+    )
+    ses_max_send_rate: float | None = Field(
+        None,
+        gt=0,
+        description="Caps (or overrides) the recipients/second pace; SES's MaxSendRate otherwise",
+        validation_alias=_env("SES_MAX_SEND_RATE", "ses_max_send_rate"),
+    )
+    aws_s3_bucket: str | None = Field(None, validation_alias=_env("AWS_S3_BUCKET", "aws_s3_bucket"))
+    aws_s3_region: str | None = Field(None, validation_alias=_env("AWS_S3_REGION", "aws_s3_region"))
+    s3_sse: Literal["AES256", "aws:kms"] = Field(
+        "AES256", validation_alias=_env("S3_SSE", "s3_sse")
+    )
+    s3_kms_key_id: str | None = Field(None, validation_alias=_env("S3_KMS_KEY_ID", "s3_kms_key_id"))
+    s3_noncurrent_days: int = Field(
+        90, ge=1, validation_alias=_env("S3_NONCURRENT_DAYS", "s3_noncurrent_days")
+    )
+    file_max_size: int = Field(
+        100 * 1024 * 1024, gt=0, validation_alias=_env("FILE_MAX_SIZE", "file_max_size")
+    )
+    mongodb_uri: str | None = Field(None, validation_alias=_env("MONGODB_URI", "mongodb_uri"))
+    mongodb_db: str = Field("depllc", validation_alias=_env("MONGODB_DB", "mongodb_db"))
+    depllc_user: str = Field(
+        default_factory=_default_user, validation_alias=_env("DEPLLC_USER", "depllc_user")
+    )
+    depllc_role: Literal["operator", "admin"] = Field(
+        "operator", validation_alias=_env("DEPLLC_ROLE", "depllc_role")
+    )
+    sandbox: bool = Field(False, validation_alias=_env("DEPLLC_SANDBOX", "sandbox"))
+
+    @field_validator("aws_endpoint_url", "mongodb_uri", "aws_s3_bucket", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def s3_region(self) -> str:
+        return self.aws_s3_region or self.aws_region
+
+    @property
+    def from_email(self) -> str:
+        return self.aws_ses_from_email or "noreply@depllc.example"
+
+    @property
+    def wants_sandbox(self) -> bool:
+        """Sandbox when asked, or when neither AWS nor Mongo settings were given."""
+        return self.sandbox or (self.aws_s3_bucket is None and self.mongodb_uri is None)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.depllc_role == "admin"
+
+
+SECRET_FIELDS = {"mongodb_uri", "aws_endpoint_url"}
+
+
+def mask(field: str, value: object) -> str:
+    """Render a setting for output, hiding passwords in URIs."""
+    if value is None:
+        return "-"
+    text = str(value)
+    if field in SECRET_FIELDS and "@" in text and "://" in text:
+        scheme, rest = text.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:****@{host}"
+    return text
+
+
+def _sources(
+    flags: dict[str, Any], config_file: Path | None, cwd: Path | None
+) -> list[tuple[str, PydanticBaseSettingsSource]]:
+    base = cwd or Path.cwd()
+    toml = config_file or default_config_file()
+    return [
+        ("flag", InitSettingsSource(Settings, init_kwargs=flags)),
+        ("env", EnvSettingsSource(Settings)),
+        (".env.local", DotEnvSettingsSource(Settings, env_file=base / ".env.local")),
+        (".env", DotEnvSettingsSource(Settings, env_file=base / ".env")),
+        (str(toml), TomlConfigSettingsSource(Settings, toml_file=toml)),
+    ]
+
+
+def _field_of(key: str) -> str | None:
+    lowered = key.lower()
+    return lowered if lowered in Settings.model_fields else None
+
+
+def load_settings(
+    flags: dict[str, Any] | None = None,
+    config_file: Path | None = None,
+    cwd: Path | None = None,
+) -> tuple[Settings, dict[str, str]]:
+    """Merge every source (first wins) and say where each value came from."""
+    from core.errors import ConfigError, validation_message
+
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"Config file not found: {config_file}", "Check the --config path.")
+    merged: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for label, source in _sources(
+        {k: v for k, v in (flags or {}).items() if v is not None}, config_file, cwd
+    ):
+        try:
+            values = source()
+        except Exception as exc:  # a broken TOML or .env file
+            raise ConfigError(f"Cannot read settings from {label}: {exc}") from exc
+        for key, value in values.items():
+            field = _field_of(key)
+            if field and field not in merged:
+                merged[field] = value
+                origin[field] = label
+    try:
+        settings = Settings.model_validate(merged)
+    except Exception as exc:
+        raise ConfigError(f"Invalid setting: {validation_message(exc)}") from exc
+    for field in Settings.model_fields:
+        origin.setdefault(field, "default")
+    return settings, origin

@@ -1,0 +1,172 @@
+"""MongoDB access: one client per process (pymongo, or mongomock for `mongomock://`),
+the collections the CRM shares with this console, and their indexes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from core.models import (
+    AUDIT_COLLECTION,
+    EMAIL_COLLECTION,
+    FILE_COLLECTION,
+    SUPPRESSION_COLLECTION,
+    UNMATCHED_EVENT_COLLECTION,
+)
+
+if TYPE_CHECKING:
+    from pymongo.collection import Collection
+    from pymongo.database import Database
+
+MOCK_SCHEME = "mongomock://"
+
+# (keys, options). The guide's indexes (phase 2) first, then what our queries need.
+EMAIL_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
+    ([("messageId", 1)], {"unique": True}),
+    ([("category", 1)], {}),
+    ([("status", 1)], {}),
+    ([("userId", 1)], {}),
+    ([("clientId", 1)], {}),
+    ([("category", 1), ("status", 1), ("createdAt", -1)], {}),
+    ([("userId", 1), ("createdAt", -1)], {}),
+    ([("events.type", 1), ("events.timestamp", -1)], {}),
+    # keyset pagination and per-filter pages: (filter, createdAt, _id)
+    ([("createdAt", -1), ("_id", -1)], {}),
+    ([("status", 1), ("createdAt", -1), ("_id", -1)], {}),
+    ([("priority", 1), ("createdAt", -1), ("_id", -1)], {}),
+    ([("clientId", 1), ("createdAt", -1), ("_id", -1)], {}),
+    ([("to", 1), ("createdAt", -1)], {}),
+    ([("recipientStatus.email", 1)], {}),
+]
+FILE_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
+    ([("key", 1)], {"unique": True}),
+    ([("category", 1)], {}),
+    ([("status", 1)], {}),
+    ([("userId", 1)], {}),
+    ([("clientId", 1)], {}),
+    ([("departmentId", 1)], {}),
+    ([("userId", 1), ("category", 1), ("status", 1)], {}),
+    ([("status", 1), ("createdAt", -1)], {}),
+    ([("metadata.tags", 1)], {}),
+    ([("departmentId", 1), ("createdAt", -1)], {}),
+    ([("createdAt", -1), ("_id", -1)], {}),
+]
+SUPPRESSION_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
+    ([("email", 1)], {"unique": True}),
+    ([("at", -1)], {}),
+]
+AUDIT_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
+    ([("at", -1)], {}),
+    ([("target", 1), ("at", -1)], {}),
+]
+UNMATCHED_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
+    ([("eventId", 1)], {"unique": True}),
+    ([("messageId", 1)], {}),
+]
+
+ALL_INDEXES = {
+    EMAIL_COLLECTION: EMAIL_INDEXES,
+    FILE_COLLECTION: FILE_INDEXES,
+    SUPPRESSION_COLLECTION: SUPPRESSION_INDEXES,
+    AUDIT_COLLECTION: AUDIT_INDEXES,
+    UNMATCHED_EVENT_COLLECTION: UNMATCHED_INDEXES,
+}
+
+
+def index_name(keys: list[tuple[str, int]]) -> str:
+    """The name MongoDB gives an index by default (`field_1_other_-1`)."""
+    return "_".join(f"{field}_{direction}" for field, direction in keys)
+
+
+@dataclass
+class Store:
+    """The CRM database and the console's collections."""
+
+    db: Database[dict[str, Any]]
+    uri_label: str
+
+    @property
+    def emaillogs(self) -> Collection[dict[str, Any]]:
+        return self.db[EMAIL_COLLECTION]
+
+    @property
+    def files(self) -> Collection[dict[str, Any]]:
+        return self.db[FILE_COLLECTION]
+
+    @property
+    def suppressions(self) -> Collection[dict[str, Any]]:
+        return self.db[SUPPRESSION_COLLECTION]
+
+    @property
+    def auditlog(self) -> Collection[dict[str, Any]]:
+        return self.db[AUDIT_COLLECTION]
+
+    @property
+    def unmatched_events(self) -> Collection[dict[str, Any]]:
+        return self.db[UNMATCHED_EVENT_COLLECTION]
+
+    @property
+    def is_mock(self) -> bool:
+        return self.uri_label.startswith(MOCK_SCHEME)
+
+    def ping(self) -> None:
+        """Raise StoreUnavailableError when the server cannot be reached."""
+        from core.errors import StoreUnavailableError
+
+        try:
+            self.db.command("ping")
+        except Exception as exc:
+            raise StoreUnavailableError(
+                f"MongoDB is unreachable ({self.uri_label}).",
+                "Check MONGODB_URI and that the server is up (`depllc doctor`).",
+            ) from exc
+
+    def ensure_indexes(self) -> list[str]:
+        """Create missing indexes (idempotent); return the names created."""
+        created: list[str] = []
+        for collection, specs in ALL_INDEXES.items():
+            existing = set(self.db[collection].index_information())
+            for keys, options in specs:
+                name = index_name(keys)
+                if name not in existing:
+                    self.db[collection].create_index(keys, name=name, **options)
+                    created.append(f"{collection}.{name}")
+        return created
+
+    def missing_indexes(self) -> list[str]:
+        missing: list[str] = []
+        for collection, specs in ALL_INDEXES.items():
+            existing = set(self.db[collection].index_information())
+            missing += [
+                f"{collection}.{index_name(k)}" for k, _ in specs if index_name(k) not in existing
+            ]
+        return missing
+
+
+_MOCK_CLIENTS: dict[str, Any] = {}
+
+
+def connect(uri: str, db_name: str, timeout_ms: int = 5000) -> Store:
+    """Open the store. `mongomock://` (optionally `mongomock://name`) is in-process."""
+    from core.config import mask
+
+    if uri.startswith(MOCK_SCHEME):
+        import mongomock
+
+        client = _MOCK_CLIENTS.get(uri)
+        if client is None:
+            client = mongomock.MongoClient(tz_aware=True)
+            if uri != MOCK_SCHEME:  # named stores persist for the process; bare is fresh
+                _MOCK_CLIENTS[uri] = client
+        return Store(db=client[db_name], uri_label=uri)
+
+    import pymongo
+
+    real: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
+        uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        appname="depllc-console",
+    )
+    return Store(db=real[db_name], uri_label=mask("mongodb_uri", uri))

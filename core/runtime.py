@@ -1,0 +1,80 @@
+"""The running services: settings, AWS clients and the store, connected to a real
+account or to the embedded sandbox. Both front ends open one `Runtime`."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from core.aws import AwsClients
+from core.config import Settings
+from core.db import MOCK_SCHEME, Store, connect
+
+if TYPE_CHECKING:
+    from core.sandbox import Sandbox
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    aws: AwsClients
+    store: Store
+    sandbox: Sandbox | None = None
+    _closed: bool = field(default=False, repr=False)
+
+    @property
+    def operator(self) -> str:
+        return self.settings.depllc_user
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.sandbox is not None
+
+    def target_label(self) -> str:
+        """Where the console is connected, for the header: never a secret."""
+        if self.sandbox is not None:
+            return f"SANDBOX · moto {self.sandbox.endpoint_url} · in-process store"
+        db = f"{self.store.uri_label}/{self.settings.mongodb_db}"
+        return f"{self.aws.describe_target()} · {db}"
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.sandbox is not None:
+            self.sandbox.stop()
+
+
+_lock = threading.Lock()
+
+
+def open_runtime(
+    settings: Settings, progress: Progress | None = None, seed: bool = True
+) -> Runtime:
+    """Connect to what the settings name, or start a fresh seeded sandbox."""
+    from core.errors import ConfigError
+
+    if settings.wants_sandbox:
+        from core.sandbox import start_sandbox
+
+        with _lock:
+            sandbox = start_sandbox(settings, progress=progress, seed=seed)
+        return Runtime(
+            settings=sandbox.settings,
+            aws=AwsClients(sandbox.settings, endpoint_url=sandbox.endpoint_url, sandbox=True),
+            store=sandbox.store,
+            sandbox=sandbox,
+        )
+    if not settings.mongodb_uri:
+        raise ConfigError(
+            "MONGODB_URI is not set.",
+            "Set it (or MONGODB_URI=mongomock:// for an in-process store), or use --sandbox.",
+        )
+    store = connect(settings.mongodb_uri, settings.mongodb_db)
+    if settings.mongodb_uri.startswith(MOCK_SCHEME):
+        store.ensure_indexes()
+    return Runtime(settings=settings, aws=AwsClients(settings), store=store)

@@ -1,0 +1,95 @@
+"""The suppression list: addresses that bounced hard, complained, or were blocked by a
+person. Sends to them are refused before anything is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core import audit
+from core.db import Store
+from core.errors import InputError, NotFoundError
+from core.models import Suppression, SuppressionReason, utcnow
+
+
+@dataclass(frozen=True)
+class Refusal:
+    email: str
+    reason: SuppressionReason
+    at: str
+    overridable: bool
+
+    def describe(self) -> str:
+        return f"{self.email} is suppressed ({self.reason.value} on {self.at})"
+
+
+def find(store: Store, emails: list[str]) -> list[Suppression]:
+    lowered = sorted({e.lower() for e in emails})
+    if not lowered:
+        return []
+    return [
+        Suppression.model_validate(d) for d in store.suppressions.find({"email": {"$in": lowered}})
+    ]
+
+
+def refusals(store: Store, emails: list[str]) -> list[Refusal]:
+    """Why each suppressed recipient would be refused; only `manual` may be overridden."""
+    return [
+        Refusal(
+            email=s.email,
+            reason=s.reason,
+            at=s.at.strftime("%Y-%m-%d"),
+            overridable=s.reason == SuppressionReason.MANUAL,
+        )
+        for s in find(store, emails)
+    ]
+
+
+def add(
+    store: Store,
+    email: str,
+    reason: SuppressionReason,
+    by: str,
+    message_id: str | None = None,
+    diagnostic: str | None = None,
+) -> bool:
+    """Suppress an address; True when it was not suppressed before. A complaint or
+    bounce upgrades a manual entry; nothing downgrades a complaint."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise InputError(f"{email!r} is not an email address.")
+    doc = Suppression(
+        email=email, reason=reason, messageId=message_id, by=by, diagnostic=diagnostic, at=utcnow()
+    ).to_mongo()
+    existing = store.suppressions.find_one({"email": email})
+    if existing is None:
+        result = store.suppressions.update_one({"email": email}, {"$setOnInsert": doc}, upsert=True)
+        created = result.upserted_id is not None
+    else:
+        created = False
+        rank = {
+            SuppressionReason.MANUAL: 0,
+            SuppressionReason.BOUNCE: 1,
+            SuppressionReason.COMPLAINT: 2,
+        }
+        if rank[reason] > rank[SuppressionReason(existing["reason"])]:
+            store.suppressions.update_one({"email": email}, {"$set": doc})
+    if created and reason == SuppressionReason.MANUAL:
+        audit.record(store, by, "suppress", email, reason=reason.value)
+    return created
+
+
+def remove(store: Store, email: str, by: str) -> Suppression:
+    """Lift a suppression (with an audit entry)."""
+    email = email.strip().lower()
+    doc = store.suppressions.find_one_and_delete({"email": email})
+    if doc is None:
+        raise NotFoundError(f"{email} is not on the suppression list.")
+    removed = Suppression.model_validate(doc)
+    audit.record(store, by, "unsuppress", email, reason=removed.reason.value)
+    return removed
+
+
+def list_all(store: Store, limit: int = 500) -> list[Suppression]:
+    return [
+        Suppression.model_validate(d) for d in store.suppressions.find().sort("at", -1).limit(limit)
+    ]

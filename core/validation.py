@@ -1,0 +1,258 @@
+"""Request schemas and the guide's limits (EMAIL_CONSTANTS, FILE_CONSTANTS).
+
+Each schema rejects bad input with a message a person can act on; front ends turn
+the pydantic error into one line with `core.errors.describe`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from core.models import EmailCategory, EmailPriority, EmailStatus, FileCategory, FileStatus
+
+
+class EMAIL_CONSTANTS:
+    SUBJECT_MIN_LENGTH: Final = 1
+    SUBJECT_MAX_LENGTH: Final = 200
+    CONTENT_MAX_LENGTH: Final = 50_000
+    RECIPIENTS_MAX_COUNT: Final = 100
+    ATTACHMENT_MAX_SIZE: Final = 25 * 1024 * 1024  # 25 MB in all
+    ATTACHMENT_MAX_COUNT: Final = 10
+    SES_MAX_RECIPIENTS_PER_MESSAGE: Final = 50
+    CATEGORIES: Final = tuple(c.value for c in EmailCategory)
+    PRIORITIES: Final = tuple(p.value for p in EmailPriority)
+    STATUSES: Final = tuple(s.value for s in EmailStatus)
+
+
+class FILE_CONSTANTS:
+    FILENAME_MAX_LENGTH: Final = 255
+    MAX_SIZE: Final = 100 * 1024 * 1024  # 100 MB (a setting: FILE_MAX_SIZE)
+    DEFAULT_UPLOAD_URL_MAX: Final = 10 * 1024 * 1024
+    CATEGORIES: Final = tuple(c.value for c in FileCategory)
+    STATUSES: Final = tuple(s.value for s in FileStatus)
+    ALLOWED_TYPES: Final = (
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "text/plain",
+        "text/csv",
+    )
+
+
+_CRLF = re.compile(r"[\r\n]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_header(value: str, field: str) -> str:
+    """Header fields may not carry CR/LF (header injection)."""
+    if _CRLF.search(value):
+        raise ValueError(f"{field} must be one line (no line breaks)")
+    return value
+
+
+def normalize_email(address: str) -> str:
+    """Validate one address (IDN-aware) and return its normalised form."""
+    from email_validator import EmailNotValidError, validate_email
+
+    address = address.strip()
+    if _CRLF.search(address):
+        raise ValueError(f"{address!r} holds a line break")
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"{address!r} is not a valid address: {exc}") from None
+
+
+def check_file_name(name: str) -> str:
+    """The guide's rule (no `..`) and more: no path parts, no control characters."""
+    if not name or not name.strip():
+        raise ValueError("file name is empty")
+    if len(name) > FILE_CONSTANTS.FILENAME_MAX_LENGTH:
+        raise ValueError(
+            f"file name is {len(name)} characters; at most {FILE_CONSTANTS.FILENAME_MAX_LENGTH}"
+        )
+    if "/" in name or "\\" in name:
+        raise ValueError("file name may not contain / or \\ (path parts)")
+    if ".." in name:
+        raise ValueError("file name may not contain '..'")
+    if _CONTROL.search(name) or any(unicodedata.category(c) == "Cc" for c in name):
+        raise ValueError("file name may not contain control characters")
+    return name
+
+
+def safe_file_name(name: str) -> str:
+    """The guide's sanitised name: anything but letters, digits, `.` and `-` becomes `_`."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = re.sub(r"[^a-zA-Z0-9.\-]", "_", base).lstrip(".")
+    return cleaned[: FILE_CONSTANTS.FILENAME_MAX_LENGTH] or "file"
+
+
+class AttachmentRef(BaseModel):
+    """An attachment: a local path or a stored file (its `files` _id)."""
+
+    path: str | None = None
+    fileId: str | None = None
+    filename: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AttachmentRef:
+        if bool(self.path) == bool(self.fileId):
+            raise ValueError("an attachment is either a local path or a stored file id")
+        return self
+
+
+class SendEmailRequest(BaseModel):
+    """The guide's sendEmailSchema, plus cc/bcc and markdown bodies."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: list[str] = Field(min_length=1)
+    cc: list[str] = Field(default_factory=list)
+    bcc: list[str] = Field(default_factory=list)
+    subject: str = Field(
+        min_length=EMAIL_CONSTANTS.SUBJECT_MIN_LENGTH, max_length=EMAIL_CONSTANTS.SUBJECT_MAX_LENGTH
+    )
+    htmlContent: str | None = Field(None, max_length=EMAIL_CONSTANTS.CONTENT_MAX_LENGTH)
+    textContent: str | None = Field(None, max_length=EMAIL_CONSTANTS.CONTENT_MAX_LENGTH)
+    markdownContent: str | None = Field(None, max_length=EMAIL_CONSTANTS.CONTENT_MAX_LENGTH)
+    templateId: str | None = None
+    templateData: dict[str, Any] | None = None
+    category: EmailCategory
+    priority: EmailPriority = EmailPriority.NORMAL
+    attachments: list[AttachmentRef] = Field(
+        default_factory=list, max_length=EMAIL_CONSTANTS.ATTACHMENT_MAX_COUNT
+    )
+    tags: dict[str, str] | None = None
+    clientId: str | None = None
+    replyTo: str | None = None
+
+    @field_validator("to", "cc", "bcc", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part for part in re.split(r"[,;\s]+", value) if part]
+        return value
+
+    @field_validator("to", "cc", "bcc")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        return [normalize_email(a) for a in value]
+
+    @field_validator("replyTo")
+    @classmethod
+    def _reply_to(cls, value: str | None) -> str | None:
+        return normalize_email(value) if value else None
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, value: str) -> str:
+        return check_header(value, "subject")
+
+    @model_validator(mode="after")
+    def _check(self) -> SendEmailRequest:
+        count = len(self.to) + len(self.cc) + len(self.bcc)
+        if count > EMAIL_CONSTANTS.RECIPIENTS_MAX_COUNT:
+            raise ValueError(
+                f"{count} recipients; at most {EMAIL_CONSTANTS.RECIPIENTS_MAX_COUNT} per send"
+            )
+        if not (self.htmlContent or self.textContent or self.markdownContent or self.templateId):
+            raise ValueError("give a body (text, HTML or Markdown) or a template")
+        return self
+
+    @property
+    def recipients(self) -> list[str]:
+        return [*self.to, *self.cc, *self.bcc]
+
+
+SortOrder = Literal["asc", "desc"]
+
+
+class EmailQuery(BaseModel):
+    """The guide's emailQuerySchema (keyset pagination instead of page numbers)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=1000)
+    search: str | None = Field(None, max_length=200)
+    category: EmailCategory | None = None
+    status: EmailStatus | None = None
+    priority: EmailPriority | None = None
+    userId: str | None = None
+    clientId: str | None = None
+    recipient: str | None = None
+    messageId: str | None = None
+    hasAttachments: bool | None = None
+    startDate: datetime | None = None
+    endDate: datetime | None = None
+    sortBy: Literal["createdAt", "subject", "status", "category"] = "createdAt"
+    sortOrder: SortOrder = "desc"
+
+    @model_validator(mode="after")
+    def _range(self) -> EmailQuery:
+        if self.startDate and self.endDate and self.endDate < self.startDate:
+            raise ValueError("the end date is before the start date")
+        return self
+
+
+class GenerateUploadUrlRequest(BaseModel):
+    """The guide's generateUploadUrlSchema."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fileName: str
+    contentType: Literal[FILE_CONSTANTS.ALLOWED_TYPES]  # type: ignore[valid-type]
+    category: FileCategory
+    maxSizeBytes: int = Field(
+        FILE_CONSTANTS.DEFAULT_UPLOAD_URL_MAX, ge=1, le=FILE_CONSTANTS.MAX_SIZE
+    )
+    isPublic: bool = False
+    metadata: dict[str, str] | None = None
+    clientId: str | None = None
+    departmentId: str | None = None
+
+    @field_validator("fileName")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_file_name(value)
+
+
+class FileQuery(BaseModel):
+    """The guide's fileQuerySchema plus owner, client, tags and a date range."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=1000)
+    search: str | None = Field(None, max_length=200)
+    category: FileCategory | None = None
+    status: FileStatus | None = None
+    userId: str | None = None
+    clientId: str | None = None
+    departmentId: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    startDate: datetime | None = None
+    endDate: datetime | None = None
+    includeDeleted: bool = False
+    sortBy: Literal["fileName", "size", "createdAt", "category"] = "createdAt"
+    sortOrder: SortOrder = "desc"
+
+    @model_validator(mode="after")
+    def _range(self) -> FileQuery:
+        if self.startDate and self.endDate and self.endDate < self.startDate:
+            raise ValueError("the end date is before the start date")
+        return self
+
+
+def escape_search(text: str) -> str:
+    """The user's text as a literal, case-insensitive regex (the guide passed it raw)."""
+    return re.escape(text.strip())

@@ -1,0 +1,98 @@
+"""Shared fixtures: moto for AWS, mongomock (or a real MongoDB when MONGODB_URI points
+at one) for the store, isolated config/state dirs, and a provisioned runtime."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.aws import AwsClients
+from core.config import Settings
+from core.db import MOCK_SCHEME, Store, connect
+from core.runtime import Runtime
+
+TEST_BUCKET = "depllc-test-files"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's AWS profile, config file or journal."""
+    for name in (
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SES_FROM_EMAIL",
+        "AWS_S3_BUCKET",
+        "SES_EVENTS_QUEUE_URL",
+        "DEPLLC_SANDBOX",
+        "DEPLLC_USER",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    monkeypatch.setenv("DEPLLC_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("DEPLLC_STATE_DIR", str(tmp_path / "state"))
+
+
+@pytest.fixture
+def mongo_uri() -> str:
+    return os.environ.get("MONGODB_URI") or MOCK_SCHEME
+
+
+@pytest.fixture
+def store(mongo_uri: str) -> Iterator[Store]:
+    """A fresh database per test: mongomock, or a uniquely named one on a real server."""
+    name = f"depllc_test_{uuid.uuid4().hex[:10]}"
+    s = connect(mongo_uri, name)
+    s.ensure_indexes()
+    yield s
+    if not s.is_mock:
+        s.db.client.drop_database(name)
+
+
+@pytest.fixture
+def settings(store: Store, mongo_uri: str) -> Settings:
+    return Settings.model_validate(
+        {
+            "aws_region": "us-east-1",
+            "aws_ses_from_email": "noreply@depllc.example",
+            "aws_ses_reply_to": "support@depllc.example",
+            "ses_configuration_set": "depllc-crm-emails",
+            "aws_s3_bucket": TEST_BUCKET,
+            "mongodb_uri": mongo_uri,
+            "mongodb_db": store.db.name,
+            "depllc_user": "tester",
+            "ses_max_send_rate": 1000.0,
+        }
+    )
+
+
+@pytest.fixture
+def mocked_aws() -> Iterator[None]:
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def runtime(settings: Settings, store: Store, mocked_aws: None) -> Iterator[Runtime]:
+    """Services over moto (provisioned like the sandbox: bucket, identities, queue,
+    configuration set, templates) and the test store; no seed data."""
+    from core.sandbox import provision
+
+    aws = AwsClients(settings)
+    queue_url = provision(aws, settings)
+    settings = settings.model_copy(update={"ses_events_queue_url": queue_url})
+    aws.settings = settings
+    rt = Runtime(settings=settings, aws=aws, store=store)
+    yield rt
+    rt.close()

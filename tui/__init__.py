@@ -1,0 +1,1 @@
+"""depllc console front ends: the Textual app and the `depllc` command line."""

@@ -1,0 +1,160 @@
+"""The Textual app: four screens by single keys, a command palette, the connection
+header, and the one place where a worker's error becomes a readable notification."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from core.config import Settings
+from styles import stylesheets
+from tui.messages import RuntimeFailed, RuntimeReady, StartupProgress
+from tui.screens.base import ServiceScreen
+from tui.screens.compose import ComposeScreen
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.files import FilesScreen
+from tui.screens.logs import LogsScreen
+from tui.widgets.connection_bar import ConnectionBar, HeaderState
+
+if TYPE_CHECKING:
+    from core.runtime import Runtime
+
+SCREENS: dict[str, tuple[str, str, type[ServiceScreen]]] = {
+    # mode: (key, label, screen class)
+    "logs": ("1", "Logs", LogsScreen),
+    "compose": ("2", "Compose", ComposeScreen),
+    "files": ("3", "Files", FilesScreen),
+    "dashboard": ("4", "Dashboard", DashboardScreen),
+}
+
+
+class DepllcApp(App[int]):
+    TITLE = "depllc console"
+    CSS_PATH = [str(p) for p in stylesheets()]
+    MODES: ClassVar[dict[str, type[Screen[None]]]] = {  # type: ignore[assignment]
+        mode: cls for mode, (_, _, cls) in SCREENS.items()
+    }
+    DEFAULT_MODE = "logs"
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        *[
+            Binding(key, f"switch_mode('{mode}')", label, id=f"app.screen.{mode}")
+            for mode, (key, label, _) in SCREENS.items()
+        ],
+        Binding("question_mark,f1", "help", "Help", key_display="?", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, settings: Settings, runtime: Runtime | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.runtime: Runtime | None = runtime
+        self.header = HeaderState(sandbox=settings.wants_sandbox)
+        if runtime is not None:
+            self._describe_runtime(runtime)
+
+    def on_mount(self) -> None:
+        if self.runtime is None:
+            self.header.target = (
+                "starting sandbox…" if self.settings.wants_sandbox else "connecting…"
+            )
+            self.open_runtime()
+
+    def on_unmount(self) -> None:
+        if self.runtime is not None:
+            self.runtime.close()
+
+    # --- startup -------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="startup", exit_on_error=False)
+    def open_runtime(self) -> None:
+        from core.errors import describe
+        from core.runtime import open_runtime
+
+        try:
+            runtime = open_runtime(self.settings, progress=self._post_progress)
+        except Exception as exc:
+            self.post_message(RuntimeFailed(describe(exc).text))
+            return
+        self.post_message(RuntimeReady(runtime))
+
+    def _post_progress(self, text: str) -> None:
+        self.post_message(StartupProgress(text))
+
+    def _describe_runtime(self, runtime: Runtime) -> None:
+        self.header.sandbox = runtime.is_sandbox
+        self.header.target = runtime.target_label()
+
+    def set_header(self, status: str | None = None, warning: str | None = None) -> None:
+        """Update the header's status slots on every screen."""
+        if status is not None:
+            self.header.status = status
+        if warning is not None:
+            self.header.warning = warning
+        self.refresh_headers()
+
+    def refresh_headers(self) -> None:
+        for screen in self._mode_screens():
+            for bar in screen.query(ConnectionBar):
+                bar.refresh()
+
+    @on(StartupProgress)
+    def _startup_progress(self, message: StartupProgress) -> None:
+        self.header.target = message.text
+        self.refresh_headers()
+
+    @on(RuntimeReady)
+    def _runtime_ready(self, message: RuntimeReady) -> None:
+        self.runtime = message.runtime
+        self._describe_runtime(message.runtime)
+        self.refresh_headers()
+        for screen in self._mode_screens():
+            screen.runtime_ready()
+
+    @on(RuntimeFailed)
+    def _runtime_failed(self, message: RuntimeFailed) -> None:
+        self.header.target = "not connected"
+        self.refresh_headers()
+        self.notify(message.text, title="Cannot connect", severity="error", timeout=30)
+
+    def _mode_screens(self) -> Iterable[ServiceScreen]:
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                if isinstance(screen, ServiceScreen) and screen.is_mounted:
+                    yield screen
+
+    # --- errors: the one place ---------------------------------------------
+
+    def report_error(self, exc: BaseException, title: str = "Error") -> None:
+        from core.errors import describe
+
+        self.notify(describe(exc).text, title=title, severity="error", timeout=12)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.report_error(event.worker.error)
+
+    # --- help and palette ----------------------------------------------------
+
+    def action_help(self) -> None:
+        from tui.modals.help import HelpScreen, binding_rows
+
+        if not isinstance(self.screen, ServiceScreen):
+            return
+        self.push_screen(HelpScreen(binding_rows(self.screen)))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for mode, (key, label, _) in SCREENS.items():
+            yield SystemCommand(
+                f"Go to {label}",
+                f"Open the {label} screen (key {key})",
+                lambda m=mode: self.switch_mode(m),
+            )
+        yield SystemCommand("Help: keys", "List every key binding", self.action_help)

@@ -1,0 +1,1 @@
+"""The `depllc` command line: global flags, one module per command group."""

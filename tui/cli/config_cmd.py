@@ -1,0 +1,45 @@
+"""`depllc config show`: the effective settings and where each came from."""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.cli.context import CommandContext
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("config", help="show the effective settings")
+    inner = parser.add_subparsers(dest="config_command", metavar="{show,path}")
+    show = inner.add_parser("show", help="print the effective settings with their sources")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(func=show_settings)
+    path = inner.add_parser("path", help="print the config file's path")
+    path.set_defaults(func=show_path)
+    parser.set_defaults(func=show_settings, json=False)
+
+
+def show_settings(ctx: CommandContext) -> int:
+    from core.config import Settings, mask
+
+    settings = ctx.settings
+    rows = [
+        (name, mask(name, getattr(settings, name)), ctx.origin[name])
+        for name in Settings.model_fields
+    ]
+    if ctx.args.json:
+        ctx.print_json({name: {"value": value, "source": src} for name, value, src in rows})
+        return 0
+    width = max(len(r[0]) for r in rows)
+    vwidth = min(60, max(len(r[1]) for r in rows))
+    for name, value, src in rows:
+        print(f"{name.upper():<{width}}  {value:<{vwidth}}  {src}")
+    mode = "sandbox (embedded moto + in-process store)" if settings.wants_sandbox else "connected"
+    print(f"\nmode: {mode}; AWS credentials come from boto3's chain (profile, SSO, env, role).")
+    return 0
+
+
+def show_path(ctx: CommandContext) -> int:
+    from core.config import default_config_file
+
+    print(ctx.args.config or default_config_file())
+    return 0

@@ -1,0 +1,80 @@
+"""What every command gets: settings from flags, a lazily opened runtime, and output
+helpers that respect `--json` and a terminal vs a pipe."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.config import Settings
+    from core.runtime import Runtime
+
+
+@dataclass
+class CommandContext:
+    args: argparse.Namespace
+    _settings: Settings | None = None
+    _origin: dict[str, str] = field(default_factory=dict)
+    _runtime: Runtime | None = None
+
+    def flags(self) -> dict[str, Any]:
+        a = self.args
+        return {
+            "aws_profile": a.profile,
+            "aws_region": a.region,
+            "sandbox": True if a.sandbox else None,
+        }
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from core.config import load_settings
+
+            cfg = Path(self.args.config) if self.args.config else None
+            self._settings, self._origin = load_settings(self.flags(), cfg)
+        return self._settings
+
+    @property
+    def origin(self) -> dict[str, str]:
+        _ = self.settings
+        return self._origin
+
+    def runtime(self, seed: bool = True) -> Runtime:
+        """Open the services (starting a fresh seeded sandbox when asked)."""
+        if self._runtime is None:
+            from core.runtime import open_runtime
+
+            progress = self.status if self.interactive else None
+            self._runtime = open_runtime(self.settings, progress=progress, seed=seed)
+        return self._runtime
+
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.close()
+
+    @property
+    def interactive(self) -> bool:
+        return sys.stderr.isatty()
+
+    def status(self, text: str) -> None:
+        """A transient line on stderr for a person at a terminal; silent when piped."""
+        if self.interactive:
+            sys.stderr.write(f"\r\x1b[2K{text}")
+            sys.stderr.flush()
+
+    def clear_status(self) -> None:
+        if self.interactive:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()
+
+    def print_json(self, value: Any) -> None:
+        from bson import json_util
+
+        sys.stdout.write(
+            json.dumps(json.loads(json_util.dumps(value)), indent=2, ensure_ascii=False) + "\n"
+        )

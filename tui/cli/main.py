@@ -1,0 +1,80 @@
+"""Entry point of `depllc`. Imports stay light here: `--help` must be fast, so each
+command imports boto3, pymongo or Textual only when it runs."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from core import __version__
+
+# One module per command group; each has register(subparsers) and sets `func`.
+COMMAND_MODULES = [
+    "tui.cli.config_cmd",
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2 (no usage dump)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"depllc: {message} (see `depllc --help`)\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="depllc",
+        description="Keyboard-driven console for the DepLLC CRM's email (SES) and files (S3). "
+        "With no command it opens the terminal UI.",
+    )
+    parser.add_argument("--version", action="version", version=f"depllc {__version__}")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="use a fresh, seeded local sandbox (moto + in-process store); nothing leaves "
+        "this machine",
+    )
+    parser.add_argument("--profile", help="AWS profile (else AWS_PROFILE / boto3's chain)")
+    parser.add_argument("--region", help="AWS region (else AWS_REGION)")
+    parser.add_argument("--config", metavar="FILE", help="settings TOML file to use")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from tui.cli.context import CommandContext
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx = CommandContext(args)
+    try:
+        func = getattr(args, "func", None)
+        if func is None:
+            from tui.launch import run_app
+
+            return run_app(ctx)
+        return int(func(ctx) or 0)
+    except KeyboardInterrupt:
+        ctx.clear_status()
+        sys.stderr.write("depllc: cancelled\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        from core.errors import describe
+
+        ctx.clear_status()
+        described = describe(exc)
+        sys.stderr.write(f"depllc: {described.text}\n")
+        return described.exit_code
+    finally:
+        ctx.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

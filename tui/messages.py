@@ -1,0 +1,34 @@
+"""Typed messages posted by workers to the app and its screens."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from core.runtime import Runtime
+
+
+class RuntimeReady(Message):
+    """The services are connected (or the sandbox is up and seeded)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__()
+        self.runtime = runtime
+
+
+class RuntimeFailed(Message):
+    """Startup failed: the text says why and what to do."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class StartupProgress(Message):
+    """A step of the startup (sandbox provisioning and seeding)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text

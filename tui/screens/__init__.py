@@ -1,0 +1,1 @@
+"""The console's screens: Logs, Compose, Files, Dashboard (one module each)."""
