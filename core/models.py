@@ -161,6 +161,19 @@ class EmailContent(BaseModel):
 
 
 class EmailEvent(BaseModel):
+    """One entry of a log's `events`. `metadata` keys by type (SES's field names):
+
+    - send: {sesMessageId}
+    - delivery: {recipients: [str], smtpResponse, processingTimeMillis, reportingMTA}
+    - bounce: {bounceType: Permanent|Transient|Undetermined, bounceSubType, feedbackId,
+      recipients: [{emailAddress, action, status, diagnosticCode}]}
+    - complaint: {complaintFeedbackType, feedbackId, userAgent, recipients: [str]}
+    - open: {ipAddress, userAgent};  click: {ipAddress, userAgent, link}
+    - reject: {reason};  renderingFailure: {templateName, errorMessage}
+    - deliveryDelay: {delayType, expirationTime,
+      recipients: [{emailAddress, status, diagnosticCode}]}
+    """
+
     model_config = ConfigDict(populate_by_name=True, extra="allow")
 
     type: EmailEventType

@@ -13,6 +13,7 @@ from core.config import Settings
 from core.db import MOCK_SCHEME, Store, connect
 
 if TYPE_CHECKING:
+    from core.models import EmailLog
     from core.sandbox import Sandbox
 
 Progress = Callable[[str], None]
@@ -24,6 +25,9 @@ class Runtime:
     aws: AwsClients
     store: Store
     sandbox: Sandbox | None = None
+    # Called with each log after SES accepted it (the sandbox's mailbox simulator
+    # registers here to publish realistic events for simulator addresses).
+    sent_hooks: list[Callable[[EmailLog], None]] = field(default_factory=list)
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -40,6 +44,10 @@ class Runtime:
             return f"SANDBOX · moto {self.sandbox.endpoint_url} · in-process store"
         db = f"{self.store.uri_label}/{self.settings.mongodb_db}"
         return f"{self.aws.describe_target()} · {db}"
+
+    def notify_sent(self, log: EmailLog) -> None:
+        for hook in self.sent_hooks:
+            hook(log)
 
     def close(self) -> None:
         if self._closed:
