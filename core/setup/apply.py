@@ -1,0 +1,103 @@
+"""`depllc setup`: read the account and the database, build the whole plan (nothing is
+changed while planning), then apply only the steps that need it, in order. A second
+run finds nothing to do; a partly provisioned account gets only what is missing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.aws import AwsClients
+from core.config import Settings, default_config_file
+from core.db import Store
+from core.errors import ConfigError, DepllcError, ServiceError
+from core.setup.context import SetupContext, caller_account
+from core.setup.plan import Plan, Step
+from core.setup.targets import Targets
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ApplyResult:
+    applied: list[Step] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def check_region(settings: Settings, aws: AwsClients) -> None:
+    """Refuse a region without SES before anything else (unless an endpoint is set)."""
+    if aws.endpoint_url:
+        return
+    regions = aws.session.get_available_regions("ses")
+    if regions and settings.aws_region not in regions:
+        raise ConfigError(
+            f"SES is not available in {settings.aws_region}.",
+            "Set AWS_REGION to an SES region, e.g. us-east-1, eu-west-1 or ap-southeast-2.",
+        )
+
+
+def make_context(
+    settings: Settings,
+    aws: AwsClients,
+    store: Store,
+    config_file: Path | None = None,
+    verify_domain: bool = False,
+) -> SetupContext:
+    targets = Targets.from_settings(settings)
+    check_region(settings, aws)
+    account, _ = caller_account(aws)
+    return SetupContext(
+        settings=settings,
+        aws=aws,
+        store=store,
+        targets=targets,
+        account=account,
+        config_file=config_file or default_config_file(),
+        verify_domain=verify_domain,
+    )
+
+
+def build_plan(ctx: SetupContext) -> Plan:
+    """Inspect everything; apply functions capture what they need."""
+    from core.setup.bucket import plan_bucket
+    from core.setup.config_file import plan_config_file
+    from core.setup.database import plan_database
+    from core.setup.events import plan_events
+    from core.setup.ses import plan_configuration_set, plan_sender
+
+    plan = Plan()
+    # The database first: an unreachable MongoDB stops setup before any AWS change.
+    plan.add(plan_database(ctx))
+    plan.add(plan_bucket(ctx))
+    plan.add(plan_sender(ctx))
+    plan.add(plan_events(ctx))  # the topic must exist before the event destination
+    plan.add(plan_configuration_set(ctx))
+    plan.add(plan_config_file(ctx))
+    return plan
+
+
+def apply_plan(plan: Plan, progress: Progress | None = None) -> ApplyResult:
+    """Run the changing steps in order; stop at the first failure, saying which step
+    failed (what was done stays done; rerunning completes the rest)."""
+    say = progress or (lambda _text: None)
+    result = ApplyResult()
+    for step in plan.changes:
+        assert step.apply is not None, f"{step.resource} {step.aspect} has no apply"
+        say(f"{step.action.value} {step.resource}: {step.aspect}")
+        try:
+            note = step.apply()
+        except DepllcError:
+            raise
+        except Exception as exc:
+            from core.setup.awserr import explain
+
+            raise ServiceError(
+                f"Setup stopped at {step.resource} ({step.aspect}): {explain(exc)}",
+                f"{len(result.applied)} earlier changes were made and are kept; "
+                "fix the cause and rerun `depllc setup` to finish.",
+            ) from exc
+        result.applied.append(step)
+        if note:
+            result.notes.append(note)
+    return result
