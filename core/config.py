@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         description="Caps (or overrides) the recipients/second pace; SES's MaxSendRate otherwise",
         validation_alias=_env("SES_MAX_SEND_RATE", "ses_max_send_rate"),
     )
+    ses_max_24h_send: int | None = Field(
+        None,
+        ge=0,
+        description="Overrides SES's Max24HourSend for the daily-quota check (moto reports 200)",
+        validation_alias=_env("SES_MAX_24H_SEND", "ses_max_24h_send"),
+    )
     aws_s3_bucket: str | None = Field(None, validation_alias=_env("AWS_S3_BUCKET", "aws_s3_bucket"))
     aws_s3_region: str | None = Field(None, validation_alias=_env("AWS_S3_REGION", "aws_s3_region"))
     s3_sse: Literal["AES256", "aws:kms"] = Field(

@@ -67,6 +67,7 @@ def start_sandbox(
             "aws_s3_bucket": SANDBOX_BUCKET,
             "mongodb_uri": store.uri_label,
             "ses_max_send_rate": settings.ses_max_send_rate or 200.0,
+            "ses_max_24h_send": settings.ses_max_24h_send or 50_000,
             "sandbox": True,
         }
     )

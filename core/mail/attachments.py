@@ -1,0 +1,167 @@
+"""Attachments: local files and files stored in S3 (the `files` catalogue), with the
+guide's limits (10 files, 25 MB in all) and SES's size cap checked after base64."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import mimetypes
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.errors import InputError, NotFoundError
+from core.mail.mime import SES_V2_MAX_MESSAGE_BYTES, Attachment, base64_size
+from core.models import FileRecord, FileStatus
+from core.validation import EMAIL_CONSTANTS, AttachmentRef
+
+if TYPE_CHECKING:
+    from core.runtime import Runtime
+
+
+def human_size(size: int) -> str:
+    import humanize
+
+    return humanize.naturalsize(size, binary=True)
+
+
+def checksum(data: bytes) -> str:
+    """SHA-256, base64 (the S3 ChecksumSHA256 form used by the files catalogue)."""
+    return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
+
+
+def _content_type(name: str, data: bytes) -> str:
+    try:
+        import filetype
+
+        kind = filetype.guess(data[:8192])
+    except ImportError:  # pragma: no cover - filetype is a dependency
+        kind = None
+    if kind is not None:
+        return str(kind.mime)
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or "application/octet-stream"
+
+
+def read_local(path: str, filename: str | None = None) -> Attachment:
+    """A local file's bytes; a clear error when it is missing, a folder or unreadable."""
+    file = Path(path).expanduser()
+    if not file.exists():
+        raise InputError(f"Attachment not found: {file}", "Check the path.")
+    if file.is_dir():
+        raise InputError(f"Attachment is a folder, not a file: {file}")
+    try:
+        data = file.read_bytes()
+    except PermissionError:
+        raise InputError(f"Attachment is not readable (permission denied): {file}") from None
+    except OSError as exc:
+        raise InputError(f"Cannot read attachment {file}: {exc.strerror or exc}") from None
+    name = filename or file.name
+    return Attachment(
+        filename=name,
+        content_type=_content_type(name, data),
+        data=data,
+        source={
+            "source": "local",
+            "path": str(file.resolve()),
+            "checksum": checksum(data),
+        },
+    )
+
+
+def stored_record(runtime: Runtime, file_id: str) -> FileRecord:
+    from bson import ObjectId
+
+    if not ObjectId.is_valid(file_id):
+        raise InputError(f"{file_id!r} is not a stored file id.")
+    doc = runtime.store.files.find_one({"_id": ObjectId(file_id)})
+    if doc is None:
+        raise NotFoundError(f"Stored file {file_id} not found.", "Pick one from the Files list.")
+    record = FileRecord.model_validate(doc)
+    if record.status != FileStatus.COMPLETED or record.deletedAt is not None:
+        raise InputError(
+            f"Stored file {record.originalName} is {record.status.value}; only completed "
+            "files can be attached."
+        )
+    return record
+
+
+def read_stored(runtime: Runtime, file_id: str, version_id: str | None = None) -> Attachment:
+    """A stored file's bytes from S3 (the recorded version, or a given one)."""
+    record = stored_record(runtime, file_id)
+    params: dict[str, Any] = {"Bucket": record.s3Info.bucket, "Key": record.key}
+    version = version_id or record.s3Info.versionId
+    if version:
+        params["VersionId"] = version
+    try:
+        response = runtime.aws.s3.get_object(**params)
+    except Exception as exc:
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+        if code in {"NoSuchKey", "NoSuchVersion", "404"}:
+            raise NotFoundError(
+                f"The bytes of {record.originalName} are gone from S3 ({record.key}).",
+                "Run `depllc files reconcile`, or attach another file.",
+            ) from None
+        raise
+    data: bytes = response["Body"].read()
+    return Attachment(
+        filename=record.originalName,
+        content_type=record.contentType or _content_type(record.originalName, data),
+        data=data,
+        source={
+            "source": "stored",
+            "fileId": str(record.id),
+            "key": record.key,
+            "versionId": response.get("VersionId") or version,
+            "checksum": checksum(data),
+        },
+    )
+
+
+def load(runtime: Runtime, refs: list[AttachmentRef]) -> list[Attachment]:
+    """Read every attachment and check the guide's count and total-size limits."""
+    check_count(len(refs))
+    items = [
+        read_local(ref.path, ref.filename) if ref.path else read_stored(runtime, str(ref.fileId))
+        for ref in refs
+    ]
+    check_total(items)
+    return items
+
+
+def check_count(count: int) -> None:
+    limit = EMAIL_CONSTANTS.ATTACHMENT_MAX_COUNT
+    if count > limit:
+        raise InputError(f"{count} attachments; at most {limit} per message.")
+
+
+def check_total(items: list[Attachment]) -> None:
+    total = sum(item.size for item in items)
+    limit = EMAIL_CONSTANTS.ATTACHMENT_MAX_SIZE
+    if total > limit:
+        raise InputError(
+            f"Attachments total {human_size(total)}; the limit is {human_size(limit)} "
+            f"(over by {human_size(total - limit)}).",
+            "Remove an attachment, or send a download link instead.",
+        )
+
+
+def check_message_size(raw_size: int, limit: int = SES_V2_MAX_MESSAGE_BYTES) -> int:
+    """SES counts the whole message after base64; refuse before calling it."""
+    encoded = base64_size(raw_size)
+    if encoded > limit:
+        raise InputError(
+            f"The message is {human_size(encoded)} after base64 encoding; SES accepts "
+            f"{human_size(limit)} (over by {human_size(encoded - limit)}).",
+            "Remove an attachment, or send a download link instead.",
+        )
+    return encoded
+
+
+def log_entry(item: Attachment) -> dict[str, Any]:
+    """What the log keeps about an attachment (enough to resend it)."""
+    return {
+        "filename": item.filename,
+        "contentType": item.content_type,
+        "size": item.size,
+        **item.source,
+    }

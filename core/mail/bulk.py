@@ -1,0 +1,430 @@
+"""Bulk sends: one SES template to many recipients, each with its own data, from a CSV
+file (an `email` column and a column per template variable). SendBulkTemplatedEmail
+at 50 destinations a call, one log per destination with its own SES MessageId."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import functools
+import io
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.errors import CancelledError, InputError, describe
+from core.mail import pacing
+from core.mail.send import (
+    UNKNOWN_OUTCOME,
+    apply_sent,
+    audit_or_journal,
+    check_tags,
+    failed_update,
+    insert_queued,
+    sent_update,
+    ses_address,
+    unknown_update,
+    write_or_journal,
+)
+from core.mail.templates import Template, get_template
+from core.models import (
+    EmailCategory,
+    EmailContent,
+    EmailLog,
+    EmailPriority,
+    EmailStatus,
+    RecipientStatus,
+)
+from core.suppressions import refusals
+from core.validation import EMAIL_CONSTANTS
+
+if TYPE_CHECKING:
+    from core.runtime import Runtime
+
+BATCH = EMAIL_CONSTANTS.SES_MAX_RECIPIENTS_PER_MESSAGE  # SES: 50 destinations a call
+_SHOWN_ERRORS = 10
+
+
+@dataclass(frozen=True)
+class BulkRow:
+    row: int  # as a spreadsheet counts: the header is row 1
+    email: str
+    data: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.message}"
+
+
+@dataclass
+class BulkPlan:
+    template: Template
+    rows: list[BulkRow]
+    skipped: list[RowError]
+    quota: pacing.Quota
+    category: EmailCategory = EmailCategory.NOTIFICATION
+    priority: EmailPriority = EmailPriority.NORMAL
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def cost(self) -> float:
+        return pacing.cost(len(self.rows))
+
+    @property
+    def seconds(self) -> float:
+        """How long the send takes at the allowed rate."""
+        return len(self.rows) / self.quota.rate
+
+
+@dataclass
+class Destination:
+    row: int
+    email: str
+    log_id: str
+    status: str = "queued"
+    message_id: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class BulkResult:
+    destinations: list[Destination]
+    not_attempted: int = 0
+    journaled: int = 0
+    seconds: float = 0.0
+    stopped: str | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for d in self.destinations if d.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return self.not_attempted == 0 and all(d.status == "sent" for d in self.destinations)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "sent": self.count("sent"),
+            "failed": self.count("failed"),
+            "unknown": self.count("unknown"),
+            "notAttempted": self.not_attempted,
+            "journaled": self.journaled,
+            "seconds": round(self.seconds, 3),
+            "stopped": self.stopped,
+            "messages": [
+                {
+                    "row": d.row,
+                    "email": d.email,
+                    "logId": d.log_id,
+                    "status": d.status,
+                    "messageId": d.message_id,
+                    "error": d.error,
+                }
+                for d in self.destinations
+            ],
+        }
+
+
+def _errors_text(errors: list[RowError]) -> str:
+    shown = "; ".join(str(e) for e in errors[:_SHOWN_ERRORS])
+    more = len(errors) - _SHOWN_ERRORS
+    return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def read_csv_text(path: str | Path) -> str:
+    file = Path(path).expanduser()
+    try:
+        return file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"CSV file not found: {file}") from None
+    except IsADirectoryError:
+        raise InputError(f"{file} is a folder, not a CSV file.") from None
+    except PermissionError:
+        raise InputError(f"CSV file is not readable (permission denied): {file}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{file} is not UTF-8 text.", "Save the CSV as UTF-8.") from None
+
+
+def parse_rows(text: str, template: Template) -> tuple[list[BulkRow], list[RowError]]:
+    """Rows and the problems of each (by row number). A missing `email` column or a
+    missing variable column is a problem of the whole file: raised at once."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError("The CSV file is empty.") from None
+    except csv.Error as exc:
+        raise InputError(f"The CSV header cannot be read: {exc}") from None
+    columns = [h.strip() for h in header]
+    lowered = [c.lower() for c in columns]
+    if "email" not in lowered:
+        raise InputError(
+            f"The CSV has no `email` column (columns: {', '.join(columns) or 'none'}).",
+            "Name the recipients' column `email`.",
+        )
+    email_at = lowered.index("email")
+    missing = [v for v in template.variables if v not in columns]
+    if missing:
+        raise InputError(
+            f"The CSV has no column for template variable(s): {', '.join(missing)}.",
+            f"Template {template.name!r} uses: {', '.join(template.variables)}.",
+        )
+    rows: list[BulkRow] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    number = 1
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            number += 1
+            errors.append(RowError(number, f"cannot be read ({exc})"))
+            continue
+        number += 1
+        if not any(f.strip() for f in fields):
+            continue  # a blank line
+        if len(fields) != len(columns):
+            errors.append(
+                RowError(number, f"has {len(fields)} fields; the header has {len(columns)}")
+            )
+            continue
+        try:
+            email = ses_address(fields[email_at].strip())
+        except InputError as exc:
+            errors.append(RowError(number, exc.message))
+            continue
+        if email.lower() in seen:
+            errors.append(RowError(number, f"{email} is already on row {seen[email.lower()]}"))
+            continue
+        data = {c: f for c, f in zip(columns, fields, strict=True) if c.lower() != "email"}
+        empty = [v for v in template.variables if not data.get(v, "").strip()]
+        if empty:
+            errors.append(RowError(number, f"no value for {', '.join(empty)}"))
+            continue
+        seen[email.lower()] = number
+        rows.append(BulkRow(row=number, email=email, data=data))
+    return rows, errors
+
+
+def plan(
+    runtime: Runtime,
+    template_name: str,
+    csv_path: str | Path,
+    *,
+    skip_bad_rows: bool = False,
+    category: EmailCategory = EmailCategory.NOTIFICATION,
+    priority: EmailPriority = EmailPriority.NORMAL,
+    tags: dict[str, str] | None = None,
+    csv_text: str | None = None,
+) -> BulkPlan:
+    """Check the whole send before anything goes: template, CSV, suppressions, quota.
+    With bad rows nothing is sent unless `skip_bad_rows`."""
+    template = get_template(runtime, template_name)
+    text = csv_text if csv_text is not None else read_csv_text(csv_path)
+    rows, errors = parse_rows(text, template)
+    by_email = {r.email.lower(): r for r in rows}
+    for refusal in refusals(runtime.store, list(by_email)):
+        row = by_email[refusal.email.lower()]
+        errors.append(RowError(row.row, refusal.describe()))
+    bad = {e.row for e in errors}
+    errors.sort(key=lambda e: e.row)
+    if errors and not skip_bad_rows:
+        raise InputError(
+            f"{len(errors)} bad row(s), nothing sent: {_errors_text(errors)}.",
+            "Fix the CSV, or pass --skip-bad-rows to send the others.",
+        )
+    rows = [r for r in rows if r.row not in bad]
+    if not rows:
+        raise InputError("No rows to send.", "The CSV needs at least one good row.")
+    quota = pacing.get_quota(runtime)
+    if len(rows) > quota.remaining_24h:
+        raise InputError(
+            f"{len(rows)} recipients exceed what is left of the 24-hour SES quota: "
+            f"{quota.remaining_24h:.0f} of {quota.max_24h:.0f} "
+            f"({quota.sent_24h:.0f} sent in the last 24 hours).",
+            "Send fewer rows now, or ask AWS for a higher quota.",
+        )
+    return BulkPlan(
+        template=template,
+        rows=rows,
+        skipped=errors,
+        quota=quota,
+        category=category,
+        priority=priority,
+        tags=check_tags(tags),
+    )
+
+
+def _log_for(runtime: Runtime, bulk_plan: BulkPlan, row: BulkRow, bulk_id: str) -> EmailLog:
+    from core.mail.mime import Body, as_bytes, build_message
+
+    rendered = bulk_plan.template.render_local(row.data)
+    sender = ses_address(runtime.settings.from_email)
+    size = len(
+        as_bytes(
+            build_message(
+                sender=sender,
+                to=[row.email],
+                cc=[],
+                subject=rendered.subject,
+                body=Body(text=rendered.text or "", html=rendered.html),
+                attachments=[],
+            )
+        )
+    )
+    return EmailLog(
+        messageId=f"queued-{uuid.uuid4().hex}",
+        to=[row.email],
+        **{"from": sender},
+        subject=rendered.subject,
+        content=EmailContent(text=rendered.text, html=rendered.html),
+        category=bulk_plan.category,
+        priority=bulk_plan.priority,
+        templateId=bulk_plan.template.name,
+        templateData=dict(row.data),
+        size=size,
+        tags=bulk_plan.tags or None,
+        customData={"bulkId": bulk_id, "row": row.row},
+        operator=runtime.operator,
+        recipientStatus=[RecipientStatus(email=row.email, status=EmailStatus.QUEUED)],
+    )
+
+
+def _call(runtime: Runtime, bulk_plan: BulkPlan, batch: list[BulkRow]) -> list[dict[str, Any]]:
+    client = pacing.send_client(runtime, "ses")
+    tags = {"category": bulk_plan.category.value, **bulk_plan.tags}
+    params: dict[str, Any] = {
+        "Source": ses_address(runtime.settings.from_email),
+        "Template": bulk_plan.template.name,
+        "DefaultTemplateData": json.dumps({}),
+        "DefaultTags": [{"Name": k, "Value": v} for k, v in tags.items()],
+        "Destinations": [
+            {
+                "Destination": {"ToAddresses": [row.email]},
+                "ReplacementTemplateData": json.dumps(row.data),
+            }
+            for row in batch
+        ],
+    }
+    if runtime.settings.aws_ses_reply_to:
+        params["ReplyToAddresses"] = [ses_address(runtime.settings.aws_ses_reply_to)]
+    if runtime.settings.ses_configuration_set:
+        params["ConfigurationSetName"] = runtime.settings.ses_configuration_set
+    status: list[dict[str, Any]] = client.send_bulk_templated_email(**params)["Status"]
+    return status
+
+
+def _write(runtime: Runtime, updates: list[tuple[Any, dict[str, Any]]]) -> int:
+    """Apply per-log updates by _id; what the store refuses goes to the journal.
+    Returns how many went to the journal."""
+    return sum(write_or_journal(runtime, log_id, update) for log_id, update in updates)
+
+
+def send_bulk(
+    runtime: Runtime,
+    bulk_plan: BulkPlan,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+    retry: pacing.RetryPolicy | None = None,
+) -> BulkResult:
+    """Send in calls of 50 at the allowed pace. A batch's logs are written before its
+    call; a failed call stops the send (later rows are not attempted)."""
+    import time
+
+    started = time.monotonic()
+    bulk_id = uuid.uuid4().hex[:12]
+    pacer = pacing.pacer_for(runtime)
+    result = BulkResult(destinations=[])
+    total = len(bulk_plan.rows)
+    done = 0
+    for start in range(0, total, BATCH):
+        batch = bulk_plan.rows[start : start + BATCH]
+        if cancel is not None and cancel.is_set():
+            result.stopped = "cancelled"
+            result.not_attempted = total - start
+            break
+        try:
+            pacer.acquire(len(batch), cancel)
+        except CancelledError:
+            result.stopped = "cancelled"
+            result.not_attempted = total - start
+            break
+        logs = [_log_for(runtime, bulk_plan, row, bulk_id) for row in batch]
+        try:
+            insert_queued(runtime, logs)
+        except Exception as exc:
+            result.stopped = describe(exc).text
+            result.not_attempted = total - start
+            break
+        dests = [
+            Destination(row=row.row, email=row.email, log_id=str(log.id))
+            for row, log in zip(batch, logs, strict=True)
+        ]
+        result.destinations += dests
+        try:
+            statuses = pacing.call_with_retries(
+                functools.partial(_call, runtime, bulk_plan, batch), retry
+            )
+        except Exception as exc:
+            reason = describe(exc).text
+            unknown = pacing.outcome_unknown(exc)
+            updates = []
+            for dest, log in zip(dests, logs, strict=True):
+                dest.status = "unknown" if unknown else "failed"
+                dest.error = f"{UNKNOWN_OUTCOME} ({reason})" if unknown else reason
+                updates.append(
+                    (log.id, unknown_update(reason) if unknown else failed_update(log, reason))
+                )
+            result.journaled += _write(runtime, updates)
+            result.stopped = dests[0].error
+            result.not_attempted = total - start - len(batch)
+            break
+        updates = []
+        sent_logs: list[EmailLog] = []
+        for dest, log, status in zip(dests, logs, statuses, strict=False):
+            message_id = status.get("MessageId")
+            if message_id and status.get("Status", "Success") == "Success":
+                dest.status = "sent"
+                dest.message_id = str(message_id)
+                cost = pacing.cost(1)
+                updates.append((log.id, sent_update(log, dest.message_id, cost)))
+                sent_logs.append(apply_sent(log, dest.message_id, cost))
+            else:
+                dest.status = "failed"
+                dest.error = (
+                    f"SES {status.get('Status', 'error')}: {status.get('Error', '')}".strip()
+                )
+                updates.append((log.id, failed_update(log, dest.error)))
+        result.journaled += _write(runtime, updates)
+        for log in sent_logs:
+            with contextlib.suppress(Exception):  # a hook never makes a sent message an error
+                runtime.notify_sent(log)
+        done += len(batch)
+        if progress is not None:
+            progress(done, total)
+    result.seconds = time.monotonic() - started
+    audit_or_journal(
+        runtime,
+        "send-bulk",
+        bulk_plan.template.name,
+        bulkId=bulk_id,
+        rows=total,
+        sent=result.count("sent"),
+        failed=result.count("failed"),
+        unknown=result.count("unknown"),
+        notAttempted=result.not_attempted,
+        skippedRows=[e.row for e in bulk_plan.skipped],
+    )
+    return result

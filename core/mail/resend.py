@@ -1,0 +1,99 @@
+"""Resend a logged message: the same content and attachments, to the same or other
+recipients, as a new log linked to the original by `customData.resendOf`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from core.errors import InputError, NotFoundError
+from core.mail import attachments as att
+from core.mail.mime import Attachment
+from core.mail.send import Prepared, SendResult, deliver, prepare
+from core.models import EmailLog
+from core.validation import SendEmailRequest
+
+if TYPE_CHECKING:
+    from core.runtime import Runtime
+
+
+def load_log(runtime: Runtime, log_id: str) -> EmailLog:
+    from bson import ObjectId
+
+    if not ObjectId.is_valid(log_id):
+        raise InputError(f"{log_id!r} is not a log id.")
+    doc = runtime.store.emaillogs.find_one({"_id": ObjectId(log_id)})
+    if doc is None:
+        raise NotFoundError(f"Email log {log_id} not found.")
+    return EmailLog.model_validate(doc)
+
+
+def original_attachments(runtime: Runtime, log: EmailLog) -> list[Attachment]:
+    """The attachments as first sent: stored files at the version then sent, local
+    files only if they are unchanged (same SHA-256)."""
+    items: list[Attachment] = []
+    for entry in log.attachments or []:
+        name = str(entry.get("filename", ""))
+        if entry.get("source") == "stored":
+            item = att.read_stored(runtime, str(entry["fileId"]), entry.get("versionId"))
+        else:
+            path = entry.get("path")
+            if not path:
+                raise InputError(f"The log does not say where attachment {name} came from.")
+            item = att.read_local(str(path), name or None)
+        recorded = entry.get("checksum")
+        if recorded and item.source.get("checksum") != recorded:
+            raise InputError(
+                f"Attachment {name} has changed since the original send (checksum differs).",
+                "Compose a new message with the current file instead.",
+            )
+        items.append(item)
+    return items
+
+
+def prepare_resend(
+    runtime: Runtime,
+    log_id: str,
+    recipients: list[str] | None = None,
+    *,
+    allow_suppressed: bool = False,
+) -> Prepared:
+    """Check a resend (for a confirmation) without writing anything."""
+    log = load_log(runtime, log_id)
+    fields: dict[str, Any] = {
+        "to": recipients if recipients else log.to,
+        "cc": [] if recipients else (log.cc or []),
+        "bcc": [] if recipients else (log.bcc or []),
+        "subject": log.subject,
+        "category": log.category,
+        "priority": log.priority,
+        "tags": log.tags,
+        "clientId": log.clientId,
+        "replyTo": log.replyTo[0] if log.replyTo else None,
+    }
+    if log.templateId:
+        fields["templateId"] = log.templateId
+        fields["templateData"] = log.templateData or {}
+    else:
+        fields["textContent"] = log.content.text
+        fields["htmlContent"] = log.content.html
+    request = SendEmailRequest.model_validate(fields)
+    items = original_attachments(runtime, log)
+    return prepare(
+        runtime,
+        request,
+        allow_suppressed=allow_suppressed,
+        custom={"resendOf": str(log.id)},
+        loaded=items,
+    )
+
+
+def resend(
+    runtime: Runtime,
+    log_id: str,
+    recipients: list[str] | None = None,
+    *,
+    allow_suppressed: bool = False,
+) -> SendResult:
+    """Send a logged message again; the new log's customData.resendOf is the original."""
+    prepared = prepare_resend(runtime, log_id, recipients, allow_suppressed=allow_suppressed)
+    return deliver(runtime, prepared)
