@@ -1,0 +1,166 @@
+"""The `files` catalogue: one record by id or key (with the guide's access rule),
+and list/search/filter/sort with keyset pagination (the guide's skip/limit is
+O(offset); its `$regex` took the user's text raw)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bson import ObjectId
+
+from core.errors import InputError, NotFoundError, StoreUnavailableError
+from core.models import FileRecord, FileStatus
+from core.validation import FileQuery, escape_search
+
+if TYPE_CHECKING:
+    from core.runtime import Runtime
+
+
+def access_filter(runtime: Runtime) -> dict[str, Any]:
+    """The guide's rule: own files and public ones; an admin operator sees all."""
+    if runtime.settings.is_admin:
+        return {}
+    return {"$or": [{"userId": runtime.operator}, {"isPublic": True}]}
+
+
+def can_change(runtime: Runtime, record: FileRecord) -> bool:
+    """Only the owner (or an admin) deletes, purges, restores or edits a file."""
+    return runtime.settings.is_admin or record.userId == runtime.operator
+
+
+def store_call(what: str) -> StoreUnavailableError:
+    return StoreUnavailableError(
+        f"MongoDB is unreachable: {what}.",
+        "Check MONGODB_URI and that the server is up (`depllc doctor`).",
+    )
+
+
+def _id_filter(ref: str) -> dict[str, Any]:
+    if ObjectId.is_valid(ref):
+        return {"$or": [{"_id": ObjectId(ref)}, {"key": ref}]}
+    return {"key": ref}
+
+
+def get_file(runtime: Runtime, ref: str | ObjectId, for_change: bool = False) -> FileRecord:
+    """A record by `_id` or key; NotFoundError when missing or not visible."""
+    flt = {"_id": ref} if isinstance(ref, ObjectId) else _id_filter(ref.strip())
+    query = {"$and": [flt, access_filter(runtime)]} if access_filter(runtime) else flt
+    try:
+        doc = runtime.store.files.find_one(query)
+    except Exception as exc:
+        if type(exc).__module__.startswith("pymongo"):
+            raise store_call("cannot read the file record") from exc
+        raise
+    if doc is None:
+        raise NotFoundError(
+            f"No file {ref!s} (or it is not yours and not public).",
+            "List files with `depllc files list`.",
+        )
+    record = FileRecord.model_validate(doc)
+    if for_change and not can_change(runtime, record):
+        raise InputError(
+            f"{record.originalName} belongs to {record.userId}; only its owner or an admin "
+            "may change it."
+        )
+    return record
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[FileRecord]
+    next_cursor: str | None
+
+
+def _encode_cursor(value: Any, oid: ObjectId) -> str:
+    payload = {
+        "v": value.isoformat() if isinstance(value, datetime) else value,
+        "t": "d" if isinstance(value, datetime) else "x",
+        "id": str(oid),
+    }
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[Any, ObjectId]:
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        value = payload["v"]
+        if payload["t"] == "d":
+            value = datetime.fromisoformat(value)
+        return value, ObjectId(payload["id"])
+    except Exception:
+        raise InputError(
+            "That page cursor is not valid.", "Start again from the first page."
+        ) from None
+
+
+def build_filter(runtime: Runtime, query: FileQuery) -> dict[str, Any]:
+    clauses: list[dict[str, Any]] = []
+    access = access_filter(runtime)
+    if access:
+        clauses.append(access)
+    if query.status is not None:
+        clauses.append({"status": query.status.value})
+    elif not query.includeDeleted:
+        clauses.append({"status": {"$ne": FileStatus.DELETED.value}})
+    if query.search:
+        pattern = escape_search(query.search)
+        clauses.append(
+            {
+                "$or": [
+                    {"fileName": {"$regex": pattern, "$options": "i"}},
+                    {"originalName": {"$regex": pattern, "$options": "i"}},
+                ]
+            }
+        )
+    for field in ("userId", "clientId", "departmentId"):
+        value = getattr(query, field)
+        if value:
+            clauses.append({field: value})
+    if query.category is not None:
+        clauses.append({"category": query.category.value})
+    if query.tags:
+        clauses.append({"metadata.tags": {"$all": list(query.tags)}})
+    if query.startDate or query.endDate:
+        rng: dict[str, Any] = {}
+        if query.startDate:
+            rng["$gte"] = query.startDate
+        if query.endDate:
+            rng["$lte"] = query.endDate
+        clauses.append({"createdAt": rng})
+    if not clauses:
+        return {}
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def list_files(runtime: Runtime, query: FileQuery, cursor: str | None = None) -> Page:
+    """One page, newest (or per `sortBy`) first; `next_cursor` fetches the next one."""
+    field = query.sortBy
+    direction = -1 if query.sortOrder == "desc" else 1
+    flt = build_filter(runtime, query)
+    if cursor:
+        value, oid = _decode_cursor(cursor)
+        op = "$lt" if direction == -1 else "$gt"
+        after = {"$or": [{field: {op: value}}, {field: value, "_id": {op: oid}}]}
+        flt = {"$and": [flt, after]} if flt else after
+    try:
+        docs = list(
+            runtime.store.files.find(flt)
+            .sort([(field, direction), ("_id", direction)])
+            .limit(query.limit + 1)
+        )
+    except Exception as exc:
+        if type(exc).__module__.startswith("pymongo"):
+            raise store_call("cannot list files") from exc
+        raise
+    more = len(docs) > query.limit
+    docs = docs[: query.limit]
+    items = [FileRecord.model_validate(d) for d in docs]
+    next_cursor = None
+    if more and docs:
+        last = docs[-1]
+        next_cursor = _encode_cursor(last.get(field), last["_id"])
+    return Page(items=items, next_cursor=next_cursor)

@@ -1,0 +1,304 @@
+"""The transfer machinery shared by uploads and downloads: s3transfer's manager with
+our tuning, progress and cancel plumbing, and the streams that hash the bytes as they
+pass (so a file is read once, and what was hashed is what was sent or written)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.errors import CancelledError
+
+if TYPE_CHECKING:
+    from s3transfer.futures import TransferFuture
+    from s3transfer.manager import TransferManager
+
+MiB = 1024 * 1024
+
+# (bytes done, bytes total): called from transfer threads, often; keep it cheap.
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class TransferTuning:
+    """s3transfer knobs. Defaults were picked with benchmarks/transfer.py: big parts
+    (fewer requests), more parallel parts than the AWS CLI's 10, a bounded number of
+    parts held in memory (peak RSS stays well under 150 MB)."""
+
+    multipart_threshold: int = 16 * MiB
+    part_size: int = 16 * MiB
+    concurrency: int = 12
+    in_memory_parts: int = 6
+    io_chunk_size: int = 1 * MiB
+    download_attempts: int = 5
+
+    def manager_config(self) -> Any:
+        from s3transfer.manager import TransferConfig
+
+        return TransferConfig(
+            multipart_threshold=self.multipart_threshold,
+            multipart_chunksize=self.part_size,
+            max_request_concurrency=self.concurrency,
+            max_submission_concurrency=4,
+            max_request_queue_size=self.concurrency * 4,
+            max_io_queue_size=64,
+            io_chunksize=self.io_chunk_size,
+            num_download_attempts=self.download_attempts,
+            max_in_memory_upload_chunks=self.in_memory_parts,
+            max_in_memory_download_chunks=self.in_memory_parts,
+        )
+
+
+DEFAULT_TUNING = TransferTuning()
+
+
+def make_manager(client: Any, tuning: TransferTuning = DEFAULT_TUNING) -> TransferManager:
+    from s3transfer.manager import TransferManager
+
+    return TransferManager(client, tuning.manager_config())
+
+
+def b64_sha256(digest: bytes) -> str:
+    return base64.b64encode(digest).decode("ascii")
+
+
+def sha256_of_file(path: os.PathLike[str] | str, chunk: int = 4 * MiB) -> str:
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return b64_sha256(h.digest())
+
+
+def progress_subscriber(total: int, callback: ProgressCallback | None) -> list[Any]:
+    """s3transfer subscribers reporting cumulative bytes to `callback`."""
+    if callback is None:
+        return []
+    from s3transfer.subscribers import BaseSubscriber
+
+    lock = threading.Lock()
+    done = [0]
+    report: ProgressCallback = callback
+
+    class _Progress(BaseSubscriber):
+        def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
+            with lock:
+                done[0] += bytes_transferred  # negative on a retried part
+                value = max(0, min(done[0], total))
+            report(value, total)
+
+    return [_Progress()]
+
+
+def wait(future: TransferFuture, cancel: threading.Event | None, poll: float = 0.1) -> None:
+    """Wait for a transfer, cancelling it promptly when `cancel` is set."""
+    while not future.done():
+        if cancel is not None and cancel.wait(poll):
+            future.cancel()
+            break
+        if cancel is None:
+            time.sleep(poll)
+    try:
+        future.result()
+    except Exception as exc:
+        if cancel is not None and cancel.is_set():
+            raise CancelledError("Transfer cancelled.") from exc
+        raise
+    if cancel is not None and cancel.is_set():
+        raise CancelledError("Transfer cancelled.")
+
+
+class FileChangedError(Exception):
+    """The local file changed size while it was being read."""
+
+
+class HashingReader:
+    """A seekable reader over an open file that hashes each byte the first time it is
+    read, in order (s3transfer reads parts sequentially from one thread, and may re-read
+    after a seek for a retry: re-read bytes are not hashed twice). It refuses to go on
+    when `cancel` is set and notices a file that shrinks or grows under it."""
+
+    def __init__(self, fh: Any, expected_size: int, cancel: threading.Event | None = None) -> None:
+        self._fh = fh
+        self.expected_size = expected_size
+        self._cancel = cancel
+        self._hash = hashlib.sha256()
+        self.hashed = 0
+        self.gap = False  # a read skipped ahead: the in-line hash is incomplete
+        self._lock = threading.Lock()
+
+    def read(self, size: int = -1) -> bytes:
+        if self._cancel is not None and self._cancel.is_set():
+            raise CancelledError("Upload cancelled.")
+        with self._lock:
+            pos = self._fh.tell()
+            if size is None or size < 0:
+                size = max(0, self.expected_size - pos)
+            # Never read past the size we announced: growth is caught after the upload.
+            size = min(size, max(0, self.expected_size - pos))
+            data: bytes = self._fh.read(size)
+            if len(data) < size:
+                raise FileChangedError(
+                    f"the file shrank while uploading ({pos + len(data)} of "
+                    f"{self.expected_size} bytes)"
+                )
+            end = pos + len(data)
+            if pos <= self.hashed < end:
+                self._hash.update(memoryview(data)[self.hashed - pos :])
+                self.hashed = end
+            elif pos > self.hashed:
+                self.gap = True
+            return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        with self._lock:
+            result: int = self._fh.seek(offset, whence)
+            return result
+
+    def tell(self) -> int:
+        with self._lock:
+            result: int = self._fh.tell()
+            return result
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    @property
+    def complete(self) -> bool:
+        return not self.gap and self.hashed == self.expected_size
+
+    def checksum(self) -> str:
+        return b64_sha256(self._hash.digest())
+
+
+def _pwrite(fd: int, data: bytes | memoryview, offset: int) -> int:
+    """One positioned write (a seam: tests replace it to simulate a full disk)."""
+    return os.pwrite(fd, data, offset)
+
+
+class HashingWriter:
+    """A seekable writer for s3transfer's ranged downloads (parts arrive out of
+    order). Writes go to `fd` with pwrite; a follower thread hashes the contiguous
+    prefix already on disk, so verifying costs little more than the download."""
+
+    def __init__(self, fd: int, cancel: threading.Event | None = None) -> None:
+        self._fd = fd
+        self._pos = 0
+        self._cancel = cancel
+        self._cond = threading.Condition()
+        self._done: dict[int, int] = {}  # start -> end of written runs past the prefix
+        self._prefix = 0  # [0, prefix) is written
+        self._hashed = 0
+        self._hash = hashlib.sha256()
+        self._closing = False
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._follow, name="depllc-hash", daemon=True)
+        self._thread.start()
+
+    # file-like surface used by s3transfer
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 0:
+            self._pos = offset
+        elif whence == 1:
+            self._pos += offset
+        else:
+            self._pos = os.fstat(self._fd).st_size + offset
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seekable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:
+        if self._cancel is not None and self._cancel.is_set():
+            raise CancelledError("Download cancelled.")
+        view = memoryview(data)
+        start = self._pos
+        written = 0
+        while written < len(view):
+            written += _pwrite(self._fd, view[written:], start + written)
+        self._pos = start + written
+        self._mark(start, self._pos)
+        return written
+
+    def _mark(self, start: int, end: int) -> None:
+        with self._cond:
+            if start <= self._prefix:
+                self._prefix = max(self._prefix, end)
+            else:
+                self._done[start] = max(end, self._done.get(start, end))
+            while self._prefix in self._done:
+                self._prefix = max(self._prefix, self._done.pop(self._prefix))
+            # runs that overlap the prefix (a retried range) are absorbed too
+            for s in [s for s in self._done if s <= self._prefix]:
+                self._prefix = max(self._prefix, self._done.pop(s))
+            self._cond.notify()
+
+    def _follow(self) -> None:
+        try:
+            while True:
+                with self._cond:
+                    while self._hashed >= self._prefix and not self._closing:
+                        self._cond.wait()
+                    target = self._prefix
+                    closing = self._closing
+                while self._hashed < target:
+                    n = min(8 * MiB, target - self._hashed)
+                    block = os.pread(self._fd, n, self._hashed)
+                    if not block:
+                        raise OSError("short read while verifying")
+                    self._hash.update(block)
+                    self._hashed += len(block)
+                if closing and self._hashed >= self._prefix:
+                    return
+        except BaseException as exc:  # surfaced by finish()
+            self._error = exc
+
+    @property
+    def written(self) -> int:
+        """Bytes on disk as one contiguous run from the start."""
+        with self._cond:
+            return self._prefix if not self._done else -1
+
+    def finish(self) -> tuple[int, str]:
+        """Stop the follower; return (contiguous bytes written, SHA-256 base64)."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        size = self._prefix if not self._done else -1
+        return size, b64_sha256(self._hash.digest())
+
+    def abandon(self) -> None:
+        with self._cond:
+            self._closing = True
+            self._prefix = self._hashed  # nothing more to hash
+            self._done.clear()
+            self._cond.notify()
+        self._thread.join(timeout=5)
+
+
+def error_code(exc: BaseException) -> str | None:
+    """The AWS error code of a botocore ClientError (None for anything else)."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        return str(code) if code is not None else None
+    return None
