@@ -163,14 +163,14 @@ def lifecycle_ok(rule: dict[str, Any], t: Targets) -> bool:
 # --- reading the current state -------------------------------------------------
 
 
-def read_versioning(ctx: SetupContext) -> str:
-    response = ctx.aws.s3.get_bucket_versioning(Bucket=ctx.targets.bucket)
+def read_versioning(s3: Any, bucket: str) -> str:
+    response = s3.get_bucket_versioning(Bucket=bucket)
     return str(response.get("Status") or "never enabled")
 
 
-def read_encryption(ctx: SetupContext) -> dict[str, Any] | None:
+def read_encryption(s3: Any, bucket: str) -> dict[str, Any] | None:
     try:
-        response = ctx.aws.s3.get_bucket_encryption(Bucket=ctx.targets.bucket)
+        response = s3.get_bucket_encryption(Bucket=bucket)
     except Exception as exc:
         if has_code(exc, "ServerSideEncryptionConfigurationNotFoundError"):
             return None
@@ -199,9 +199,9 @@ def describe_encryption(rule: dict[str, Any] | None) -> str:
     return f"{default.get('SSEAlgorithm', '?')}" + (f" key {key}" if key else "")
 
 
-def read_public_access_block(ctx: SetupContext) -> dict[str, Any] | None:
+def read_public_access_block(s3: Any, bucket: str) -> dict[str, Any] | None:
     try:
-        response = ctx.aws.s3.get_public_access_block(Bucket=ctx.targets.bucket)
+        response = s3.get_public_access_block(Bucket=bucket)
     except Exception as exc:
         if has_code(exc, "NoSuchPublicAccessBlockConfiguration"):
             return None
@@ -209,9 +209,9 @@ def read_public_access_block(ctx: SetupContext) -> dict[str, Any] | None:
     return dict(response.get("PublicAccessBlockConfiguration", {}))
 
 
-def read_policy(ctx: SetupContext) -> dict[str, Any] | None:
+def read_policy(s3: Any, bucket: str) -> dict[str, Any] | None:
     try:
-        response = ctx.aws.s3.get_bucket_policy(Bucket=ctx.targets.bucket)
+        response = s3.get_bucket_policy(Bucket=bucket)
     except Exception as exc:
         if has_code(exc, "NoSuchBucketPolicy"):
             return None
@@ -220,9 +220,9 @@ def read_policy(ctx: SetupContext) -> dict[str, Any] | None:
     return policy
 
 
-def read_lifecycle(ctx: SetupContext) -> list[dict[str, Any]]:
+def read_lifecycle(s3: Any, bucket: str) -> list[dict[str, Any]]:
     try:
-        response = ctx.aws.s3.get_bucket_lifecycle_configuration(Bucket=ctx.targets.bucket)
+        response = s3.get_bucket_lifecycle_configuration(Bucket=bucket)
     except Exception as exc:
         if has_code(exc, "NoSuchLifecycleConfiguration"):
             return []
@@ -256,7 +256,7 @@ def plan_bucket(ctx: SetupContext) -> list[Step]:
     def enable_versioning() -> None:
         s3.put_bucket_versioning(Bucket=t.bucket, VersioningConfiguration={"Status": "Enabled"})
 
-    versioning = read_versioning(ctx) if exists else NEW
+    versioning = read_versioning(s3, t.bucket) if exists else NEW
     steps.append(
         Step(resource, "versioning", versioning, Action.NONE)
         if versioning == "Enabled"
@@ -277,7 +277,7 @@ def plan_bucket(ctx: SetupContext) -> list[Step]:
             Bucket=t.bucket, ServerSideEncryptionConfiguration={"Rules": [rule]}
         )
 
-    current_rule = read_encryption(ctx) if exists else None
+    current_rule = read_encryption(s3, t.bucket) if exists else None
     want = describe_encryption(rule)
     if exists and encryption_ok(current_rule, t):
         steps.append(Step(resource, "encryption", describe_encryption(current_rule), Action.NONE))
@@ -298,7 +298,7 @@ def plan_bucket(ctx: SetupContext) -> list[Step]:
             Bucket=t.bucket, PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK
         )
 
-    block = read_public_access_block(ctx) if exists else None
+    block = read_public_access_block(s3, t.bucket) if exists else None
     if block is not None and all(block.get(k) for k in PUBLIC_ACCESS_BLOCK):
         steps.append(Step(resource, "public access", "blocked", Action.NONE))
     else:
@@ -316,7 +316,7 @@ def plan_bucket(ctx: SetupContext) -> list[Step]:
         )
 
     arns = ctx.arns
-    policy = read_policy(ctx) if exists else None
+    policy = read_policy(s3, t.bucket) if exists else None
     statements = _as_list((policy or {}).get("Statement", []))
     if any(isinstance(s, dict) and denies_insecure_transport(s, arns) for s in statements):
         steps.append(Step(resource, "TLS-only policy", "denies insecure transport", Action.NONE))
@@ -324,7 +324,7 @@ def plan_bucket(ctx: SetupContext) -> list[Step]:
 
         def put_policy() -> None:
             # Re-read at apply time: never clobber a statement added since the plan.
-            latest = read_policy(ctx)
+            latest = read_policy(s3, t.bucket)
             s3.put_bucket_policy(Bucket=t.bucket, Policy=json.dumps(merged_policy(latest, arns)))
 
         others = len([s for s in statements if isinstance(s, dict)])
@@ -340,7 +340,7 @@ def plan_bucket(ctx: SetupContext) -> list[Step]:
             )
         )
 
-    rules = read_lifecycle(ctx) if exists else []
+    rules = read_lifecycle(s3, t.bucket) if exists else []
     ours = next((r for r in rules if r.get("ID") == LIFECYCLE_RULE_ID), None)
     summary = (
         f"abort uploads after {ABORT_MULTIPART_DAYS}d, "
@@ -351,7 +351,7 @@ def plan_bucket(ctx: SetupContext) -> list[Step]:
     else:
 
         def put_lifecycle() -> None:
-            latest = read_lifecycle(ctx)
+            latest = read_lifecycle(s3, t.bucket)
             kept = [r for r in latest if r.get("ID") != LIFECYCLE_RULE_ID]
             s3.put_bucket_lifecycle_configuration(
                 Bucket=t.bucket, LifecycleConfiguration={"Rules": [*kept, lifecycle_rule(t)]}

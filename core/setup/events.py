@@ -60,16 +60,16 @@ def merged_queue_policy(existing: dict[str, Any] | None, arns: Arns) -> dict[str
     return {"Version": "2012-10-17", "Statement": [*kept, queue_statement(arns)]}
 
 
-def queue_attributes(ctx: SetupContext, url: str) -> dict[str, str]:
-    response = ctx.aws.sqs.get_queue_attributes(
+def queue_attributes(sqs: Any, url: str) -> dict[str, str]:
+    response = sqs.get_queue_attributes(
         QueueUrl=url, AttributeNames=["QueueArn", "RedrivePolicy", "Policy"]
     )
     return dict(response.get("Attributes", {}))
 
 
-def topic_exists(ctx: SetupContext) -> bool:
+def topic_exists(sns: Any, topic_arn: str) -> bool:
     try:
-        ctx.aws.sns.get_topic_attributes(TopicArn=ctx.arns.topic)
+        sns.get_topic_attributes(TopicArn=topic_arn)
     except Exception as exc:
         if has_code(exc, "NotFound", "NotFoundException"):
             return False
@@ -77,11 +77,11 @@ def topic_exists(ctx: SetupContext) -> bool:
     return True
 
 
-def is_subscribed(ctx: SetupContext) -> bool:
-    paginator = ctx.aws.sns.get_paginator("list_subscriptions_by_topic")
-    for page in paginator.paginate(TopicArn=ctx.arns.topic):
+def is_subscribed(sns: Any, topic_arn: str, queue_arn: str) -> bool:
+    paginator = sns.get_paginator("list_subscriptions_by_topic")
+    for page in paginator.paginate(TopicArn=topic_arn):
         for sub in page.get("Subscriptions", []):
-            if sub.get("Protocol") == "sqs" and sub.get("Endpoint") == ctx.arns.queue:
+            if sub.get("Protocol") == "sqs" and sub.get("Endpoint") == queue_arn:
                 return True
     return False
 
@@ -93,7 +93,7 @@ def plan_events(ctx: SetupContext) -> list[Step]:
     sns = ctx.aws.sns
     steps: list[Step] = []
 
-    has_topic = topic_exists(ctx)
+    has_topic = topic_exists(sns, arns.topic)
     topic_res = f"sns topic {t.topic}"
     if has_topic:
         steps.append(Step(topic_res, "topic", "exists", Action.NONE))
@@ -128,7 +128,7 @@ def plan_events(ctx: SetupContext) -> list[Step]:
 
     queue_res = f"sqs queue {t.queue}"
     url = ctx.queue_url(t.queue)
-    attrs = queue_attributes(ctx, url) if url else {}
+    attrs = queue_attributes(sqs, url) if url else {}
     if url:
         steps.append(Step(queue_res, "queue", "exists", Action.NONE))
     else:
@@ -172,7 +172,7 @@ def plan_events(ctx: SetupContext) -> list[Step]:
 
         def set_policy() -> None:
             queue_url = live_url()
-            latest = queue_attributes(ctx, queue_url).get("Policy")
+            latest = queue_attributes(sqs, queue_url).get("Policy")
             merged = merged_queue_policy(json.loads(latest) if latest else None, arns)
             sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps(merged)})
 
@@ -187,7 +187,7 @@ def plan_events(ctx: SetupContext) -> list[Step]:
             )
         )
 
-    subscribed = has_topic and is_subscribed(ctx)
+    subscribed = has_topic and is_subscribed(sns, arns.topic, arns.queue)
     if subscribed:
         steps.append(Step(topic_res, "subscription", f"-> sqs {t.queue}", Action.NONE))
     else:

@@ -1,0 +1,606 @@
+"""`depllc doctor`: every check that says whether the install works, each with a
+pass / warn / fail line and a fix. A failing AWS call names the IAM action denied.
+
+Checks after the credentials one run in parallel (each is one or two AWS calls)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from core.aws import AwsClients
+from core.config import Settings
+from core.db import ALL_INDEXES, Store
+from core.setup.awserr import error_code, explain, is_denied
+from core.setup.targets import Account, Arns, Targets
+
+CLOCK_WARN_SECONDS = 30
+CLOCK_FAIL_SECONDS = 300  # SigV4 and presigned URLs go wrong well before 15 minutes
+QUOTA_WARN_RATIO = 0.8
+IAM_FIX = "Attach the policy printed by `depllc iam-policy` to this identity."
+SETUP_FIX = "Run `depllc setup` (it creates or fixes only what is missing)."
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+@dataclass
+class Check:
+    id: str
+    title: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "status": self.status.value,
+            "detail": self.detail,
+            "fix": self.fix,
+        }
+
+
+# (id, title) in the order they are shown.
+CHECKS: list[tuple[str, str]] = [
+    ("settings", "Settings"),
+    ("credentials", "AWS credentials and caller identity"),
+    ("region", "Region"),
+    ("sender", "Sender identity verified"),
+    ("ses-access", "SES production access"),
+    ("quota", "SES sending quota"),
+    ("configuration-set", "SES configuration set"),
+    ("event-destination", "SES event destination (SNS)"),
+    ("queue", "Events queue reachable"),
+    ("subscription", "Queue subscribed to the events topic"),
+    ("bucket", "S3 bucket exists"),
+    ("bucket-versioning", "S3 bucket versioning"),
+    ("bucket-encryption", "S3 bucket default encryption"),
+    ("bucket-tls", "S3 bucket TLS-only policy"),
+    ("bucket-public-access", "S3 bucket public access blocked"),
+    ("bucket-lifecycle", "S3 bucket lifecycle rule"),
+    ("mongodb", "MongoDB reachable"),
+    ("indexes", "MongoDB indexes present"),
+    ("journal", "Journal of pending log writes"),
+    ("clock", "Clock skew against AWS"),
+]
+TITLES = dict(CHECKS)
+AWS_CHECKS = {
+    "sender",
+    "ses-access",
+    "quota",
+    "configuration-set",
+    "event-destination",
+    "queue",
+    "subscription",
+    "bucket",
+    "bucket-versioning",
+    "bucket-encryption",
+    "bucket-tls",
+    "bucket-public-access",
+    "bucket-lifecycle",
+}
+
+
+@dataclass
+class DoctorReport:
+    checks: list[Check] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    @property
+    def failed(self) -> list[Check]:
+        return [c for c in self.checks if c.status is Status.FAIL]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def get(self, check_id: str) -> Check:
+        return next(c for c in self.checks if c.id == check_id)
+
+    def summary(self) -> str:
+        counts = {s: sum(c.status is s for c in self.checks) for s in Status}
+        parts = [f"{counts[s]} {s.value}" for s in Status if counts[s]]
+        verdict = "All checks pass." if self.ok else f"{len(self.failed)} failing."
+        return f"{verdict} ({', '.join(parts)}; {self.elapsed:.1f}s)"
+
+    def render(self) -> str:
+        marks = {Status.PASS: "PASS", Status.WARN: "WARN", Status.FAIL: "FAIL", Status.SKIP: "skip"}
+        width = max(len(c.title) for c in self.checks) if self.checks else 0
+        lines = []
+        for c in self.checks:
+            lines.append(f"{marks[c.status]}  {c.title:<{width}}  {c.detail}")
+            if c.fix and c.status in (Status.FAIL, Status.WARN):
+                lines.append(f"      {'':<{width}}  fix: {c.fix}")
+        lines += ["", self.summary()]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "summary": self.summary(),
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+
+@dataclass
+class DoctorEnv:
+    settings: Settings
+    aws: AwsClients
+    store: Store | None
+    targets: Targets | None = None
+    account: Account | None = None
+    aws_date: dt.datetime | None = None  # the Date header of an AWS response
+    local_at: dt.datetime | None = None  # local time when that response arrived
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+
+    @property
+    def arns(self) -> Arns:
+        assert self.targets is not None and self.account is not None
+        return Arns(self.targets, self.account)
+
+
+def _check(check_id: str, status: Status, detail: str, fix: str = "") -> Check:
+    return Check(check_id, TITLES[check_id], status, detail, fix)
+
+
+def _aws_failure(check_id: str, exc: BaseException, fix: str = "") -> Check:
+    """A failed AWS call: the readable error, naming the denied action if it was one."""
+    if is_denied(exc):
+        return _check(check_id, Status.FAIL, explain(exc), IAM_FIX)
+    if isinstance(exc, NotImplementedError):  # an endpoint (e.g. moto) without this call
+        return _check(check_id, Status.WARN, f"The endpoint does not support this call: {exc}")
+    return _check(check_id, Status.FAIL, explain(exc), fix)
+
+
+# --- the checks -------------------------------------------------------------------
+
+
+def check_settings(env: DoctorEnv) -> Check:
+    try:
+        env.targets = Targets.from_settings(env.settings)
+    except Exception as exc:
+        from core.errors import describe
+
+        return _check(
+            "settings",
+            Status.FAIL,
+            describe(exc).text,
+            "Set AWS_S3_BUCKET, AWS_SES_FROM_EMAIL and MONGODB_URI (`depllc config show`).",
+        )
+    t = env.targets
+    return _check(
+        "settings", Status.PASS, f"bucket {t.bucket}, sender {t.sender}, set {t.config_set}"
+    )
+
+
+def check_credentials(env: DoctorEnv) -> Check:
+    from core.setup.context import caller_account
+
+    try:
+        env.account, response = caller_account(env.aws)
+    except Exception as exc:
+        from core.errors import describe
+
+        fix = (
+            "Set AWS_PROFILE (or --profile) to a profile with access, run `aws sso login` "
+            "if it uses SSO, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY."
+        )
+        return _check("credentials", Status.FAIL, describe(exc).text, fix)
+    env.local_at = env.clock()
+    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    if headers.get("date"):
+        try:
+            env.aws_date = email.utils.parsedate_to_datetime(str(headers["date"]))
+        except (TypeError, ValueError):
+            env.aws_date = None
+    return _check(
+        "credentials", Status.PASS, f"account {env.account.account_id} as {env.account.arn}"
+    )
+
+
+def check_region(env: DoctorEnv) -> Check:
+    region = env.settings.aws_region
+    s3_region = env.settings.s3_region
+    extra = f"; S3 in {s3_region}" if s3_region != region else ""
+    if env.aws.endpoint_url:
+        return _check("region", Status.PASS, f"{region}{extra} via {env.aws.endpoint_url}")
+    regions = env.aws.session.get_available_regions("ses")
+    if regions and region not in regions:
+        return _check(
+            "region",
+            Status.FAIL,
+            f"SES is not available in {region}",
+            "Set AWS_REGION to an SES region (e.g. us-east-1, eu-west-1).",
+        )
+    return _check("region", Status.PASS, f"{region} (SES available){extra}")
+
+
+def check_sender(env: DoctorEnv) -> Check:
+    from core.setup.ses import domain_record, sender_status
+
+    assert env.targets is not None
+    try:
+        status = sender_status(env.aws.ses, env.targets)
+    except Exception as exc:
+        return _aws_failure("sender", exc)
+    if status.state == "verified":
+        return _check("sender", Status.PASS, status.describe())
+    if status.state == "pending":
+        how = (
+            domain_record(status.identity, status.token)
+            if "@" not in status.identity
+            else f"Open the verification link AWS emailed to {status.identity}"
+        )
+        return _check("sender", Status.WARN, status.describe(), how)
+    return _check("sender", Status.FAIL, status.describe(), SETUP_FIX + " Then verify it.")
+
+
+def check_ses_access(env: DoctorEnv) -> Check:
+    try:
+        account = env.aws.sesv2.get_account()
+    except Exception as exc:
+        return _aws_failure("ses-access", exc)
+    if not account.get("SendingEnabled", True):
+        return _check(
+            "ses-access",
+            Status.FAIL,
+            f"sending is paused for this account (enforcement: "
+            f"{account.get('EnforcementStatus', '?')})",
+            "Check the SES account dashboard for the reason and resume sending.",
+        )
+    if not account.get("ProductionAccessEnabled"):
+        return _check(
+            "ses-access",
+            Status.WARN,
+            "SES sandbox: mail only to verified addresses, 200 messages a day",
+            "Request production access: SES console > Account dashboard > Request production "
+            "access.",
+        )
+    enforcement = account.get("EnforcementStatus", "HEALTHY")
+    if enforcement not in ("HEALTHY", None):
+        return _check(
+            "ses-access",
+            Status.WARN,
+            f"production access, but the account is under review ({enforcement})",
+            "Check bounce and complaint rates in the SES reputation dashboard.",
+        )
+    return _check("ses-access", Status.PASS, "production access")
+
+
+def check_quota(env: DoctorEnv) -> Check:
+    try:
+        quota = env.aws.ses.get_send_quota()
+    except Exception as exc:
+        return _aws_failure("quota", exc)
+    limit = float(quota.get("Max24HourSend", 0))
+    sent = float(quota.get("SentLast24Hours", 0))
+    rate = float(quota.get("MaxSendRate", 0))
+    if limit < 0:
+        return _check("quota", Status.PASS, f"unlimited; {sent:.0f} sent in 24 h, {rate:g}/s")
+    detail = f"{sent:.0f} of {limit:.0f} sent in the last 24 h; max {rate:g} messages/s"
+    if limit and sent >= limit:
+        return _check(
+            "quota", Status.FAIL, detail, "Wait for the 24-hour window, or ask AWS for more."
+        )
+    if limit and sent >= QUOTA_WARN_RATIO * limit:
+        return _check("quota", Status.WARN, detail, "Request a higher quota before bulk sends.")
+    return _check("quota", Status.PASS, detail)
+
+
+def check_configuration_set(env: DoctorEnv) -> list[Check]:
+    from core.setup.ses import missing_event_types, read_event_destinations, sns_destination
+
+    assert env.targets is not None
+    name = env.targets.config_set
+    try:
+        destinations = read_event_destinations(env.aws.ses, name)
+    except Exception as exc:
+        failure = _aws_failure("configuration-set", exc)
+        return [failure, _check("event-destination", Status.SKIP, "configuration set unknown")]
+    if destinations is None:
+        return [
+            _check("configuration-set", Status.FAIL, f"{name} does not exist", SETUP_FIX),
+            _check("event-destination", Status.SKIP, "no configuration set"),
+        ]
+    sets = _check("configuration-set", Status.PASS, f"{name} exists")
+    topic = env.arns.topic
+    ours = sns_destination(destinations, topic)
+    if ours is None:
+        detail = f"no SNS destination to {env.targets.topic}: events are lost"
+        return [sets, _check("event-destination", Status.FAIL, detail, SETUP_FIX)]
+    problems = [] if ours.get("Enabled") else ["disabled"]
+    missing = missing_event_types(ours)
+    if missing:
+        problems.append(f"missing event types {', '.join(missing)}")
+    if problems:
+        detail = f"{ours.get('Name')}: {'; '.join(problems)}"
+        return [sets, _check("event-destination", Status.FAIL, detail, SETUP_FIX)]
+    ok = f"{ours.get('Name')}: all event types -> {env.targets.topic}"
+    return [sets, _check("event-destination", Status.PASS, ok)]
+
+
+def check_queue(env: DoctorEnv) -> list[Check]:
+    from core.setup.events import allows_only_topic, is_subscribed, queue_attributes
+
+    assert env.targets is not None
+    t = env.targets
+    sqs = env.aws.sqs
+    url = env.settings.ses_events_queue_url
+    try:
+        if not url:
+            url = str(sqs.get_queue_url(QueueName=t.queue)["QueueUrl"])
+        attrs = queue_attributes(sqs, url)
+    except Exception as exc:
+        skip = _check("subscription", Status.SKIP, "queue unreachable")
+        if error_code(exc) in {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}:
+            return [
+                _check("queue", Status.FAIL, f"queue {t.queue} does not exist", SETUP_FIX),
+                skip,
+            ]
+        return [_aws_failure("queue", exc), skip]
+    arns = env.arns
+    redrive = json.loads(attrs["RedrivePolicy"]) if attrs.get("RedrivePolicy") else {}
+    if redrive.get("deadLetterTargetArn"):
+        dlq = str(redrive["deadLetterTargetArn"]).rsplit(":", 1)[-1]
+        queue = _check("queue", Status.PASS, f"{url} (dead letters -> {dlq})")
+    else:
+        queue = _check(
+            "queue",
+            Status.WARN,
+            f"{url} has no dead-letter queue: a poison event is retried forever",
+            SETUP_FIX,
+        )
+    queue_arn = attrs.get("QueueArn", arns.queue)
+    try:
+        subscribed = is_subscribed(env.aws.sns, arns.topic, queue_arn)
+    except Exception as exc:
+        if error_code(exc) in {"NotFound", "NotFoundException"}:
+            missing = f"topic {t.topic} does not exist"
+            return [queue, _check("subscription", Status.FAIL, missing, SETUP_FIX)]
+        return [queue, _aws_failure("subscription", exc)]
+    if not subscribed:
+        detail = f"{t.topic} has no subscription to this queue: events never arrive"
+        return [queue, _check("subscription", Status.FAIL, detail, SETUP_FIX)]
+    policy = json.loads(attrs["Policy"]) if attrs.get("Policy") else None
+    if not allows_only_topic(policy, arns):
+        detail = (
+            "the queue policy does not let the topic send (or lets others send)"
+            if policy
+            else "no queue policy: SNS cannot deliver to the queue"
+        )
+        return [queue, _check("subscription", Status.FAIL, detail, SETUP_FIX)]
+    return [queue, _check("subscription", Status.PASS, f"{t.topic} -> queue, only it may send")]
+
+
+def check_bucket(env: DoctorEnv) -> list[Check]:
+    from core.setup import bucket as b
+
+    assert env.targets is not None
+    t = env.targets
+    s3 = env.aws.s3
+    rest = [cid for cid, _ in CHECKS if cid.startswith("bucket-")]
+    try:
+        s3.head_bucket(Bucket=t.bucket, ExpectedBucketOwner=env.arns.account.account_id)
+    except Exception as exc:
+        code = error_code(exc)
+        skips = [_check(cid, Status.SKIP, "no bucket") for cid in rest]
+        if code in {"404", "NoSuchBucket", "NotFound"}:
+            return [_check("bucket", Status.FAIL, f"{t.bucket} does not exist", SETUP_FIX), *skips]
+        if code in {"403", "Forbidden", "AccessDenied"}:
+            detail = (
+                f"{t.bucket} exists but is not in account {env.arns.account.account_id} or "
+                "access is denied (denied action: s3:ListBucket)"
+            )
+            fix = "Choose another AWS_S3_BUCKET if the name is taken; else: " + IAM_FIX
+            return [_check("bucket", Status.FAIL, detail, fix), *skips]
+        if code in {"301", "PermanentRedirect"}:
+            region = (
+                getattr(exc, "response", {})
+                .get("ResponseMetadata", {})
+                .get("HTTPHeaders", {})
+                .get("x-amz-bucket-region", "another region")
+            )
+            detail = f"{t.bucket} is in {region}, not {t.s3_region}"
+            fix = f"Set AWS_S3_REGION={region}."
+            return [_check("bucket", Status.FAIL, detail, fix), *skips]
+        return [_aws_failure("bucket", exc), *skips]
+    checks = [_check("bucket", Status.PASS, f"{t.bucket} ({t.s3_region})")]
+
+    def guarded(check_id: str, func: Callable[[], Check]) -> Check:
+        try:
+            return func()
+        except Exception as exc:
+            return _aws_failure(check_id, exc)
+
+    def versioning() -> Check:
+        status = b.read_versioning(s3, t.bucket)
+        if status == "Enabled":
+            return _check("bucket-versioning", Status.PASS, "Enabled")
+        return _check("bucket-versioning", Status.FAIL, f"versioning {status}", SETUP_FIX)
+
+    def encryption() -> Check:
+        rule = b.read_encryption(s3, t.bucket)
+        text = b.describe_encryption(rule)
+        if b.encryption_ok(rule, t):
+            return _check("bucket-encryption", Status.PASS, text)
+        want = b.describe_encryption(b.encryption_rule(t))
+        return _check("bucket-encryption", Status.FAIL, f"{text}; want {want}", SETUP_FIX)
+
+    def tls() -> Check:
+        policy = b.read_policy(s3, t.bucket)
+        statements = (policy or {}).get("Statement", [])
+        statements = statements if isinstance(statements, list) else [statements]
+        if any(
+            isinstance(s, dict) and b.denies_insecure_transport(s, env.arns) for s in statements
+        ):
+            return _check("bucket-tls", Status.PASS, "denies requests without TLS")
+        detail = "no bucket policy" if policy is None else "the policy allows plain HTTP"
+        return _check("bucket-tls", Status.FAIL, detail, SETUP_FIX)
+
+    def public_access() -> Check:
+        block = b.read_public_access_block(s3, t.bucket)
+        if block and all(block.get(k) for k in b.PUBLIC_ACCESS_BLOCK):
+            return _check("bucket-public-access", Status.PASS, "all public access blocked")
+        open_parts = [k for k in b.PUBLIC_ACCESS_BLOCK if not (block or {}).get(k)]
+        detail = f"not blocked: {', '.join(open_parts)}"
+        return _check("bucket-public-access", Status.WARN, detail, SETUP_FIX)
+
+    def lifecycle() -> Check:
+        from core.setup.targets import LIFECYCLE_RULE_ID
+
+        rules = b.read_lifecycle(s3, t.bucket)
+        ours = next((r for r in rules if r.get("ID") == LIFECYCLE_RULE_ID), None)
+        if ours is not None and b.lifecycle_ok(ours, t):
+            detail = f"incomplete uploads 7 d, old versions {t.noncurrent_days} d"
+            return _check("bucket-lifecycle", Status.PASS, detail)
+        detail = (
+            "no rule removing incomplete uploads and old versions: storage grows"
+            if ours is None
+            else f"{LIFECYCLE_RULE_ID} differs from the settings"
+        )
+        return _check("bucket-lifecycle", Status.WARN, detail, SETUP_FIX)
+
+    checks.append(guarded("bucket-versioning", versioning))
+    checks.append(guarded("bucket-encryption", encryption))
+    checks.append(guarded("bucket-tls", tls))
+    checks.append(guarded("bucket-public-access", public_access))
+    checks.append(guarded("bucket-lifecycle", lifecycle))
+    return checks
+
+
+def check_mongodb(env: DoctorEnv) -> list[Check]:
+    uri = env.settings.mongodb_uri
+    if env.store is None:
+        if not uri:
+            fix = "Set MONGODB_URI (mongomock:// for an in-process store)."
+            return [
+                _check("mongodb", Status.FAIL, "MONGODB_URI is not set", fix),
+                _check("indexes", Status.SKIP, "no database"),
+            ]
+        from core.db import connect
+
+        try:
+            env.store = connect(uri, env.settings.mongodb_db, timeout_ms=3000)
+        except Exception as exc:
+            from core.errors import describe
+
+            return [
+                _check("mongodb", Status.FAIL, describe(exc).text, "Check MONGODB_URI."),
+                _check("indexes", Status.SKIP, "no database"),
+            ]
+    store = env.store
+    try:
+        store.ping()
+    except Exception as exc:
+        from core.errors import describe
+
+        fix = "Check MONGODB_URI, the network, and that the server is up."
+        return [
+            _check("mongodb", Status.FAIL, describe(exc).text, fix),
+            _check("indexes", Status.SKIP, "no database"),
+        ]
+    where = f"{store.uri_label}/{env.settings.mongodb_db}"
+    reachable = _check("mongodb", Status.PASS, where)
+    try:
+        missing = store.missing_indexes()
+    except Exception as exc:
+        from core.errors import describe
+
+        return [reachable, _check("indexes", Status.FAIL, describe(exc).text)]
+    total = sum(len(specs) for specs in ALL_INDEXES.values())
+    if missing:
+        shown = ", ".join(missing[:3]) + (
+            f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        )
+        return [reachable, _check("indexes", Status.FAIL, f"missing {shown}", SETUP_FIX)]
+    return [reachable, _check("indexes", Status.PASS, f"all {total} present")]
+
+
+def check_journal(env: DoctorEnv) -> Check:
+    from core.journal import Journal
+
+    try:
+        count = Journal().count()
+    except Exception as exc:
+        from core.errors import describe
+
+        return _check("journal", Status.FAIL, describe(exc).text, "Check the state folder.")
+    if count:
+        return _check(
+            "journal",
+            Status.WARN,
+            f"{count} log writes wait to be replayed into MongoDB",
+            "Run `depllc journal replay` once MongoDB is reachable (startup also replays).",
+        )
+    return _check("journal", Status.PASS, "empty")
+
+
+def check_clock(env: DoctorEnv) -> Check:
+    if env.aws_date is None or env.local_at is None:
+        return _check("clock", Status.SKIP, "no AWS response to compare with")
+    skew = (env.local_at - env.aws_date).total_seconds()
+    direction = "ahead of" if skew > 0 else "behind"
+    detail = f"local clock {abs(skew):.0f}s {direction} AWS"
+    fix = "Synchronise the clock (e.g. `timedatectl set-ntp true` or chrony)."
+    if abs(skew) >= CLOCK_FAIL_SECONDS:
+        return _check("clock", Status.FAIL, detail + ": signed requests will be refused", fix)
+    if abs(skew) >= CLOCK_WARN_SECONDS:
+        return _check("clock", Status.WARN, detail + ": presigned links expire early/late", fix)
+    return _check("clock", Status.PASS, detail if abs(skew) >= 2 else "in step with AWS")
+
+
+# --- running them ---------------------------------------------------------------
+
+
+def run_doctor(
+    settings: Settings,
+    aws: AwsClients | None = None,
+    store: Store | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
+) -> DoctorReport:
+    """Run every check; never raises for a broken install (that is what it reports)."""
+    import time
+
+    started = time.perf_counter()
+    env = DoctorEnv(settings=settings, aws=aws or AwsClients(settings), store=store)
+    if clock is not None:
+        env.clock = clock
+    results: dict[str, Check] = {}
+    results["settings"] = check_settings(env)
+    results["credentials"] = check_credentials(env)
+    results["region"] = check_region(env)
+    groups: list[Callable[[DoctorEnv], Check | list[Check]]] = [check_mongodb, check_journal]
+    aws_ready = env.account is not None and env.targets is not None
+    if aws_ready:
+        groups += [
+            check_sender,
+            check_ses_access,
+            check_quota,
+            check_configuration_set,
+            check_queue,
+            check_bucket,
+        ]
+    else:
+        why = "needs working credentials" if env.account is None else "needs valid settings"
+        for check_id in AWS_CHECKS:
+            results[check_id] = _check(check_id, Status.SKIP, why)
+    with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+        for outcome in pool.map(lambda group: group(env), groups):
+            for check in outcome if isinstance(outcome, list) else [outcome]:
+                results[check.id] = check
+    results["clock"] = check_clock(env)
+    report = DoctorReport(checks=[results[cid] for cid, _ in CHECKS if cid in results])
+    report.elapsed = time.perf_counter() - started
+    return report
