@@ -1,0 +1,412 @@
+"""Apply SES events to email logs: append to `events` (once per event id), move each
+recipient's status forward, and derive the log's status; keep what cannot be applied.
+
+Ordering and duplicates: a recipient's row only ever moves to the greatest of
+(status rank, has a diagnostic, event time, diagnostic), so applying the same events in
+any order, any number of times, ends in the same state. A late Delivery never
+overrides a Bounce or Complaint; Reject and Rendering Failure mean `failed`.
+
+Concurrency: each write is a compare-and-set on `eventsRev` and `status` as read, and
+carries `events.eventId: {$ne: id}`, so two consumers on one queue never lose an event
+nor add one twice; a lost race is re-read and retried.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from core.db import Store
+from core.events.models import SesEvent
+from core.events.parse import Body, Parsed, SetAside, parse_body
+from core.events.suppress import suppress_from_event
+from core.models import STATUS_RANK, EmailEventType, EmailStatus, utcnow
+
+MAX_ATTEMPTS = 25
+REV_FIELD = "eventsRev"  # additive: bumped by every event write (compare-and-set)
+STATE_UNMATCHED = "unmatched"
+STATE_SET_ASIDE = "setAside"
+_STATUSES = {s.value for s in EmailStatus}
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    UNMATCHED = "unmatched"
+    SET_ASIDE = "setAside"
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    event_id: str
+    message_id: str | None = None
+    type: EmailEventType | None = None
+    reason: str | None = None
+    status: EmailStatus | None = None  # the log's status after applying
+    suppressed: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        what = self.type.value if self.type else "body"
+        if self.outcome == Outcome.SET_ASIDE:
+            return f"set aside: {self.reason}"
+        if self.outcome == Outcome.UNMATCHED:
+            return f"{what} for unknown message {self.message_id}: kept for matching later"
+        if self.outcome == Outcome.DUPLICATE:
+            return f"{what} for {self.message_id}: already applied"
+        extra = f"; suppressed {', '.join(self.suppressed)}" if self.suppressed else ""
+        return f"{what} applied to {self.message_id} (now {self.status}){extra}"
+
+
+class ConflictError(RuntimeError):
+    """A log kept changing under us for MAX_ATTEMPTS tries (should not happen)."""
+
+
+# --- what an event says about each recipient -----------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    email: str
+    status: EmailStatus
+    at: datetime
+    diagnostic: str | None = None
+
+
+def _recipient_changes(event: SesEvent, at: datetime) -> list[Change]:
+    kind = event.type
+    mail = event.mail
+    if kind == EmailEventType.SEND:
+        return [Change(r, EmailStatus.SENT, at) for r in mail.destination]
+    if kind == EmailEventType.DELIVERY and event.delivery is not None:
+        smtp = event.delivery.smtpResponse
+        return [Change(r, EmailStatus.DELIVERED, at, smtp) for r in event.delivery.recipients]
+    if kind == EmailEventType.BOUNCE and event.bounce is not None:
+        bounce = event.bounce
+        label = f"{bounce.bounceType}/{bounce.bounceSubType or 'General'}"
+        status = EmailStatus.SENT if bounce.bounceType == "Transient" else EmailStatus.BOUNCED
+        return [
+            Change(
+                r.emailAddress,
+                status,
+                at,
+                f"{label}: {r.diagnosticCode}" if r.diagnosticCode else label,
+            )
+            for r in bounce.bouncedRecipients
+        ]
+    if kind == EmailEventType.COMPLAINT and event.complaint is not None:
+        c = event.complaint
+        note = c.complaintFeedbackType or c.complaintSubType or "complaint"
+        return [
+            Change(r.emailAddress, EmailStatus.COMPLAINT, at, note) for r in c.complainedRecipients
+        ]
+    if kind == EmailEventType.REJECT:
+        reason = (event.reject.reason if event.reject else None) or "rejected by SES"
+        return [Change(r, EmailStatus.FAILED, at, f"Rejected: {reason}") for r in mail.destination]
+    if kind == EmailEventType.RENDERING_FAILURE:
+        failure = event.failure
+        text = (failure.errorMessage if failure else None) or "template rendering failed"
+        name = failure.templateName if failure else None
+        note = f"Rendering failure ({name}): {text}" if name else f"Rendering failure: {text}"
+        return [Change(r, EmailStatus.FAILED, at, note) for r in mail.destination]
+    if kind == EmailEventType.DELIVERY_DELAY and event.deliveryDelay is not None:
+        delay = event.deliveryDelay
+        kind_text = delay.delayType or "Delayed"
+        return [
+            Change(
+                r.emailAddress,
+                EmailStatus.SENT,
+                at,
+                f"Delayed ({kind_text}): {r.diagnosticCode}" if r.diagnosticCode else kind_text,
+            )
+            for r in delay.delayedRecipients
+        ]
+    if kind in (EmailEventType.OPEN, EmailEventType.CLICK) and len(mail.destination) == 1:
+        # Opens and clicks do not name the recipient: with one recipient, it was delivered.
+        return [Change(mail.destination[0], EmailStatus.DELIVERED, at)]
+    return []
+
+
+def _row_key(status: str, has_diag: bool, at: Any, diagnostic: str | None) -> tuple[Any, ...]:
+    rank = STATUS_RANK[EmailStatus(status)] if status in _STATUSES else 0
+    stamp = at.timestamp() if isinstance(at, datetime) else 0.0
+    return (rank, has_diag, stamp, diagnostic or "")
+
+
+def merge_recipients(
+    rows: list[dict[str, Any]],
+    log_status: str,
+    log_recipients: Iterable[str],
+    changes: list[Change],
+) -> tuple[list[dict[str, Any]], EmailStatus]:
+    """The recipient rows and derived status after `changes` (pure; rows not mutated)."""
+    # rows missing for some recipients (logs written by the web app): start them at the
+    # log's status, or `sent` when the log already says more than that
+    base = log_status if log_status in (EmailStatus.QUEUED, EmailStatus.SENT) else "sent"
+    merged: dict[str, dict[str, Any]] = {}
+    for existing in rows:
+        merged[str(existing.get("email", "")).lower()] = dict(existing)
+    for email in log_recipients:
+        merged.setdefault(email.lower(), {"email": email, "status": base})
+    for change in changes:
+        key = change.email.lower()
+        row = merged.get(key)
+        new: dict[str, Any] = {
+            "email": row["email"] if row else change.email,
+            "status": change.status.value,
+            "updatedAt": change.at,
+            "diagnostic": change.diagnostic,
+        }
+        if row is None or _row_key(
+            change.status.value, change.diagnostic is not None, change.at, change.diagnostic
+        ) > _row_key(
+            str(row.get("status")),
+            row.get("diagnostic") is not None,
+            row.get("updatedAt"),
+            row.get("diagnostic"),
+        ):
+            merged[key] = {k: v for k, v in new.items() if v is not None}
+    statuses = [EmailStatus(log_status)] if log_status in _STATUSES else []
+    statuses += [EmailStatus(r["status"]) for r in merged.values() if r.get("status") in _STATUSES]
+    derived = max(statuses, key=STATUS_RANK.__getitem__, default=EmailStatus.QUEUED)
+    return list(merged.values()), derived
+
+
+# --- the event entry stored in the log -------------------------------------------
+
+
+def event_metadata(event: SesEvent) -> dict[str, Any]:
+    """`metadata` of the log's event entry: the keys documented on core.models.EmailEvent."""
+    kind = event.type
+    meta: dict[str, Any] = {}
+    if kind == EmailEventType.SEND:
+        meta = {"sesMessageId": event.message_id}
+    elif kind == EmailEventType.DELIVERY and event.delivery is not None:
+        d = event.delivery
+        meta = {
+            "recipients": d.recipients,
+            "smtpResponse": d.smtpResponse,
+            "processingTimeMillis": d.processingTimeMillis,
+            "reportingMTA": d.reportingMTA,
+        }
+    elif kind == EmailEventType.BOUNCE and event.bounce is not None:
+        b = event.bounce
+        meta = {
+            "bounceType": b.bounceType,
+            "bounceSubType": b.bounceSubType,
+            "feedbackId": b.feedbackId,
+            "recipients": [
+                {
+                    "emailAddress": r.emailAddress,
+                    "action": r.action,
+                    "status": r.status,
+                    "diagnosticCode": r.diagnosticCode,
+                }
+                for r in b.bouncedRecipients
+            ],
+        }
+    elif kind == EmailEventType.COMPLAINT and event.complaint is not None:
+        c = event.complaint
+        meta = {
+            "complaintFeedbackType": c.complaintFeedbackType,
+            "feedbackId": c.feedbackId,
+            "userAgent": c.userAgent,
+            "recipients": [r.emailAddress for r in c.complainedRecipients],
+        }
+    elif kind == EmailEventType.OPEN:
+        o = event.open
+        meta = {"ipAddress": o.ipAddress, "userAgent": o.userAgent} if o else {}
+    elif kind == EmailEventType.CLICK:
+        k = event.click
+        meta = {"ipAddress": k.ipAddress, "userAgent": k.userAgent, "link": k.link} if k else {}
+    elif kind == EmailEventType.REJECT:
+        meta = {"reason": event.reject.reason if event.reject else None}
+    elif kind == EmailEventType.RENDERING_FAILURE:
+        f = event.failure
+        meta = {
+            "templateName": f.templateName if f else None,
+            "errorMessage": f.errorMessage if f else None,
+        }
+    elif kind == EmailEventType.DELIVERY_DELAY and event.deliveryDelay is not None:
+        dd = event.deliveryDelay
+        meta = {
+            "delayType": dd.delayType,
+            "expirationTime": dd.expirationTime,
+            "recipients": [
+                {
+                    "emailAddress": r.emailAddress,
+                    "status": r.status,
+                    "diagnosticCode": r.diagnosticCode,
+                }
+                for r in dd.delayedRecipients
+            ],
+        }
+    elif kind == EmailEventType.SUBSCRIPTION and event.subscription is not None:
+        s = event.subscription
+        meta = {"contactList": s.contactList, "source": s.source}
+    return meta
+
+
+def event_entry(parsed: Parsed, at: datetime) -> dict[str, Any]:
+    return {
+        "type": parsed.event.type.value,
+        "timestamp": at,
+        "metadata": event_metadata(parsed.event),
+        "eventId": parsed.event_id,
+    }
+
+
+# --- applying --------------------------------------------------------------------
+
+
+_LOG_FIELDS = {"status": 1, "recipientStatus": 1, "to": 1, "cc": 1, "bcc": 1, REV_FIELD: 1}
+
+
+def apply_event(store: Store, parsed: Parsed) -> Result:
+    """Apply one parsed event to its log (or keep it as unmatched)."""
+    event = parsed.event
+    message_id = event.message_id
+    at = event.timestamp or utcnow()
+    changes = _recipient_changes(event, at)
+    entry = event_entry(parsed, at)
+    logs = store.emaillogs
+    for _attempt in range(MAX_ATTEMPTS):
+        doc = logs.find_one({"messageId": message_id}, _LOG_FIELDS)
+        if doc is None:
+            return _keep_unmatched(store, parsed, at)
+        status = str(doc.get("status") or EmailStatus.QUEUED.value)
+        recipients = [*(doc.get("to") or []), *(doc.get("cc") or []), *(doc.get("bcc") or [])]
+        rows, derived = merge_recipients(
+            list(doc.get("recipientStatus") or []), status, recipients, changes
+        )
+        rev = doc.get(REV_FIELD)
+        update: dict[str, Any] = {
+            "$push": {"events": {"$each": [entry], "$sort": {"timestamp": 1}}},
+            "$set": {
+                "recipientStatus": rows,
+                "status": derived.value,
+                "updatedAt": utcnow(),
+                REV_FIELD: (rev if isinstance(rev, int) else 0) + 1,
+            },
+        }
+        result = logs.update_one(
+            {
+                "_id": doc["_id"],
+                "events.eventId": {"$ne": parsed.event_id},
+                REV_FIELD: rev,
+                "status": doc.get("status"),
+            },
+            update,
+        )
+        if result.matched_count:
+            return Result(Outcome.APPLIED, parsed.event_id, message_id, event.type, status=derived)
+        if logs.find_one({"_id": doc["_id"], "events.eventId": parsed.event_id}, {"_id": 1}):
+            return Result(Outcome.DUPLICATE, parsed.event_id, message_id, event.type)
+        # another writer changed the log between our read and write: read again
+    raise ConflictError(
+        f"The log of {message_id} kept changing while applying event {parsed.event_id}; "
+        "the message stays on the queue and will be retried."
+    )
+
+
+def _keep_unmatched(store: Store, parsed: Parsed, at: datetime) -> Result:
+    event = parsed.event
+    doc = {
+        "eventId": parsed.event_id,
+        "state": STATE_UNMATCHED,
+        "messageId": event.message_id,
+        "type": event.type.value,
+        "timestamp": at,
+        "receivedAt": utcnow(),
+        "body": json.dumps(parsed.raw, separators=(",", ":"), default=str),
+    }
+    result = store.unmatched_events.update_one(
+        {"eventId": parsed.event_id}, {"$setOnInsert": doc}, upsert=True
+    )
+    repeat = None if result.upserted_id is not None else "already kept"
+    return Result(Outcome.UNMATCHED, parsed.event_id, event.message_id, event.type, reason=repeat)
+
+
+def record_set_aside(store: Store, aside: SetAside) -> Result:
+    """Keep a body that cannot be applied, with the reason (once per event id)."""
+    doc = {
+        "eventId": aside.event_id,
+        "state": STATE_SET_ASIDE,
+        "messageId": aside.message_id,
+        "reason": aside.reason,
+        "size": aside.size,
+        "body": aside.excerpt,
+        "truncated": len(aside.excerpt) < aside.size,
+        "receivedAt": utcnow(),
+    }
+    store.unmatched_events.update_one(
+        {"eventId": aside.event_id}, {"$setOnInsert": doc}, upsert=True
+    )
+    return Result(Outcome.SET_ASIDE, aside.event_id, aside.message_id, reason=aside.reason)
+
+
+def process_body(store: Store, body: Body) -> Result:
+    """Parse, suppress and apply one body: what the consumer does for each message.
+    Raises only when the store fails (the message must then stay on the queue)."""
+    parsed = parse_body(body)
+    if isinstance(parsed, SetAside):
+        return record_set_aside(store, parsed)
+    # Suppression first and on every delivery (idempotent): if a previous attempt applied
+    # the event but failed before suppressing, the redelivery still suppresses.
+    suppressed = suppress_from_event(store, parsed.event)
+    result = apply_event(store, parsed)
+    return replace(result, suppressed=tuple(suppressed))
+
+
+# --- unmatched events, matched later ---------------------------------------------
+
+
+@dataclass
+class RematchReport:
+    applied: int = 0
+    duplicates: int = 0
+    still_unmatched: int = 0
+    message_ids: list[str] = field(default_factory=list)
+
+
+def rematch_unmatched(
+    store: Store, message_ids: list[str] | None = None, limit: int = 1000
+) -> RematchReport:
+    """Apply kept events whose log now exists; remove them from the unmatched list."""
+    report = RematchReport()
+    query: dict[str, Any] = {"state": STATE_UNMATCHED}
+    if message_ids is not None:
+        query["messageId"] = {"$in": message_ids}
+    pending = list(
+        store.unmatched_events.find(query, {"eventId": 1, "messageId": 1, "body": 1}).limit(limit)
+    )
+    if not pending:
+        return report
+    wanted = sorted({str(p.get("messageId")) for p in pending})
+    known = {
+        d["messageId"]
+        for d in store.emaillogs.find({"messageId": {"$in": wanted}}, {"messageId": 1})
+    }
+    for kept in pending:
+        if kept.get("messageId") not in known:
+            report.still_unmatched += 1
+            continue
+        parsed = parse_body(str(kept.get("body", "")), event_id=str(kept["eventId"]))
+        if isinstance(parsed, SetAside):  # stored bodies were valid; keep it for a person
+            report.still_unmatched += 1
+            continue
+        result = apply_event(store, parsed)
+        if result.outcome in (Outcome.APPLIED, Outcome.DUPLICATE):
+            store.unmatched_events.delete_one({"_id": kept["_id"]})
+            if result.outcome == Outcome.APPLIED:
+                report.applied += 1
+                report.message_ids.append(parsed.event.message_id)
+            else:
+                report.duplicates += 1
+        else:
+            report.still_unmatched += 1
+    return report

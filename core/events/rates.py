@@ -1,0 +1,131 @@
+"""Bounce and complaint rates over a rolling window, against SES's thresholds.
+
+SES puts an account under review at a 5% bounce rate or a 0.1% complaint rate (and
+pauses sending at 10% / 0.5%); AWS advises staying under 2% bounces. Here: `warn` from
+2% bounces or 0.05% complaints, `critical` from the review thresholds.
+
+A rate is per message sent in the window (logs created in it that SES accepted:
+sent, delivered, bounced, complaint). Messages addressed only to the SES mailbox
+simulator are left out, as SES leaves them out of its own rates.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from core.db import Store
+from core.models import EmailStatus, utcnow
+
+BOUNCE_REVIEW = 0.05
+COMPLAINT_REVIEW = 0.001
+BOUNCE_WARN = 0.02
+COMPLAINT_WARN = 0.0005
+DEFAULT_DAYS = 7
+WINDOWS = (7, 30)
+
+SIMULATOR_ONLY = re.compile(r"@simulator\.amazonses\.com$", re.IGNORECASE)
+_SENT = [
+    EmailStatus.SENT.value,
+    EmailStatus.DELIVERED.value,
+    EmailStatus.BOUNCED.value,
+    EmailStatus.COMPLAINT.value,
+]
+
+
+class Level(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    CRITICAL = "critical"
+
+
+_LEVEL_RANK = {Level.OK: 0, Level.WARN: 1, Level.CRITICAL: 2}
+
+
+def level_of(rate: float, warn: float, critical: float) -> Level:
+    if rate >= critical:
+        return Level.CRITICAL
+    if rate >= warn:
+        return Level.WARN
+    return Level.OK
+
+
+@dataclass(frozen=True)
+class Rates:
+    days: int
+    since: datetime
+    sent: int
+    bounced: int
+    complaints: int
+
+    @property
+    def bounce_rate(self) -> float:
+        return self.bounced / self.sent if self.sent else 0.0
+
+    @property
+    def complaint_rate(self) -> float:
+        return self.complaints / self.sent if self.sent else 0.0
+
+    @property
+    def bounce_level(self) -> Level:
+        return level_of(self.bounce_rate, BOUNCE_WARN, BOUNCE_REVIEW)
+
+    @property
+    def complaint_level(self) -> Level:
+        return level_of(self.complaint_rate, COMPLAINT_WARN, COMPLAINT_REVIEW)
+
+    @property
+    def level(self) -> Level:
+        return max(self.bounce_level, self.complaint_level, key=_LEVEL_RANK.__getitem__)
+
+    def describe(self) -> str:
+        """`bounces 1.2% · complaints 0.00% (7 d, 250 sent)`"""
+        return (
+            f"bounces {self.bounce_rate:.1%} · complaints {self.complaint_rate:.2%} "
+            f"({self.days} d, {self.sent} sent)"
+        )
+
+    def warning(self) -> str | None:
+        """One line for the header when a rate is near or over SES's threshold."""
+        parts = []
+        if self.bounce_level != Level.OK:
+            word = "over" if self.bounce_level == Level.CRITICAL else "near"
+            parts.append(
+                f"bounce rate {self.bounce_rate:.1%} {word} SES's {BOUNCE_REVIEW:.0%} review line"
+            )
+        if self.complaint_level != Level.OK:
+            word = "over" if self.complaint_level == Level.CRITICAL else "near"
+            parts.append(
+                f"complaint rate {self.complaint_rate:.2%} {word} SES's "
+                f"{COMPLAINT_REVIEW:.1%} review line"
+            )
+        if not parts:
+            return None
+        return f"{' · '.join(parts)} ({self.days} d)"
+
+
+def rolling_rates(store: Store, days: int = DEFAULT_DAYS, now: datetime | None = None) -> Rates:
+    """Bounce and complaint rates of the messages created in the last `days` days."""
+    if days <= 0:
+        raise ValueError("days must be positive")
+    since = (now or utcnow()) - timedelta(days=days)
+    match: dict[str, Any] = {
+        "createdAt": {"$gte": since},
+        "status": {"$in": _SENT},
+        "to": {"$not": SIMULATOR_ONLY},
+    }
+    counts: dict[str, int] = {}
+    for row in store.emaillogs.aggregate(
+        [{"$match": match}, {"$group": {"_id": "$status", "n": {"$sum": 1}}}]
+    ):
+        counts[str(row["_id"])] = int(row["n"])
+    return Rates(
+        days=days,
+        since=since,
+        sent=sum(counts.values()),
+        bounced=counts.get(EmailStatus.BOUNCED.value, 0),
+        complaints=counts.get(EmailStatus.COMPLAINT.value, 0),
+    )

@@ -1,0 +1,79 @@
+"""Suppression from events (a permanent bounce or a complaint stops further sends to
+that address; a transient or undetermined bounce does not), and the person-facing add
+and remove used by the TUI and the command line (always with an audit entry)."""
+
+from __future__ import annotations
+
+from core import audit, suppressions
+from core.db import Store
+from core.errors import InputError
+from core.events.models import SesEvent
+from core.models import EmailEventType, Suppression, SuppressionReason
+
+# `by` of suppressions added from SES feedback
+SES_EVENTS_ACTOR = "ses-events"
+
+
+def suppress_from_event(store: Store, event: SesEvent) -> list[str]:
+    """Suppress the addresses this event proves bad; return those newly suppressed.
+    Idempotent: safe to run again when the same event is redelivered."""
+    pending: list[tuple[str, SuppressionReason, str | None]] = []
+    if event.type == EmailEventType.BOUNCE and event.bounce is not None:
+        bounce = event.bounce
+        if bounce.bounceType != "Permanent":
+            return []
+        for rcpt in bounce.bouncedRecipients:
+            note = rcpt.diagnosticCode or f"Permanent/{bounce.bounceSubType or 'General'}"
+            pending.append((rcpt.emailAddress, SuppressionReason.BOUNCE, note))
+    elif event.type == EmailEventType.COMPLAINT and event.complaint is not None:
+        complaint = event.complaint
+        feedback = complaint.complaintFeedbackType or complaint.complaintSubType
+        for who in complaint.complainedRecipients:
+            pending.append((who.emailAddress, SuppressionReason.COMPLAINT, feedback))
+    added: list[str] = []
+    for email, reason, diagnostic in pending:
+        try:
+            created = suppressions.add(
+                store,
+                email,
+                reason,
+                by=SES_EVENTS_ACTOR,
+                message_id=event.message_id,
+                diagnostic=diagnostic,
+            )
+        except InputError:
+            continue  # not an address (SES would not send one); nothing to suppress
+        if created:
+            added.append(email.strip().lower())
+    return added
+
+
+def add_by_person(
+    store: Store,
+    email: str,
+    operator: str,
+    reason: SuppressionReason = SuppressionReason.MANUAL,
+    note: str | None = None,
+) -> bool:
+    """A person suppresses an address; True when it was not suppressed before. Every
+    such change is audited (core.suppressions audits only new manual entries)."""
+    normalized = email.strip().lower()
+    if not normalized or "@" not in normalized or normalized.startswith("@"):
+        raise InputError(f"{email!r} is not an email address.", "Give it as name@example.com.")
+    created = suppressions.add(store, normalized, reason, by=operator, diagnostic=note)
+    if not (created and reason == SuppressionReason.MANUAL):
+        audit.record(
+            store,
+            operator,
+            "suppress",
+            normalized,
+            reason=reason.value,
+            created=created,
+            note=note,
+        )
+    return created
+
+
+def remove_by_person(store: Store, email: str, operator: str) -> Suppression:
+    """Lift a suppression (core.suppressions.remove writes the audit entry)."""
+    return suppressions.remove(store, email, operator)
