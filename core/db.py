@@ -37,6 +37,12 @@ EMAIL_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
     ([("clientId", 1), ("createdAt", -1), ("_id", -1)], {}),
     ([("to", 1), ("createdAt", -1)], {}),
     ([("recipientStatus.email", 1)], {}),
+    # log screen (issue 4): each filter shape pages on (createdAt, _id) from an index
+    ([("category", 1), ("createdAt", -1), ("_id", -1)], {}),
+    ([("userId", 1), ("createdAt", -1), ("_id", -1)], {}),
+    ([("to", 1), ("createdAt", -1), ("_id", -1)], {}),
+    ([("cc", 1), ("createdAt", -1), ("_id", -1)], {}),
+    ([("bcc", 1), ("createdAt", -1), ("_id", -1)], {}),
 ]
 FILE_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
     ([("key", 1)], {"unique": True}),
