@@ -4,14 +4,19 @@ account and seeded with realistic data. Nothing leaves this machine."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.config import Settings
 from core.db import Store, connect
+
+if TYPE_CHECKING:
+    from core.sandbox_seed import SeedSummary
 
 SANDBOX_BUCKET = "depllc-crm-files"
 SANDBOX_FROM = "noreply@depllc.example"
@@ -36,9 +41,18 @@ class Sandbox:
     endpoint_url: str
     store: Store
     server: Any
+    seeded: SeedSummary | None = None
 
     def stop(self) -> None:
-        self.server.stop()
+        """Stop the moto server at once: its loop polls every 0.5 s, so wake it with
+        connections until it has seen the shutdown request."""
+        stopper = threading.Thread(target=self.server.stop, daemon=True)
+        stopper.start()
+        address = self.endpoint_url.removeprefix("http://").rsplit(":", 1)
+        while stopper.is_alive():
+            with contextlib.suppress(OSError):
+                socket.create_connection((address[0], int(address[1])), timeout=0.2).close()
+            stopper.join(0.02)
 
 
 def start_sandbox(
@@ -56,6 +70,7 @@ def start_sandbox(
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
+    _reset_backends(endpoint)
     store = connect(f"mongomock://sandbox-{uuid.uuid4().hex[:8]}", settings.mongodb_db)
     sandbox_settings = settings.model_copy(
         update={
@@ -79,16 +94,27 @@ def start_sandbox(
         say("starting sandbox: provisioning bucket, SES, queue…")
         queue_url = provision(aws, sandbox_settings)
         sandbox.settings = sandbox_settings.model_copy(update={"ses_events_queue_url": queue_url})
-        store.ensure_indexes()
         if seed:
             from core.sandbox_seed import seed_all
 
             say("starting sandbox: seeding logs and files…")
-            seed_all(store, aws, sandbox.settings, progress=say)
+            sandbox.seeded = seed_all(store, aws, sandbox.settings, progress=say)
+        # After the bulk insert: mongomock checks unique indexes document by document.
+        store.ensure_indexes()
     except BaseException:
         sandbox.stop()
         raise
     return sandbox
+
+
+def _reset_backends(endpoint: str) -> None:
+    """moto keeps its accounts per process: a second sandbox in the same process (tests)
+    starts from an empty account, not from the last one's leftovers."""
+    import urllib.request
+
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        answer.read()
 
 
 def provision(aws: Any, settings: Settings) -> str:

@@ -1,15 +1,86 @@
-"""Seed data for the sandbox (filled in by the foundation work)."""
+"""Seed data for the sandbox: a month of a small CRM's email and files.
+
+- 520 email logs over the last 30 days: every category, priority and status, one
+  `recipientStatus` row per recipient, SES-shaped events (metadata keys exactly as
+  documented on `core.models.EmailEvent`) with `eventId`s, costs and MIME-like sizes,
+  invoice reminders carrying attachments that point at the seeded invoice PDFs.
+- `suppressions` for every permanent bounce and complaint (plus two manual ones).
+- 52 file records, 49 with real bytes in the sandbox bucket (PDF, PNG, JPEG, GIF,
+  DOCX, XLSX, CSV, TXT) under the guide's key layout, SHA-256 checksums, the ETag and
+  VersionId S3 returned, a few objects with several versions, and a few records
+  deleted, failed or still uploading.
+
+Deterministic: one seeded `random.Random` drives everything; only the dates move,
+relative to the moment of seeding.
+"""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from core.config import Settings
 from core.db import Store
+from core.models import FileCategory, utcnow
+from core.seed.files import file_records, make_file_seeds, put_versions
+from core.seed.logs import make_logs
+from core.seed.people import make_people
+
+SEED = 20_240_611
+
+Progress = Callable[[str], None]
+
+
+# --- the whole seed ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    logs: int
+    files: int
+    objects: int
+    versions: int
+    suppressions: int
 
 
 def seed_all(
-    store: Store, aws: Any, settings: Settings, progress: Callable[[str], None] | None = None
-) -> None:
-    """Seed email logs and files."""
+    store: Store,
+    aws: Any,
+    settings: Settings,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> SeedSummary:
+    """Seed email logs, suppressions and files (bytes in S3 through a thread pool,
+    while the logs are built and inserted)."""
+    rng = random.Random(SEED)
+    now = now or utcnow()
+    people = make_people(rng)
+    file_seeds = make_file_seeds(rng, now, people)
+    keys = [seed.key(rng) for seed in file_seeds]
+    bucket = settings.aws_s3_bucket
+    assert bucket, "the sandbox bucket is provisioned before seeding"
+    s3 = aws.s3
+    say = progress or (lambda _text: None)
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="seed-s3") as pool:
+        futures = [
+            pool.submit(put_versions, s3, bucket, key, seed)
+            for key, seed in zip(keys, file_seeds, strict=True)
+        ]
+        invoices = [s for s in file_seeds if s.category == FileCategory.INVOICE]
+        logs, suppressions = make_logs(rng, now, people, settings, invoices)
+        store.emaillogs.insert_many([log.to_mongo() for log in logs])
+        store.suppressions.insert_many([s.to_mongo() for s in suppressions])
+        say("starting sandbox: uploading files…")
+        answers = [f.result() for f in futures]
+    store.files.insert_many(file_records(file_seeds, keys, answers, settings, rng, now))
+    return SeedSummary(
+        logs=len(logs),
+        files=len(file_seeds),
+        objects=sum(1 for a in answers if a),
+        versions=sum(len(a) for a in answers),
+        suppressions=len(suppressions),
+    )

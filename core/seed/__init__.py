@@ -1,0 +1,1 @@
+"""Seed data for the sandbox, built by `core.sandbox_seed.seed_all`."""
