@@ -136,7 +136,7 @@ class Arns:
     targets: Targets
     account: Account
 
-    def _arn(self, service: str, region: str, resource: str) -> str:
+    def arn(self, service: str, region: str, resource: str) -> str:
         account = self.account
         return f"arn:{account.partition}:{service}:{region}:{account.account_id}:{resource}"
 
@@ -150,19 +150,19 @@ class Arns:
 
     @property
     def topic(self) -> str:
-        return self._arn("sns", self.targets.region, self.targets.topic)
+        return self.arn("sns", self.targets.region, self.targets.topic)
 
     @property
     def queue(self) -> str:
-        return self._arn("sqs", self.targets.region, self.targets.queue)
+        return self.arn("sqs", self.targets.region, self.targets.queue)
 
     @property
     def dlq(self) -> str:
-        return self._arn("sqs", self.targets.region, self.targets.dlq)
+        return self.arn("sqs", self.targets.region, self.targets.dlq)
 
     def identity(self, name: str) -> str:
-        return self._arn("ses", self.targets.region, f"identity/{name}")
+        return self.arn("ses", self.targets.region, f"identity/{name}")
 
     @property
     def config_set(self) -> str:
-        return self._arn("ses", self.targets.region, f"configuration-set/{self.targets.config_set}")
+        return self.arn("ses", self.targets.region, f"configuration-set/{self.targets.config_set}")
