@@ -71,12 +71,16 @@ def open_runtime(
 
         with _lock:
             sandbox = start_sandbox(settings, progress=progress, seed=seed)
-        return Runtime(
+        runtime = Runtime(
             settings=sandbox.settings,
             aws=AwsClients(sandbox.settings, endpoint_url=sandbox.endpoint_url, sandbox=True),
             store=sandbox.store,
             sandbox=sandbox,
         )
+        from core.events.simulator import register as register_mailbox_simulator
+
+        register_mailbox_simulator(runtime)  # SES mailbox simulator addresses -> events
+        return runtime
     if not settings.mongodb_uri:
         raise ConfigError(
             "MONGODB_URI is not set.",

@@ -263,6 +263,21 @@ def event_entry(parsed: Parsed, at: datetime) -> dict[str, Any]:
 # --- applying --------------------------------------------------------------------
 
 
+def _not_yet(parsed: Parsed) -> dict[str, Any]:
+    """The filter saying this event is not in the log yet. A message has one Send: the
+    console records it when SES accepts the message (without an event id), so SES's
+    own Send event for it is the same event."""
+    if parsed.event.type == EmailEventType.SEND:
+        return {"events.eventId": {"$ne": parsed.event_id}, "events.type": {"$ne": "send"}}
+    return {"events.eventId": {"$ne": parsed.event_id}}
+
+
+def _already(parsed: Parsed) -> dict[str, Any]:
+    if parsed.event.type == EmailEventType.SEND:
+        return {"$or": [{"events.eventId": parsed.event_id}, {"events.type": "send"}]}
+    return {"events.eventId": parsed.event_id}
+
+
 _LOG_FIELDS = {"status": 1, "recipientStatus": 1, "to": 1, "cc": 1, "bcc": 1, REV_FIELD: 1}
 
 
@@ -294,17 +309,12 @@ def apply_event(store: Store, parsed: Parsed) -> Result:
             },
         }
         result = logs.update_one(
-            {
-                "_id": doc["_id"],
-                "events.eventId": {"$ne": parsed.event_id},
-                REV_FIELD: rev,
-                "status": doc.get("status"),
-            },
+            {"_id": doc["_id"], **_not_yet(parsed), REV_FIELD: rev, "status": doc.get("status")},
             update,
         )
         if result.matched_count:
             return Result(Outcome.APPLIED, parsed.event_id, message_id, event.type, status=derived)
-        if logs.find_one({"_id": doc["_id"], "events.eventId": parsed.event_id}, {"_id": 1}):
+        if logs.find_one({"_id": doc["_id"], **_already(parsed)}, {"_id": 1}):
             return Result(Outcome.DUPLICATE, parsed.event_id, message_id, event.type)
         # another writer changed the log between our read and write: read again
     raise ConflictError(

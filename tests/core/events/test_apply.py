@@ -289,3 +289,18 @@ def test_two_threads_on_one_log(store: Store, mid: str) -> None:
     log = log_of(store, mid)
     assert len(log.events) == 61
     assert log.status == EmailStatus.COMPLAINT
+
+
+def test_ses_send_event_after_the_console_recorded_the_send(store: Store, mid: str) -> None:
+    """The send flow records `send` itself (no event id); SES's Send is the same event."""
+    store.emaillogs.update_one(
+        {"messageId": mid},
+        {
+            "$set": {
+                "events": [{"type": "send", "timestamp": b.T0, "metadata": {"sesMessageId": mid}}]
+            }
+        },
+    )
+    result = apply_event(store, parsed(b.send(mid, [ANA])))
+    assert result.outcome == Outcome.DUPLICATE
+    assert len(log_of(store, mid).events) == 1
