@@ -29,13 +29,13 @@ ProgressCallback = Callable[[int, int], None]
 @dataclass(frozen=True)
 class TransferTuning:
     """s3transfer knobs. Defaults were picked with benchmarks/transfer.py: big parts
-    (fewer requests), more parallel parts than the AWS CLI's 10, a bounded number of
-    parts held in memory (peak RSS stays well under 150 MB)."""
+    (fewer requests), parts read from the file by the worker threads (nothing
+    buffered), a bounded IO queue on download (peak RSS well under 150 MB)."""
 
     multipart_threshold: int = 16 * MiB
-    part_size: int = 16 * MiB
-    concurrency: int = 12
-    in_memory_parts: int = 6
+    part_size: int = 32 * MiB
+    concurrency: int = 8
+    in_memory_parts: int = 4
     io_chunk_size: int = 1 * MiB
     download_attempts: int = 5
 
@@ -48,7 +48,7 @@ class TransferTuning:
             max_request_concurrency=self.concurrency,
             max_submission_concurrency=4,
             max_request_queue_size=self.concurrency * 4,
-            max_io_queue_size=64,
+            max_io_queue_size=16,
             io_chunksize=self.io_chunk_size,
             num_download_attempts=self.download_attempts,
             max_in_memory_upload_chunks=self.in_memory_parts,
@@ -119,66 +119,52 @@ class FileChangedError(Exception):
     """The local file changed size while it was being read."""
 
 
-class HashingReader:
-    """A seekable reader over an open file that hashes each byte the first time it is
-    read, in order (s3transfer reads parts sequentially from one thread, and may re-read
-    after a seek for a retry: re-read bytes are not hashed twice). It refuses to go on
-    when `cancel` is set and notices a file that shrinks or grows under it."""
+class FileHasher:
+    """SHA-256 of an open file, computed in a thread while s3transfer reads the same
+    file's parts in parallel (from the page cache: the bytes are read from disk once).
+    Notices a file that shrinks under it; honours `cancel`."""
 
     def __init__(self, fh: Any, expected_size: int, cancel: threading.Event | None = None) -> None:
         self._fh = fh
         self.expected_size = expected_size
         self._cancel = cancel
-        self._hash = hashlib.sha256()
-        self.hashed = 0
-        self.gap = False  # a read skipped ahead: the in-line hash is incomplete
-        self._lock = threading.Lock()
+        self._digest: str | None = None
+        self._error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="depllc-sha256", daemon=True)
+        self._thread.start()
 
-    def read(self, size: int = -1) -> bytes:
-        if self._cancel is not None and self._cancel.is_set():
-            raise CancelledError("Upload cancelled.")
-        with self._lock:
-            pos = self._fh.tell()
-            if size is None or size < 0:
-                size = max(0, self.expected_size - pos)
-            # Never read past the size we announced: growth is caught after the upload.
-            size = min(size, max(0, self.expected_size - pos))
-            data: bytes = self._fh.read(size)
-            if len(data) < size:
-                raise FileChangedError(
-                    f"the file shrank while uploading ({pos + len(data)} of "
-                    f"{self.expected_size} bytes)"
-                )
-            end = pos + len(data)
-            if pos <= self.hashed < end:
-                self._hash.update(memoryview(data)[self.hashed - pos :])
-                self.hashed = end
-            elif pos > self.hashed:
-                self.gap = True
-            return data
+    def _run(self) -> None:
+        try:
+            h = hashlib.sha256()
+            left = self.expected_size
+            while left > 0:
+                if self._stop.is_set() or (self._cancel is not None and self._cancel.is_set()):
+                    raise CancelledError("Upload cancelled.")
+                block = self._fh.read(min(4 * MiB, left))
+                if not block:
+                    raise FileChangedError(
+                        f"the file shrank while uploading "
+                        f"({self.expected_size - left} of {self.expected_size} bytes)"
+                    )
+                h.update(block)
+                left -= len(block)
+            if self._fh.read(1):
+                raise FileChangedError("the file grew while uploading")
+            self._digest = b64_sha256(h.digest())
+        except BaseException as exc:
+            self._error = exc
 
-    def seek(self, offset: int, whence: int = 0) -> int:
-        with self._lock:
-            result: int = self._fh.seek(offset, whence)
-            return result
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
-    def tell(self) -> int:
-        with self._lock:
-            result: int = self._fh.tell()
-            return result
-
-    def seekable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return True
-
-    @property
-    def complete(self) -> bool:
-        return not self.gap and self.hashed == self.expected_size
-
-    def checksum(self) -> str:
-        return b64_sha256(self._hash.digest())
+    def result(self) -> str:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._digest is not None
+        return self._digest
 
 
 def _pwrite(fd: int, data: bytes | memoryview, offset: int) -> int:

@@ -23,12 +23,11 @@ from core.files.keys import make_key
 from core.files.transfer import (
     DEFAULT_TUNING,
     FileChangedError,
-    HashingReader,
+    FileHasher,
     ProgressCallback,
     TransferTuning,
     make_manager,
     progress_subscriber,
-    sha256_of_file,
     wait,
 )
 from core.models import FileCategory, FileMetadata, FileRecord, FileStatus, S3Info, utcnow
@@ -190,7 +189,6 @@ def upload_file(
     except OSError as exc:
         _mark_failed(runtime, record, f"cannot open: {exc.strerror}")
         raise InputError(f"Cannot read {local.path}: {exc.strerror}.") from None
-    reader = HashingReader(fh, local.size, cancel)
     extra = {
         "ContentType": local.content_type,
         "ChecksumAlgorithm": "SHA256",
@@ -203,18 +201,24 @@ def upload_file(
     }
     try:
         with fh, make_manager(s3, tuning) as manager:
+            hasher = FileHasher(fh, local.size, cancel)
+            # by name: each worker thread reads its own part (no part is buffered)
             future = manager.upload(
-                reader,  # type: ignore[arg-type]
+                str(local.path),
                 bucket,
                 record.key,
                 extra_args=extra,
                 subscribers=progress_subscriber(local.size, progress),
             )
-            wait(future, cancel)  # leaving the manager on an error cancels the rest
+            try:
+                wait(future, cancel)  # leaving the manager on an error cancels the rest
+            except BaseException:
+                hasher.stop()
+                raise
+            checksum = hasher.result()
         changed = local.changed()
         if changed:
             raise FileChangedError(changed)
-        checksum = reader.checksum() if reader.complete else sha256_of_file(local.path)
         info = head(s3, bucket, record.key)
         if int(info["ContentLength"]) != local.size:
             raise ServiceError(
