@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -154,15 +155,17 @@ def mask(field: str, value: object) -> str:
 
 def _sources(
     flags: dict[str, Any], config_file: Path | None, cwd: Path | None
-) -> list[tuple[str, PydanticBaseSettingsSource]]:
+) -> list[tuple[str, Callable[[], PydanticBaseSettingsSource]]]:
+    """(label, factory): the files are read when a source is made, so making it is
+    part of reading it (a broken TOML raises there)."""
     base = cwd or Path.cwd()
     toml = config_file or default_config_file()
     return [
-        ("flag", InitSettingsSource(Settings, init_kwargs=flags)),
-        ("env", EnvSettingsSource(Settings)),
-        (".env.local", DotEnvSettingsSource(Settings, env_file=base / ".env.local")),
-        (".env", DotEnvSettingsSource(Settings, env_file=base / ".env")),
-        (str(toml), TomlConfigSettingsSource(Settings, toml_file=toml)),
+        ("flag", lambda: InitSettingsSource(Settings, init_kwargs=flags)),
+        ("env", lambda: EnvSettingsSource(Settings)),
+        (".env.local", lambda: DotEnvSettingsSource(Settings, env_file=base / ".env.local")),
+        (".env", lambda: DotEnvSettingsSource(Settings, env_file=base / ".env")),
+        (str(toml), lambda: TomlConfigSettingsSource(Settings, toml_file=toml)),
     ]
 
 
@@ -183,11 +186,11 @@ def load_settings(
         raise ConfigError(f"Config file not found: {config_file}", "Check the --config path.")
     merged: dict[str, Any] = {}
     origin: dict[str, str] = {}
-    for label, source in _sources(
+    for label, make_source in _sources(
         {k: v for k, v in (flags or {}).items() if v is not None}, config_file, cwd
     ):
         try:
-            values = source()
+            values = make_source()()
         except Exception as exc:  # a broken TOML or .env file
             raise ConfigError(f"Cannot read settings from {label}: {exc}") from exc
         for key, value in values.items():

@@ -41,7 +41,8 @@ class Runtime:
     def target_label(self) -> str:
         """Where the console is connected, for the header: never a secret."""
         if self.sandbox is not None:
-            return f"SANDBOX · moto {self.sandbox.endpoint_url} · in-process store"
+            # The header shows the SANDBOX badge itself; this says what it runs on.
+            return f"local AWS (moto) {self.sandbox.endpoint_url} · in-process store"
         db = f"{self.store.uri_label}/{self.settings.mongodb_db}"
         return f"{self.aws.describe_target()} · {db}"
 
@@ -89,4 +90,24 @@ def open_runtime(
     store = connect(settings.mongodb_uri, settings.mongodb_db)
     if settings.mongodb_uri.startswith(MOCK_SCHEME):
         store.ensure_indexes()
+    replay_journal(store, progress)
     return Runtime(settings=settings, aws=AwsClients(settings), store=store)
+
+
+def replay_journal(store: Store, progress: Progress | None = None) -> tuple[int, int]:
+    """Replay log writes journalled while MongoDB was unreachable; (applied, left).
+    Connected mode only: the sandbox's store is not where they belong. A write that
+    still fails stays pending (`depllc doctor` and `depllc journal list` show it)."""
+    import sqlite3
+
+    from core.journal import Journal
+
+    journal = Journal()
+    try:
+        if journal.count() == 0:
+            return 0, 0
+        if progress is not None:
+            progress(f"replaying {journal.count()} journalled log writes…")
+        return journal.replay(store)
+    except (sqlite3.Error, OSError):
+        return 0, -1  # an unreadable journal must not stop startup; doctor reports it

@@ -384,13 +384,20 @@ class LogBuilder:
             eventId=new_uuid(self.rng),
         )
 
-    def _recipients(self, category: EmailCategory) -> tuple[Person, list[str], list[str]]:
+    def _recipients(
+        self, category: EmailCategory, created: datetime
+    ) -> tuple[Person, list[str], list[str]]:
         rng = self.rng
         if category == EmailCategory.SYSTEM:
             main = rng.choice(self.people.internal)
             extra = [p.email for p in rng.sample(self.people.staff, rng.randint(0, 2))]
             return main, [main.email, *extra], []
-        pool = [c for c in self.people.clients if c.email not in self.suppressed]
+        # an address is not mailed once it is suppressed (bounce, complaint, request)
+        pool = [
+            c
+            for c in self.people.clients
+            if c.email not in self.suppressed or self.suppressed[c.email].at > created
+        ]
         main = rng.choice(pool)
         to = [main.email]
         if category != EmailCategory.AUTH and rng.random() < 0.12:
@@ -462,7 +469,7 @@ class LogBuilder:
             priority = EmailPriority.HIGH
         if forced == EmailStatus.QUEUED:
             created = self.now - timedelta(seconds=rng.uniform(5, 50))
-        main, to, cc = self._recipients(category)
+        main, to, cc = self._recipients(category, created)
         draft = _draft(rng, category, main, created, self.invoices)
         sender = (
             self.people.system
@@ -515,7 +522,7 @@ class LogBuilder:
                 ]
                 updated = at
             else:
-                final_to, rows, updated = self._deliver(
+                final_to, cc, rows, updated = self._deliver(
                     category, to, cc, sent_at, message_id, events, forced
                 )
             events.sort(key=lambda e: e.timestamp)
@@ -564,9 +571,10 @@ class LogBuilder:
         message_id: str,
         events: list[EmailEvent],
         forced: EmailStatus | None,
-    ) -> tuple[list[str], list[RecipientStatus], datetime]:
+    ) -> tuple[list[str], list[str], list[RecipientStatus], datetime]:
         rng = self.rng
         final_to: list[str] = []
+        final_cc: list[str] = []
         fates: list[tuple[str, str]] = []
         for position, address in enumerate([*to, *cc]):
             wanted = (
@@ -584,6 +592,8 @@ class LogBuilder:
             email, fate = self._recipient_outcome(category, address, sent_at, wanted)
             if position < len(to):
                 final_to.append(email)
+            else:
+                final_cc.append(email)
             fates.append((email, fate))
         rows: list[RecipientStatus] = []
         latest = sent_at
@@ -712,7 +722,7 @@ class LogBuilder:
                 )
                 latest = max(latest, at)
                 self._suppress(email, SuppressionReason.COMPLAINT, message_id, at, "abuse")
-        return final_to, rows, min(latest, self.now)
+        return final_to, final_cc, rows, min(latest, self.now)
 
     def _engagement(
         self,
@@ -787,22 +797,20 @@ def make_logs(
     times = sorted((_send_time(rng, now) for _ in range(count)), reverse=True)
     # The forced-status logs take the newest slots (so `queued` is plausibly recent).
     builder = LogBuilder(rng, now, people, settings, invoices)
+    # Two clients asked to receive no email (before that, they were mailed as usual).
+    for client, days in zip(people.clients[-2:], (12, 3), strict=True):
+        builder.suppressed[client.email] = Suppression(
+            email=client.email,
+            reason=SuppressionReason.MANUAL,
+            at=to_ms(now - timedelta(days=days)),
+            by=login_of(people.staff[0]),
+            diagnostic="client asked to receive no email",
+        )
     order = list(range(count))[::-1]  # oldest first, so suppressions follow time
     logs: list[EmailLog | None] = [None] * count
     for position in order:
         logs[position] = builder.build(position, times[position])
-    manual = [
-        Suppression(
-            email=c.email,
-            reason=SuppressionReason.MANUAL,
-            at=to_ms(now - timedelta(days=d)),
-            by=login_of(people.staff[0]),
-            diagnostic="client asked to receive no email",
-        )
-        for c, d in zip(people.clients[-2:], (12, 3), strict=True)
-        if c.email not in builder.suppressed
-    ]
-    return [log for log in logs if log is not None], [*builder.suppressed.values(), *manual]
+    return [log for log in logs if log is not None], list(builder.suppressed.values())
 
 
 def _send_time(rng: random.Random, now: datetime) -> datetime:

@@ -1,0 +1,141 @@
+"""Settings: flag > environment > .env.local > .env > TOML, each value's source is
+reported, and `config show` never prints a password."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.config import Settings, load_settings, mask
+from core.errors import ConfigError
+from tui.cli.main import main
+
+
+@pytest.fixture
+def layered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """Every source sets AWS_REGION (and something only it sets)."""
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    toml = tmp_path / "config.toml"
+    toml.write_text(
+        'aws_region = "eu-north-1"\n'
+        'mongodb_db = "from_toml"\n'
+        'aws_s3_bucket = "toml-bucket"\n'
+        'aws_ses_reply_to = "toml@depllc.example"\n'
+    )
+    (cwd / ".env").write_text(
+        "AWS_REGION=eu-west-1\nAWS_S3_BUCKET=dotenv-bucket\nAWS_SES_FROM_EMAIL=env@depllc.example\n"
+    )
+    (cwd / ".env.local").write_text("AWS_REGION=eu-west-2\nAWS_S3_BUCKET=local-bucket\n")
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    monkeypatch.chdir(cwd)
+    return cwd, toml
+
+
+def test_a_flag_beats_every_other_source(layered: tuple[Path, Path]) -> None:
+    cwd, toml = layered
+    settings, origin = load_settings({"aws_region": "ap-south-1"}, toml, cwd)
+    assert settings.aws_region == "ap-south-1"
+    assert origin["aws_region"] == "flag"
+
+
+def test_environment_beats_dotenv_files_and_toml(layered: tuple[Path, Path]) -> None:
+    cwd, toml = layered
+    settings, origin = load_settings({}, toml, cwd)
+    assert (settings.aws_region, origin["aws_region"]) == ("eu-central-1", "env")
+
+
+def test_env_local_beats_env_which_beats_toml(
+    layered: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cwd, toml = layered
+    monkeypatch.delenv("AWS_REGION")
+    settings, origin = load_settings({}, toml, cwd)
+    assert (settings.aws_region, origin["aws_region"]) == ("eu-west-2", ".env.local")
+    assert (settings.aws_s3_bucket, origin["aws_s3_bucket"]) == ("local-bucket", ".env.local")
+    assert (settings.aws_ses_from_email, origin["aws_ses_from_email"]) == (
+        "env@depllc.example",
+        ".env",
+    )
+    assert (settings.mongodb_db, origin["mongodb_db"]) == ("from_toml", str(toml))
+    assert origin["ses_configuration_set"] == "default"
+
+    (cwd / ".env.local").unlink()
+    settings, origin = load_settings({}, toml, cwd)
+    assert (settings.aws_region, origin["aws_region"]) == ("eu-west-1", ".env")
+
+
+def test_toml_is_the_last_source_before_defaults(tmp_path: Path) -> None:
+    toml = tmp_path / "config.toml"
+    toml.write_text('aws_region = "sa-east-1"\nfile_max_size = 1024\n')
+    settings, origin = load_settings({}, toml, tmp_path)
+    assert settings.aws_region == "sa-east-1"
+    assert settings.file_max_size == 1024
+    assert origin["file_max_size"] == str(toml)
+    bare, bare_origin = load_settings({}, None, tmp_path)  # the user's (empty) config dir
+    assert bare.aws_region == "us-east-1" and bare_origin["aws_region"] == "default"
+
+
+def test_the_default_toml_lives_in_the_user_config_dir(tmp_path: Path) -> None:
+    config_dir = tmp_path / "config"  # DEPLLC_CONFIG_DIR (conftest)
+    config_dir.mkdir()
+    (config_dir / "config.toml").write_text('mongodb_db = "crm_prod"\n')
+    settings, origin = load_settings({}, None, tmp_path)
+    assert settings.mongodb_db == "crm_prod"
+    assert origin["mongodb_db"].endswith("config.toml")
+
+
+def test_no_aws_or_mongo_settings_means_sandbox(tmp_path: Path) -> None:
+    settings, _ = load_settings({}, None, tmp_path)
+    assert settings.wants_sandbox
+    connected = Settings.model_validate({"mongodb_uri": "mongomock://", "aws_s3_bucket": "b"})
+    assert not connected.wants_sandbox
+    assert Settings.model_validate({"mongodb_uri": "mongomock://", "sandbox": True}).wants_sandbox
+
+
+def test_bad_values_are_one_readable_config_error(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("FILE_MAX_SIZE=-5\n")
+    with pytest.raises(ConfigError, match="file_max_size"):
+        load_settings({}, None, tmp_path)
+    with pytest.raises(ConfigError, match="Config file not found"):
+        load_settings({}, tmp_path / "missing.toml", tmp_path)
+    broken = tmp_path / "broken.toml"
+    broken.write_text("aws_region = \n")
+    with pytest.raises(ConfigError, match="Cannot read settings"):
+        load_settings({}, broken, tmp_path)
+
+
+def test_mask_hides_the_password_only() -> None:
+    uri = "mongodb+srv://crm:s3cr3t-P%40ss@cluster0.example.net/depllc?retryWrites=true"
+    masked = mask("mongodb_uri", uri)
+    assert "s3cr3t" not in masked
+    assert masked == "mongodb+srv://crm:****@cluster0.example.net/depllc?retryWrites=true"
+    assert mask("mongodb_uri", "mongodb://localhost:27017") == "mongodb://localhost:27017"
+    assert mask("aws_region", None) == "-"
+
+
+def test_config_show_masks_the_password_and_names_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("MONGODB_URI=mongodb://crm:hunter2@db.example:27017/crm\n")
+    monkeypatch.setenv("AWS_S3_BUCKET", "crm-files")
+    assert main(["--region", "eu-west-3", "config", "show"]) == 0
+    out = capsys.readouterr().out
+    assert "hunter2" not in out
+    assert "mongodb://crm:****@db.example:27017/crm" in out
+    lines = {line.split()[0]: line.split() for line in out.splitlines() if line.strip()}
+    assert lines["MONGODB_URI"][-1] == ".env"
+    assert lines["AWS_S3_BUCKET"][1:] == ["crm-files", "env"]
+    assert lines["AWS_REGION"][1:] == ["eu-west-3", "flag"]
+    assert "mode: connected" in out
+
+    assert main(["config", "show", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert "hunter2" not in json.dumps(shown)
+    assert shown["mongodb_uri"] == {
+        "value": "mongodb://crm:****@db.example:27017/crm",
+        "source": ".env",
+    }
