@@ -43,6 +43,7 @@ def make_context(
     store: Store,
     config_file: Path | None = None,
     verify_domain: bool = False,
+    write_config: bool = True,
 ) -> SetupContext:
     targets = Targets.from_settings(settings)
     check_region(settings, aws)
@@ -53,7 +54,7 @@ def make_context(
         store=store,
         targets=targets,
         account=account,
-        config_file=config_file or default_config_file(),
+        config_file=(config_file or default_config_file()) if write_config else None,
         verify_domain=verify_domain,
     )
 

@@ -55,6 +55,11 @@ def explain(exc: BaseException) -> str:
     from core.errors import describe
 
     text = describe(exc).text
+    if "<html" in text.lower() or "<!doctype" in text.lower():
+        text = text.split(":", 1)[0] + ": the endpoint answered with an HTML error page."
+    text = " ".join(text.split())
+    if len(text) > 300:
+        text = text[:297] + "..."
     if is_denied(exc):
         action = denied_action(exc)
         if action and action not in text:

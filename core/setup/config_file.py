@@ -17,6 +17,7 @@ from typing import Any
 from core.errors import ConfigError
 from core.setup.context import SetupContext
 from core.setup.plan import Action, Step
+from core.setup.targets import queue_name_from_url
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -123,12 +124,17 @@ def desired_values(ctx: SetupContext, queue_url: str | None) -> dict[str, Any]:
 
 def plan_config_file(ctx: SetupContext) -> list[Step]:
     path = ctx.config_file
+    if path is None:
+        return []
     current = read_toml(path)
     queue_url = ctx.queue_url(ctx.targets.queue)
     wanted = desired_values(ctx, queue_url)
     differing = [k for k, v in wanted.items() if current.get(k) != v]
     if queue_url is None:
-        differing.append("ses_events_queue_url")
+        # The queue is created by an earlier step; a URL already naming it stays valid.
+        known = str(current.get("ses_events_queue_url", ""))
+        if queue_name_from_url(known) != ctx.targets.queue:
+            differing.append("ses_events_queue_url")
     resource = f"config file {path}"
     if not differing:
         return [Step(resource, "settings", "up to date", Action.NONE)]

@@ -20,7 +20,7 @@ class SetupContext:
     store: Store
     targets: Targets
     account: Account
-    config_file: Path
+    config_file: Path | None  # None: do not write one (the sandbox)
     verify_domain: bool = False
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 

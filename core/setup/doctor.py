@@ -159,8 +159,9 @@ def _aws_failure(check_id: str, exc: BaseException, fix: str = "") -> Check:
     """A failed AWS call: the readable error, naming the denied action if it was one."""
     if is_denied(exc):
         return _check(check_id, Status.FAIL, explain(exc), IAM_FIX)
-    if isinstance(exc, NotImplementedError):  # an endpoint (e.g. moto) without this call
-        return _check(check_id, Status.WARN, f"The endpoint does not support this call: {exc}")
+    # An S3/SES-compatible endpoint (AWS_ENDPOINT_URL, moto) without this call.
+    if isinstance(exc, NotImplementedError) or error_code(exc) in {"404", "501", "NotImplemented"}:
+        return _check(check_id, Status.WARN, f"not supported by this endpoint ({explain(exc)})")
     return _check(check_id, Status.FAIL, explain(exc), fix)
 
 

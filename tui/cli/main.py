@@ -12,7 +12,10 @@ from core import __version__
 
 # One module per command group; each has register(subparsers) and sets `func`.
 COMMAND_MODULES = [
+    "tui.cli.setup_cmd",
     "tui.cli.config_cmd",
+    "tui.cli.send_cmd",
+    "tui.cli.events_cmd",
 ]
 
 

@@ -1,0 +1,256 @@
+"""`depllc setup`, `depllc iam-policy`, `depllc doctor`, `depllc journal replay|list`:
+provision an account, print the policy it needs, diagnose an install, and replay log
+writes that could not reach MongoDB."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from tui.cli.context import CommandContext
+
+if TYPE_CHECKING:
+    from core.aws import AwsClients
+    from core.config import Settings
+    from core.db import Store
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    setup = sub.add_parser(
+        "setup",
+        help="create or fix the bucket, SES configuration set, events queue and indexes",
+        description="Reads the account and the database, prints a plan, then creates or "
+        "fixes only what is missing. Running it again changes nothing.",
+    )
+    setup.add_argument("--dry-run", action="store_true", help="print the plan and stop")
+    setup.add_argument("--yes", "-y", action="store_true", help="apply without asking")
+    setup.add_argument(
+        "--verify-domain",
+        action="store_true",
+        help="verify the sender's domain (a DNS record) instead of the address",
+    )
+    setup.add_argument("--json", action="store_true", help="machine-readable output")
+    setup.set_defaults(func=run_setup)
+
+    iam = sub.add_parser(
+        "iam-policy", help="print the least-privilege IAM policy the console needs (JSON)"
+    )
+    iam.add_argument(
+        "--no-setup",
+        action="store_true",
+        help="leave out what only `depllc setup` needs (for day-to-day operators)",
+    )
+    iam.add_argument("--account", help="AWS account id for the ARNs (default: from STS)")
+    iam.set_defaults(func=print_iam_policy)
+
+    doctor = sub.add_parser("doctor", help="check the install: AWS, SES, S3, queue, MongoDB")
+    doctor.add_argument("--json", action="store_true", help="machine-readable output")
+    doctor.set_defaults(func=run_doctor_cmd)
+
+    journal = sub.add_parser("journal", help="log writes waiting for MongoDB")
+    inner = journal.add_subparsers(dest="journal_command", metavar="{list,replay}")
+    listing = inner.add_parser("list", help="show the pending writes")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(func=journal_list)
+    replay = inner.add_parser("replay", help="apply the pending writes to MongoDB")
+    replay.set_defaults(func=journal_replay)
+    journal.set_defaults(func=journal_list, json=False)
+
+
+# --- services without the full runtime ------------------------------------------------
+
+
+def _connected(ctx: CommandContext) -> tuple[Settings, AwsClients, Store]:
+    """Settings, AWS clients and the store for a real account (or the sandbox with
+    --sandbox). Opens nothing else: a broken install must still be diagnosable."""
+    from core.aws import AwsClients
+    from core.db import connect
+    from core.errors import ConfigError
+
+    if ctx.args.sandbox:
+        runtime = ctx.runtime(seed=False)
+        return runtime.settings, runtime.aws, runtime.store
+    settings = ctx.settings
+    if not settings.mongodb_uri:
+        raise ConfigError(
+            "MONGODB_URI is not set.",
+            "Set it to the CRM's database (or mongomock:// to try without one).",
+        )
+    store = connect(settings.mongodb_uri, settings.mongodb_db)
+    return settings, AwsClients(settings), store
+
+
+# --- setup ---------------------------------------------------------------------------
+
+
+def run_setup(ctx: CommandContext) -> int:
+    from pathlib import Path
+
+    from core.errors import InputError
+    from core.setup.apply import apply_plan, build_plan, make_context
+
+    settings, aws, store = _connected(ctx)
+    ctx.status("reading the account and the database…")
+    setup = make_context(
+        settings,
+        aws,
+        store,
+        config_file=Path(ctx.args.config) if ctx.args.config else None,
+        verify_domain=ctx.args.verify_domain,
+        write_config=not ctx.args.sandbox,
+    )
+    plan = build_plan(setup)
+    ctx.clear_status()
+    as_json = ctx.args.json
+    if not as_json:
+        print(plan.render())
+    changes = plan.changes
+    if ctx.args.dry_run or not changes:
+        if as_json:
+            ctx.print_json({"plan": plan.to_dict(), "applied": [], "notes": []})
+        elif changes:
+            print("\nDry run: nothing was changed. Run `depllc setup` to apply.")
+        return 0
+    if not ctx.args.yes:
+        if not sys.stdin.isatty():
+            raise InputError(
+                f"setup would make {len(changes)} changes and there is no terminal to ask.",
+                "Pass --yes to apply them (or --dry-run to only print the plan).",
+            )
+        answer = input(f"\nApply these {len(changes)} changes? [y/N] ").strip().lower()
+        if answer not in {"y", "yes"}:
+            print("Nothing was changed.")
+            return 1
+    result = apply_plan(plan, progress=ctx.status)
+    ctx.clear_status()
+    if as_json:
+        ctx.print_json(
+            {
+                "plan": plan.to_dict(),
+                "applied": [s.to_dict() for s in result.applied],
+                "notes": result.notes,
+            }
+        )
+        return 0
+    print(f"\nApplied {len(result.applied)} changes.")
+    for note in result.notes:
+        print(f"  {note}")
+    for step in plan.warnings:
+        print(f"  ! {step.warning}")
+    print("Check everything with `depllc doctor`.")
+    return 0
+
+
+# --- iam-policy ------------------------------------------------------------------------
+
+
+def print_iam_policy(ctx: CommandContext) -> int:
+    import json
+
+    from core.setup.iam import build_policy
+    from core.setup.targets import Account, Targets
+
+    settings = ctx.settings
+    targets = Targets.from_settings(settings)
+    account: Account | None = None
+    if ctx.args.account:
+        account = Account(account_id=ctx.args.account, arn=f"arn:aws:iam::{ctx.args.account}:root")
+    else:
+        from core.aws import AwsClients
+        from core.setup.context import caller_account
+
+        try:
+            account, _ = caller_account(AwsClients(settings))
+        except Exception as exc:
+            from core.errors import describe
+
+            sys.stderr.write(
+                f"depllc: account unknown ({describe(exc).text}); ARNs use * for the account. "
+                "Pass --account to fill it in.\n"
+            )
+    policy = build_policy(targets, account, include_setup=not ctx.args.no_setup)
+    print(json.dumps(policy, indent=2))
+    return 0
+
+
+# --- doctor ----------------------------------------------------------------------------
+
+
+def run_doctor_cmd(ctx: CommandContext) -> int:
+    from core.setup.doctor import run_doctor
+
+    ctx.status("running checks…")
+    if ctx.args.sandbox:
+        runtime = ctx.runtime(seed=False)
+        report = run_doctor(runtime.settings, runtime.aws, runtime.store)
+    else:
+        report = run_doctor(ctx.settings)
+    ctx.clear_status()
+    if ctx.args.json:
+        ctx.print_json(report.to_dict())
+    else:
+        print(report.render())
+    return 0 if report.ok else 1
+
+
+# --- journal ---------------------------------------------------------------------------
+
+
+def journal_list(ctx: CommandContext) -> int:
+    from core.journal import Journal, journal_path
+
+    entries = Journal().pending()
+    if getattr(ctx.args, "json", False):
+        ctx.print_json(
+            [
+                {
+                    "id": e.id,
+                    "at": e.at,
+                    "collection": e.collection,
+                    "filter": e.filter,
+                    "update": e.update,
+                    "upsert": e.upsert,
+                    "attempts": e.attempts,
+                    "lastError": e.last_error,
+                }
+                for e in entries
+            ]
+        )
+        return 0
+    if not entries:
+        print(f"The journal is empty ({journal_path()}).")
+        return 0
+    for e in entries:
+        error = f"  last error: {e.last_error}" if e.last_error else ""
+        print(f"{e.id:>5}  {e.at}  {e.collection}  {e.filter}  attempts {e.attempts}{error}")
+    print(f"\n{len(entries)} pending; `depllc journal replay` applies them.")
+    return 0
+
+
+def journal_replay(ctx: CommandContext) -> int:
+    from core.db import connect
+    from core.errors import ConfigError, InputError
+    from core.journal import Journal
+
+    if ctx.args.sandbox:
+        raise InputError(
+            "The journal holds writes for the real MongoDB, not the sandbox.",
+            "Run `depllc journal replay` without --sandbox.",
+        )
+    journal = Journal()
+    if journal.count() == 0:
+        print("The journal is empty: nothing to replay.")
+        return 0
+    settings = ctx.settings
+    if not settings.mongodb_uri:
+        raise ConfigError("MONGODB_URI is not set.", "Set it, then rerun.")
+    store = connect(settings.mongodb_uri, settings.mongodb_db)
+    store.ping()
+    applied, left = journal.replay(store)
+    print(f"Replayed {applied} writes; {left} still pending.")
+    if left:
+        first = journal.pending()[0]
+        print(f"Stopped at entry {first.id}: {first.last_error or 'unknown error'}")
+        return 1
+    return 0
