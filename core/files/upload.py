@@ -228,6 +228,9 @@ def upload_file(
         if remote is not None and remote != checksum:
             raise ServiceError(f"S3's SHA-256 of {local.name} does not match the file's.")
     except BaseException as exc:
+        changed = local.changed() if isinstance(exc, Exception) else None
+        if changed and not isinstance(exc, (DepllcError, FileChangedError)):
+            exc = FileChangedError(changed)  # e.g. the file vanished under a part's reader
         reason = _reason(exc)
         abort_multipart(s3, bucket, record.key)
         _discard_object(s3, bucket, record.key)
@@ -235,7 +238,7 @@ def upload_file(
         if isinstance(exc, DepllcError):
             raise
         if isinstance(exc, FileChangedError):
-            raise InputError(f"{local.name}: {exc}; nothing was kept.", "Upload it again.") from exc
+            raise InputError(f"{local.name}: {exc}; nothing was kept.", "Upload it again.") from None
         if isinstance(exc, Exception):
             from core.errors import describe
 

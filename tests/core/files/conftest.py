@@ -122,7 +122,6 @@ def s3_faults(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[S3F
     from botocore.retries import standard
 
     monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, ctx: 0)
-    monkeypatch.setattr("s3transfer.download.time.sleep", lambda _s: None, raising=False)
     faults = S3Faults(runtime)
     yield faults
     faults.clear()
