@@ -145,8 +145,9 @@ def check_total(items: list[Attachment]) -> None:
         )
 
 
-def check_message_size(raw_size: int, limit: int = SES_V2_MAX_MESSAGE_BYTES) -> int:
+def check_message_size(raw_size: int, limit: int | None = None) -> int:
     """SES counts the whole message after base64; refuse before calling it."""
+    limit = limit or SES_V2_MAX_MESSAGE_BYTES
     encoded = base64_size(raw_size)
     if encoded > limit:
         raise InputError(

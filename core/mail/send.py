@@ -377,10 +377,16 @@ def _call_ses(runtime: Runtime, prepared: Prepared, part: Part) -> str:
     client = pacing.send_client(runtime, "sesv2")
     v2: dict[str, Any] = {
         "FromEmailAddress": prepared.sender,
-        "Destination": {"ToAddresses": part.to, "CcAddresses": part.cc, "BccAddresses": part.bcc},
         "Content": {"Raw": {"Data": part.raw}},
         "EmailTags": _ses_tags(prepared),
     }
+    if part.bcc:  # Bcc recipients are in no header: SES needs them all in Destination
+        v2["Destination"] = {
+            "ToAddresses": part.to,
+            "CcAddresses": part.cc,
+            "BccAddresses": part.bcc,
+        }
+    # (without Bcc, SES takes the recipients from the To/Cc headers)
     if config_set:
         v2["ConfigurationSetName"] = config_set
     return str(client.send_email(**v2)["MessageId"])

@@ -14,6 +14,8 @@ from core import __version__
 COMMAND_MODULES = [
     "tui.cli.setup_cmd",
     "tui.cli.config_cmd",
+    "tui.cli.send_cmd",
+    "tui.cli.events_cmd",
 ]
 
 
