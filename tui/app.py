@@ -14,16 +14,18 @@ from textual.worker import Worker, WorkerState
 
 from core.config import Settings
 from styles import stylesheets
-from tui.messages import RuntimeFailed, RuntimeReady, StartupProgress
+from tui.messages import LogsChanged, RuntimeFailed, RuntimeReady, StartupProgress
 from tui.screens.base import ServiceScreen
 from tui.screens.compose import ComposeScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.files import FilesScreen
 from tui.screens.logs import LogsScreen
+from tui.screens.suppressions import SuppressionsScreen
 from tui.widgets.connection_bar import ConnectionBar, HeaderState
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
+    from tui.events_worker import EventsWorker
 
 SCREENS: dict[str, tuple[str, str, type[ServiceScreen]]] = {
     # mode: (key, label, screen class)
@@ -31,6 +33,7 @@ SCREENS: dict[str, tuple[str, str, type[ServiceScreen]]] = {
     "compose": ("2", "Compose", ComposeScreen),
     "files": ("3", "Files", FilesScreen),
     "dashboard": ("4", "Dashboard", DashboardScreen),
+    "suppressions": ("5", "Suppressions", SuppressionsScreen),
 }
 
 
@@ -41,6 +44,7 @@ class DepllcApp(App[int]):
         mode: cls for mode, (_, _, cls) in SCREENS.items()
     }
     DEFAULT_MODE = "logs"
+    events_worker: EventsWorker | None = None  # SES events consumer (tui/events_worker.py)
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         *[
             Binding(key, f"switch_mode('{mode}')", label, id=f"app.screen.{mode}")
@@ -66,6 +70,8 @@ class DepllcApp(App[int]):
             self.open_runtime()
 
     def on_unmount(self) -> None:
+        if self.events_worker is not None:
+            self.events_worker.stop()
         if self.runtime is not None:
             self.runtime.close()
 
@@ -115,12 +121,24 @@ class DepllcApp(App[int]):
         self.refresh_headers()
         for screen in self._mode_screens():
             screen.runtime_ready()
+        from tui.events_worker import start_events_worker
+
+        self.events_worker = start_events_worker(self, message.runtime)
 
     @on(RuntimeFailed)
     def _runtime_failed(self, message: RuntimeFailed) -> None:
         self.header.target = "not connected"
         self.refresh_headers()
         self.notify(message.text, title="Cannot connect", severity="error", timeout=30)
+
+    @on(LogsChanged)
+    def _logs_changed(self, message: LogsChanged) -> None:
+        # Event ingestion changed these logs: every screen showing them refreshes.
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                refresh = getattr(screen, "refresh_rows", None)
+                if screen.is_mounted and callable(refresh):
+                    refresh(message.message_ids)
 
     def _mode_screens(self) -> Iterable[ServiceScreen]:
         for stack in self._screen_stacks.values():

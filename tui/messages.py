@@ -32,3 +32,13 @@ class StartupProgress(Message):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+
+
+class LogsChanged(Message):
+    """Email logs changed (SES events applied): rows showing these SES MessageIds
+    are re-read and updated in place. Post it to the app (it forwards it to every
+    screen with `refresh_rows`) or to the logs screen."""
+
+    def __init__(self, message_ids: list[str]) -> None:
+        super().__init__()
+        self.message_ids = message_ids

@@ -1,33 +1,184 @@
-"""Dashboard screen: delivery figures (cards and charts come with the log issue)."""
+"""Dashboard: the last 30 days at a glance. Cards for the figures and the rates
+(coloured as they near SES's review thresholds), a sparkline per day, SES's quota
+(sent in the last 24 h against the maximum, and the send rate) and SES's own
+two-week statistics."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import Static
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, ProgressBar, Sparkline, Static
+from textual.worker import Worker, WorkerState
 
 from tui.screens.base import ServiceScreen
+
+if TYPE_CHECKING:
+    from core.logs.analytics import Analytics, Level
+
+DAYS = 30
+CARDS = ("total", "delivered", "bounce", "complaint", "cost", "size")
+
+
+def pct(value: float) -> str:
+    return f"{value * 100:.2f}%"
 
 
 class DashboardScreen(ServiceScreen):
     TITLE = "Dashboard"
+    DEFAULT_CSS = """
+    #dash-cards { height: auto; padding: 0 1; }
+    .dash-card {
+        width: 1fr;
+        height: 5;
+        border: round $panel;
+        padding: 0 1;
+        content-align: center middle;
+        text-align: center;
+    }
+    .dash-card.-ok { border: round $success; }
+    .dash-card.-warn { border: round $warning; color: $warning; }
+    .dash-card.-critical { border: round $error; color: $error; text-style: bold; }
+    .dash-section { margin: 1 1 0 1; text-style: bold; color: $accent; }
+    .dash-spark { height: 3; margin: 0 1; }
+    #dash-bounces > .sparkline--max-color { color: $error; }
+    #dash-lower { height: auto; }
+    #dash-lower > Vertical { width: 1fr; height: auto; padding: 0 1; }
+    #dash-quota-bar { width: 1fr; }
+    #dash-summary.-error { color: $error; }
+    """
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("r,f5", "reload", "Refresh", id="dashboard.refresh"),
+    ]
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        # Worker.StateChanged does not bubble: report this screen's worker errors here.
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            event.stop()
+            self.depllc.report_error(event.worker.error)
 
     def compose_body(self) -> ComposeResult:
         yield Static("Loading…", id="dash-summary", classes="summary")
+        with Horizontal(id="dash-cards"):
+            for key in CARDS:
+                yield Static("…", id=f"dash-{key}", classes="dash-card")
+        yield Label(f"Emails per day, last {DAYS} days", classes="dash-section")
+        yield Sparkline([0] * DAYS, id="dash-daily", classes="dash-spark")
+        yield Label("Bounces and complaints per day", classes="dash-section")
+        yield Sparkline([0] * DAYS, id="dash-bounces", classes="dash-spark")
+        with Horizontal(id="dash-lower"):
+            with Vertical():
+                yield Label("SES quota (last 24 h)", classes="dash-section")
+                yield ProgressBar(total=1, show_eta=False, id="dash-quota-bar")
+                yield Static("", id="dash-quota")
+                yield Static("", id="dash-ses")
+            with Vertical():
+                yield Label("By status", classes="dash-section")
+                yield Static("", id="dash-status")
+            with Vertical():
+                yield Label("By category", classes="dash-section")
+                yield Static("", id="dash-category")
 
     def refresh_data(self) -> None:
-        self.load_counts()
+        self.load()
+
+    def action_reload(self) -> None:
+        if self.runtime is not None:
+            self.load()
 
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
-    def load_counts(self) -> None:
+    def load(self) -> None:
+        from datetime import UTC, datetime, timedelta
+
+        from core.logs.analytics import compute, with_ses
+
         runtime = self.runtime
         assert runtime is not None
-        rows: list[dict[str, Any]] = list(
-            runtime.store.emaillogs.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])
+        since = datetime.now(UTC) - timedelta(days=DAYS)
+        figures = with_ses(compute(runtime.store, since=since, days=DAYS), runtime.aws.ses)
+        self.app.call_from_thread(self.show, figures)
+
+    def _card(self, key: str, title: str, value: str, level: Level | None = None) -> None:
+        card = self.query_one(f"#dash-{key}", Static)
+        for name in ("-ok", "-warn", "-critical"):
+            card.remove_class(name)
+        if level is not None:
+            card.add_class(f"-{level.value}")
+        text = Text(justify="center")
+        text.append(f"{value}\n", style="bold")
+        text.append(title, style="dim")
+        card.update(text)
+
+    def show(self, figures: Analytics) -> None:
+        import humanize
+
+        rates = figures.rates
+        self._card("total", f"emails in {DAYS} days", f"{figures.total:,}")
+        self._card("delivered", f"delivered of {rates.accepted:,} accepted", pct(rates.delivered))
+        self._card("bounce", "bounce rate (review at 5%)", pct(rates.bounce), rates.bounce_level)
+        self._card(
+            "complaint",
+            "complaint rate (review at 0.1%)",
+            pct(rates.complaint),
+            rates.complaint_level,
         )
-        text = "  ".join(f"{r['_id']}: {r['n']}" for r in sorted(rows, key=lambda r: r["_id"]))
-        self.app.call_from_thread(
-            self.query_one("#dash-summary", Static).update, f"Emails by status  {text}"
+        self._card("cost", "cost", f"${figures.cost:,.4f}")
+        self._card("size", "average size", humanize.naturalsize(figures.avg_size))
+        self.query_one("#dash-daily", Sparkline).data = [d.total for d in figures.daily]
+        self.query_one("#dash-bounces", Sparkline).data = [
+            d.bounced + d.complaints for d in figures.daily
+        ]
+        self._show_ses(figures)
+        self.query_one("#dash-status", Static).update(_counts(figures.by_status))
+        self.query_one("#dash-category", Static).update(_counts(figures.by_category))
+        first, last = figures.daily[0].day, figures.daily[-1].day
+        summary = self.query_one("#dash-summary", Static)
+        summary.set_class(bool(figures.ses_error), "-error")
+        note = f" · SES: {figures.ses_error}" if figures.ses_error else ""
+        summary.update(Text(f"{first} → {last} (UTC days) · r refreshes{note}"))
+
+    def _show_ses(self, figures: Analytics) -> None:
+        bar = self.query_one("#dash-quota-bar", ProgressBar)
+        quota_text = self.query_one("#dash-quota", Static)
+        if figures.quota is None:
+            bar.update(total=1, progress=0)
+            quota_text.update(Text("quota unavailable", style="dim"))
+        else:
+            quota = figures.quota
+            bar.update(total=max(quota.max_24h, 1), progress=quota.sent_24h)
+            style = "bold red" if quota.used >= 0.9 else "yellow" if quota.used >= 0.75 else ""
+            quota_text.update(
+                Text(
+                    f"{quota.sent_24h:,.0f} of {quota.max_24h:,.0f} sent · "
+                    f"max {quota.max_rate:g}/s",
+                    style=style,
+                )
+            )
+        stats = figures.ses_stats
+        if stats is None:
+            self.query_one("#dash-ses", Static).update("")
+            return
+        r = stats.rates
+        self.query_one("#dash-ses", Static).update(
+            Text(
+                f"SES, last 2 weeks: {stats.attempts:,} attempts · "
+                f"{stats.bounces:,} bounces ({pct(r.bounce)}) · "
+                f"{stats.complaints:,} complaints ({pct(r.complaint)}) · "
+                f"{stats.rejects:,} rejects",
+                style="dim",
+            )
         )
+
+
+def _counts(values: dict[str, Any]) -> Text:
+    text = Text()
+    width = max((len(k) for k in values), default=0)
+    for key, count in sorted(values.items(), key=lambda kv: -int(kv[1])):
+        text.append(f"{key:<{width}}  ", style="bold")
+        text.append(f"{int(count):>7,}\n")
+    return text

@@ -1,54 +1,742 @@
-"""Logs screen: the newest email logs (browse/filter/triage come with the log issue)."""
+"""Logs screen: browse, filter, search and triage email logs.
+
+A filter bar (status / category / priority selects, a date range, a search box) is
+applied as you type: Selects at once, text after a short debounce, each query in an
+exclusive thread worker so the UI never waits on the store. Pages load with keyset
+pagination as the cursor nears the end. Keys act on the highlighted message: open,
+resend, suppress / unsuppress a recipient, copy its SES MessageId (OSC 52), export the
+filtered result, save and recall searches (also from the command palette).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Static
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Select, Static
+from textual.worker import Worker, WorkerState, get_current_worker
 
+from tui.messages import LogsChanged
 from tui.screens.base import ServiceScreen
+
+if TYPE_CHECKING:
+    from core.logs.query import Count, Cursor, FilterSet, Page
+    from core.validation import EmailQuery
+
+DEBOUNCE_SECONDS = 0.08
+PAGE_SIZE = 100
+LOAD_AHEAD = 15  # rows before the end at which the next page is fetched
+
+STATUSES = ("queued", "sent", "delivered", "bounced", "complaint", "failed")
+CATEGORIES = ("auth", "notification", "marketing", "system", "client-portal")
+PRIORITIES = ("low", "normal", "high", "urgent")
+STATUS_STYLE = {
+    "queued": "dim",
+    "sent": "cyan",
+    "delivered": "green",
+    "bounced": "bold red",
+    "complaint": "bold magenta",
+    "failed": "red",
+}
+PRIORITY_STYLE = {"urgent": "bold red", "high": "yellow", "low": "dim"}
+# column key -> (label, sort field or None)
+COLUMNS: dict[str, tuple[str, str | None]] = {
+    "time": ("Time", "createdAt"),
+    "to": ("To", None),
+    "subject": ("Subject", "subject"),
+    "category": ("Category", "category"),
+    "status": ("Status", "status"),
+    "priority": ("Priority", None),
+    "events": ("Events", None),
+}
+SORT_CYCLE = ("createdAt", "subject", "category", "status")
+
+
+def _local(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    return ""
+
+
+def _recipients(doc: dict[str, Any]) -> list[str]:
+    return [*doc.get("to", []), *(doc.get("cc") or []), *(doc.get("bcc") or [])]
+
+
+def _events_cell(doc: dict[str, Any]) -> Text:
+    events = doc.get("events") or []
+    if not events:
+        return Text("-", style="dim")
+    types = [str(e.get("type", "?")) for e in events]
+    counts = {t: types.count(t) for t in dict.fromkeys(types)}
+    parts = [t if n == 1 else f"{t}×{n}" for t, n in counts.items() if t != "send"]
+    return Text(" ".join(parts) or "send", style="dim" if parts == [] else "")
+
+
+def row_cells(doc: dict[str, Any]) -> dict[str, Any]:
+    """The table cells of one log, by column key."""
+    people = _recipients(doc)
+    first = people[0] if people else "-"
+    to = f"{first} +{len(people) - 1}" if len(people) > 1 else first
+    status = str(doc.get("status", ""))
+    priority = str(doc.get("priority", ""))
+    return {
+        "time": _local(doc.get("createdAt")),
+        "to": Text(to[:38], no_wrap=True),
+        "subject": Text(str(doc.get("subject", ""))[:70], no_wrap=True),
+        "category": str(doc.get("category", "")),
+        "status": Text(status, style=STATUS_STYLE.get(status, "")),
+        "priority": Text(priority, style=PRIORITY_STYLE.get(priority, "")),
+        "events": _events_cell(doc),
+    }
+
+
+class SavedSearchCommands(Provider):
+    """Command palette: recall a saved search, save or export the current one."""
+
+    def _logs_screen(self) -> LogsScreen | None:
+        screen = self.screen
+        return screen if isinstance(screen, LogsScreen) else None
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        from core.errors import DepllcError
+        from core.logs import saved
+
+        screen = self._logs_screen()
+        if screen is None:
+            return []
+        found: list[tuple[str, str, Callable[[], Any]]] = [
+            ("Logs: save this search", "Name the current filters (ctrl+s)", screen.action_save),
+            ("Logs: export the filtered logs", "CSV or JSON Lines (key e)", screen.action_export),
+            ("Logs: clear the filters", "Show every log (key x)", screen.action_clear),
+        ]
+        try:
+            entries = saved.load_all()
+        except DepllcError:
+            entries = {}
+        for name, filters in entries.items():
+            found.append(
+                (f"Saved search: {name}", filters.describe(), partial(screen.apply_saved, name))
+            )
+        return found
+
+    async def discover(self) -> Hits:
+        for text, help_text, command in self._commands():
+            yield DiscoveryHit(text, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, help_text, command in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), command, help=help_text)
 
 
 class LogsScreen(ServiceScreen):
     TITLE = "Logs"
+    COMMANDS: ClassVar[set[Any]] = {SavedSearchCommands}
+    DEFAULT_CSS = """
+    #logs-filters {
+        height: auto;
+        padding: 0 1;
+    }
+    #logs-filters Select {
+        width: 22;
+    }
+    #logs-dates {
+        width: 30;
+    }
+    #logs-search {
+        width: 1fr;
+    }
+    #logs-filters Input.-invalid {
+        border: tall $error;
+    }
+    #logs-summary.-error {
+        color: $error;
+    }
+    """
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("slash", "focus_search", "Search", key_display="/", id="logs.search"),
+        Binding("r", "resend", "Resend", id="logs.resend"),
+        Binding("s", "suppress", "Suppress", id="logs.suppress"),
+        Binding("u", "unsuppress", "Unsuppress", id="logs.unsuppress"),
+        Binding("y", "copy_id", "Copy id", id="logs.copy"),
+        Binding("e", "export", "Export", id="logs.export"),
+        Binding("ctrl+s", "save", "Save search", id="logs.save"),
+        Binding("apostrophe", "recall", "Saved", key_display="'", id="logs.recall"),
+        Binding("o", "cycle_sort", "Sort", id="logs.sort"),
+        Binding("O", "flip_sort", "Reverse", show=False, id="logs.sort.flip"),
+        Binding("x", "clear", "Clear filters", show=False, id="logs.clear"),
+        Binding("ctrl+l,f5", "reload", "Reload", show=False, id="logs.reload"),
+        Binding("escape", "focus_table", "To table", show=False, id="logs.table"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._generation = 0
+        self._query: EmailQuery | None = None
+        self._filters: FilterSet | None = None
+        self._next: Cursor | None = None
+        self._loading_more = False
+        self._docs: dict[str, dict[str, Any]] = {}
+        self._debounce: Timer | None = None
+        self._sort_field = "createdAt"
+        self._sort_dir = "desc"
+        self._extra: dict[str, Any] = {}  # filters without a widget (from saved searches)
+        self._count_label = ""
+        self.renders = 0  # how many times the table was refilled (for tests/benchmarks)
+        self.last_render = 0.0
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        # Worker.StateChanged does not bubble: report this screen's worker errors here.
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            event.stop()
+            self.depllc.report_error(event.worker.error)
+
+    # --- layout ----------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
+        with Horizontal(id="logs-filters"):
+            yield Select([(s, s) for s in STATUSES], prompt="any status", id="logs-status")
+            yield Select([(c, c) for c in CATEGORIES], prompt="any category", id="logs-category")
+            yield Select([(p, p) for p in PRIORITIES], prompt="any priority", id="logs-priority")
+            yield Input(placeholder="dates: today, 7d, 2026-11-01..2026-11-20", id="logs-dates")
+            yield Input(placeholder="search subject, address, message id  (/)", id="logs-search")
         yield Static("Loading…", id="logs-summary", classes="summary")
-        table: DataTable[str] = DataTable(id="logs-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Time", "To", "Subject", "Category", "Status", "Priority")
+        table: DataTable[Any] = DataTable(id="logs-table", cursor_type="row", zebra_stripes=True)
+        for key, (label, _) in COLUMNS.items():
+            table.add_column(label, key=key)
         yield table
 
-    def refresh_data(self) -> None:
-        self.load_newest()
+    def on_mount(self) -> None:
+        self._label_columns()
+        self.query_one("#logs-table", DataTable).focus()
+        super().on_mount()
 
-    @work(thread=True, exclusive=True, group="logs", exit_on_error=False)
-    def load_newest(self) -> None:
+    def refresh_data(self) -> None:
+        self.apply_filters()
+
+    # --- filters ---------------------------------------------------------------
+
+    def current_filters(self) -> FilterSet:
+        from core.logs.query import FilterSet
+
+        def select(widget_id: str) -> str:
+            value = self.query_one(widget_id, Select).value
+            return value if isinstance(value, str) else ""
+
+        return FilterSet(
+            status=select("#logs-status"),
+            category=select("#logs-category"),
+            priority=select("#logs-priority"),
+            dates=self.query_one("#logs-dates", Input).value,
+            search=self.query_one("#logs-search", Input).value,
+            sortBy=self._sort_field,
+            sortOrder=self._sort_dir,
+            **self._extra,
+        )
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self.apply_filters()
+
+    @on(Input.Changed, "#logs-filters Input")
+    def _input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self.apply_filters)
+
+    @on(Input.Submitted, "#logs-filters Input")
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.apply_filters()
+        self.action_focus_table()
+
+    def apply_filters(self) -> None:
+        """Validate the filter bar and start a query (the previous one is dropped)."""
+        from core.errors import InputError
+
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        if self.runtime is None:
+            return
+        summary = self.query_one("#logs-summary", Static)
+        for widget in self.query("#logs-filters Input"):
+            widget.remove_class("-invalid")
+        try:
+            filters = self.current_filters()
+            query = filters.to_query(limit=PAGE_SIZE)
+        except InputError as exc:
+            self._generation += 1  # results of an older query no longer apply
+            summary.add_class("-error")
+            summary.update(Text(str(exc)))
+            bad = "#logs-dates" if "date" in str(exc).lower() or ".." in str(exc) else None
+            if bad is None and "search" in str(exc).lower():
+                bad = "#logs-search"
+            if bad:
+                self.query_one(bad, Input).add_class("-invalid")
+            return
+        summary.remove_class("-error")
+        self._generation += 1
+        self._filters = filters
+        self._query = query
+        self._next = None
+        self._loading_more = False
+        self._label_columns()
+        self.load_first(query, self._generation)
+        self.load_count(query, self._generation)
+
+    # --- workers ---------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="logs-query", exit_on_error=False)
+    def load_first(self, query: EmailQuery, generation: int) -> None:
+        from core.logs.query import fetch_page
+
         runtime = self.runtime
         assert runtime is not None
-        docs: list[dict[str, Any]] = list(
-            runtime.store.emaillogs.find({}, {"content": 0, "templateData": 0, "events": 0})
-            .sort([("createdAt", -1), ("_id", -1)])
-            .limit(100)
-        )
-        self.app.call_from_thread(self._show, docs)
+        page = fetch_page(runtime.store, query)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_first, generation, page)
 
-    def _show(self, docs: list[dict[str, Any]]) -> None:
+    @work(thread=True, exclusive=True, group="logs-count", exit_on_error=False)
+    def load_count(self, query: EmailQuery, generation: int) -> None:
+        from core.logs.query import count
+
+        runtime = self.runtime
+        assert runtime is not None
+        found = count(runtime.store, query)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_count, generation, found)
+
+    @work(thread=True, exclusive=True, group="logs-more", exit_on_error=False)
+    def load_more(self, query: EmailQuery, after: Cursor, generation: int) -> None:
+        from core.logs.query import fetch_page
+
+        runtime = self.runtime
+        assert runtime is not None
+        try:
+            page = fetch_page(runtime.store, query, after=after)
+        except BaseException:
+            self.app.call_from_thread(setattr, self, "_loading_more", False)
+            raise
+        self.app.call_from_thread(self._show_more, generation, page)
+
+    # --- results ---------------------------------------------------------------
+
+    def _show_first(self, generation: int, page: Page) -> None:
+        if generation != self._generation:
+            return
         table = self.query_one("#logs-table", DataTable)
+        selected = self._selected_key()
         table.clear()
-        for doc in docs:
-            table.add_row(
-                doc["createdAt"].astimezone().strftime("%Y-%m-%d %H:%M"),
-                ", ".join(doc.get("to", []))[:40],
-                doc.get("subject", "")[:60],
-                doc.get("category", ""),
-                doc.get("status", ""),
-                doc.get("priority", ""),
-                key=str(doc["_id"]),
-            )
-        self.query_one("#logs-summary", Static).update(f"Newest {len(docs)} email logs")
+        self._docs.clear()
+        self._add_rows(page.rows)
+        self._next = page.next_cursor
+        if selected is not None and selected in self._docs:
+            table.move_cursor(row=table.get_row_index(selected))
+        self.renders += 1
+        self.last_render = time.perf_counter()
+        self._update_summary()
 
-    @on(DataTable.RowSelected)
-    def _selected(self, event: DataTable.RowSelected) -> None:
-        self.notify(f"Log {event.row_key.value}")
+    def _show_more(self, generation: int, page: Page) -> None:
+        self._loading_more = False
+        if generation != self._generation:
+            return
+        self._add_rows(page.rows)
+        self._next = page.next_cursor
+        self._update_summary()
+
+    def _show_count(self, generation: int, found: Count) -> None:
+        if generation != self._generation:
+            return
+        self._count_label = found.label()
+        self._update_summary()
+
+    def _add_rows(self, rows: list[dict[str, Any]]) -> None:
+        table = self.query_one("#logs-table", DataTable)
+        for doc in rows:
+            key = str(doc["_id"])
+            if key in self._docs:  # never show a row twice
+                continue
+            self._docs[key] = doc
+            cells = row_cells(doc)
+            table.add_row(*[cells[c] for c in COLUMNS], key=key)
+
+    def _update_summary(self) -> None:
+        if self._filters is None:
+            return
+        shown = len(self._docs)
+        more = " (more below)" if self._next is not None else ""
+        total = f" of {self._count_label}" if self._count_label else ""
+        label = "time" if self._sort_field == "createdAt" else self._sort_field
+        arrow = "↓" if self._sort_dir == "desc" else "↑"
+        text = (
+            f"{shown:,}{total} logs{more} · {self._filters.describe()} · sorted by {label} {arrow}"
+        )
+        self.query_one("#logs-summary", Static).update(Text(text))
+
+    @on(DataTable.RowHighlighted, "#logs-table")
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        table = event.data_table
+        if (
+            self._next is not None
+            and not self._loading_more
+            and self._query is not None
+            and event.cursor_row >= table.row_count - LOAD_AHEAD
+        ):
+            self._loading_more = True
+            self.load_more(self._query, self._next, self._generation)
+
+    @on(DataTable.RowSelected, "#logs-table")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        from tui.screens.log_detail import LogDetailScreen
+
+        if event.row_key.value is not None:
+            self.app.push_screen(LogDetailScreen(event.row_key.value))
+
+    # --- live updates ----------------------------------------------------------
+
+    @on(LogsChanged)
+    def _logs_changed(self, message: LogsChanged) -> None:
+        message.stop()  # handled here; the app need not forward it again
+        self.refresh_rows(message.message_ids)
+
+    def refresh_rows(self, message_ids: list[str]) -> None:
+        """Re-read the rows showing these SES MessageIds and update them in place."""
+        shown = {str(d.get("messageId")) for d in self._docs.values()}
+        wanted = [m for m in message_ids if m in shown]
+        if wanted and self.runtime is not None:
+            self._reload_rows(wanted)
+
+    @work(thread=True, group="logs-rows", exit_on_error=False)
+    def _reload_rows(self, message_ids: list[str]) -> None:
+        from core.logs.query import fetch_by_message_ids
+
+        runtime = self.runtime
+        assert runtime is not None
+        docs = fetch_by_message_ids(runtime.store, message_ids)
+        self.app.call_from_thread(self._update_rows, docs)
+
+    def _update_rows(self, docs: list[dict[str, Any]]) -> None:
+        table = self.query_one("#logs-table", DataTable)
+        for doc in docs:
+            key = str(doc["_id"])
+            if key not in self._docs:
+                continue
+            self._docs[key] = doc
+            for column, value in row_cells(doc).items():
+                table.update_cell(key, column, value)
+
+    # --- sorting ---------------------------------------------------------------
+
+    def _label_columns(self) -> None:
+        table = self.query_one("#logs-table", DataTable)
+        arrow = " ↓" if self._sort_dir == "desc" else " ↑"
+        for key, (label, field) in COLUMNS.items():
+            column = table.columns.get(key)  # type: ignore[call-overload]
+            if column is not None:
+                column.label = Text(label + (arrow if field == self._sort_field else ""))
+        table.refresh()
+
+    def set_sort(self, field: str, order: str | None = None) -> None:
+        if order is None:
+            if field == self._sort_field:
+                order = "asc" if self._sort_dir == "desc" else "desc"
+            else:
+                order = "desc" if field == "createdAt" else "asc"
+        self._sort_field, self._sort_dir = field, order
+        self.apply_filters()
+
+    @on(DataTable.HeaderSelected, "#logs-table")
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        field = COLUMNS.get(str(event.column_key.value), ("", None))[1]
+        if field is not None:
+            self.set_sort(field)
+
+    def action_cycle_sort(self) -> None:
+        index = SORT_CYCLE.index(self._sort_field) if self._sort_field in SORT_CYCLE else -1
+        field = SORT_CYCLE[(index + 1) % len(SORT_CYCLE)]
+        self.set_sort(field, "desc" if field == "createdAt" else "asc")
+
+    def action_flip_sort(self) -> None:
+        self.set_sort(self._sort_field)
+
+    # --- selection helpers -----------------------------------------------------
+
+    def _selected_key(self) -> str | None:
+        table = self.query_one("#logs-table", DataTable)
+        if table.row_count == 0 or not table.is_valid_row_index(table.cursor_row):
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return str(key) if key is not None else None
+
+    def selected_doc(self) -> dict[str, Any] | None:
+        key = self._selected_key()
+        doc = self._docs.get(key) if key else None
+        if doc is None:
+            self.notify("No log is selected.", severity="warning")
+        return doc
+
+    def _with_recipient(self, doc: dict[str, Any], verb: str, then: Callable[[str], Any]) -> None:
+        from tui.modals.logs_dialogs import LogsPick
+
+        people = list(dict.fromkeys(_recipients(doc)))
+        if len(people) == 1:
+            then(people[0])
+            return
+
+        def picked(value: str | None) -> None:
+            if value:
+                then(value)
+
+        self.app.push_screen(LogsPick(f"{verb} which recipient?", [(p, p) for p in people]), picked)
+
+    # --- actions -----------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.query_one("#logs-search", Input).focus()
+
+    def action_focus_table(self) -> None:
+        self.query_one("#logs-table", DataTable).focus()
+
+    def action_reload(self) -> None:
+        self.apply_filters()
+
+    def action_clear(self) -> None:
+        self._extra = {}
+        with self.prevent(Select.Changed, Input.Changed):
+            for select in self.query("#logs-filters Select").results(Select):
+                select.clear()
+            for box in self.query("#logs-filters Input").results(Input):
+                box.value = ""
+        self.apply_filters()
+
+    def action_copy_id(self) -> None:
+        doc = self.selected_doc()
+        if doc is None:
+            return
+        message_id = str(doc.get("messageId", ""))
+        self.app.copy_to_clipboard(message_id)
+        self.notify(f"Copied {message_id}", title="SES MessageId")
+
+    def action_resend(self) -> None:
+        from tui.modals.logs_dialogs import LogsConfirm
+
+        doc = self.selected_doc()
+        if doc is None:
+            return
+        people = ", ".join(_recipients(doc))
+        text = f"“{doc.get('subject', '')}”\nto {people}\n\nA new log is created."
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.resend(str(doc["_id"]))
+
+        self.app.push_screen(LogsConfirm("Resend this message?", text), answered)
+
+    @work(thread=True, group="logs-action", exit_on_error=False)
+    def resend(self, log_id: str, recipients: list[str] | None = None) -> None:
+        from core.mail.resend import resend
+
+        runtime = self.runtime
+        assert runtime is not None
+        result = resend(runtime, log_id, recipients)
+        ids = ", ".join(result.log_ids)
+        self.app.call_from_thread(self.notify, f"New log {ids}", title="Resent")
+        self.app.call_from_thread(self.apply_filters)
+
+    def action_suppress(self) -> None:
+        doc = self.selected_doc()
+        if doc is not None:
+            self._with_recipient(doc, "Suppress", partial(self.suppress, str(doc["messageId"])))
+
+    def action_unsuppress(self) -> None:
+        doc = self.selected_doc()
+        if doc is not None:
+            self._with_recipient(doc, "Unsuppress", self.unsuppress)
+
+    @work(thread=True, group="logs-action", exit_on_error=False)
+    def suppress(self, message_id: str, email: str) -> None:
+        from core import suppressions
+        from core.models import SuppressionReason
+
+        runtime = self.runtime
+        assert runtime is not None
+        created = suppressions.add(
+            runtime.store,
+            email,
+            SuppressionReason.MANUAL,
+            by=runtime.operator,
+            message_id=message_id,
+        )
+        text = f"{email} is suppressed" if created else f"{email} was already suppressed"
+        self.app.call_from_thread(self.notify, text, title="Suppression list")
+
+    @work(thread=True, group="logs-action", exit_on_error=False)
+    def unsuppress(self, email: str) -> None:
+        from core import suppressions
+
+        runtime = self.runtime
+        assert runtime is not None
+        removed = suppressions.remove(runtime.store, email, by=runtime.operator)
+        self.app.call_from_thread(
+            self.notify,
+            f"{email} may receive mail again (was {removed.reason.value})",
+            title="Suppression list",
+        )
+
+    def action_export(self) -> None:
+        from tui.modals.logs_dialogs import LogsPrompt
+
+        if self._query is None:
+            self.notify("Fix the filters first.", severity="warning")
+            return
+        query = self._query
+        stamp = datetime.now().strftime("%Y%m%d-%H%M")
+        default = str(Path.cwd() / f"depllc-logs-{stamp}.csv")
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.export(query, Path(path))
+
+        self.app.push_screen(
+            LogsPrompt(
+                "Export the filtered logs to",
+                value=default,
+                hint="A .csv or .jsonl file; auth email bodies are redacted. Esc cancels.",
+            ),
+            chosen,
+        )
+
+    @work(thread=True, exclusive=True, group="logs-export", exit_on_error=False)
+    def export(self, query: EmailQuery, path: Path) -> None:
+        import humanize
+
+        from core.logs.export import export_logs
+
+        runtime = self.runtime
+        assert runtime is not None
+        worker = get_current_worker()
+
+        def progress(rows: int) -> None:
+            self.app.call_from_thread(self.depllc.set_header, status=f"exporting… {rows:,} rows")
+
+        try:
+            result = export_logs(
+                runtime.store,
+                query.model_copy(update={"limit": 1000}),
+                path,
+                progress=progress,
+                should_stop=lambda: worker.is_cancelled,
+            )
+        finally:
+            self.app.call_from_thread(self.depllc.set_header, status="")
+        self.app.call_from_thread(
+            self.notify,
+            f"{result.rows:,} rows, {humanize.naturalsize(result.bytes)} → {result.path}",
+            title="Exported",
+        )
+
+    # --- saved searches ----------------------------------------------------------
+
+    def action_save(self) -> None:
+        from core.errors import DepllcError
+        from core.logs import saved
+        from tui.modals.logs_dialogs import LogsPrompt
+
+        try:
+            filters = self.current_filters()
+            filters.to_query()
+        except DepllcError as exc:
+            self.depllc.report_error(exc, title="Cannot save this search")
+            return
+
+        def named(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                stored = saved.save(name, filters)
+            except DepllcError as exc:
+                self.depllc.report_error(exc, title="Cannot save this search")
+                return
+            self.notify(f"“{stored}”: {filters.describe()}", title="Search saved")
+
+        self.app.push_screen(
+            LogsPrompt(
+                "Save this search as",
+                placeholder="e.g. bounces this week",
+                hint=f"Filters: {filters.describe()}",
+            ),
+            named,
+        )
+
+    def action_recall(self) -> None:
+        from core.errors import DepllcError
+        from core.logs import saved
+        from tui.modals.logs_dialogs import LogsPick
+
+        try:
+            entries = saved.load_all()
+        except DepllcError as exc:
+            self.depllc.report_error(exc)
+            return
+        if not entries:
+            self.notify("No saved searches yet: ctrl+s saves the current filters.")
+            return
+
+        def picked(name: str | None) -> None:
+            if name:
+                self.apply_saved(name)
+
+        items = [(name, f"{name}  —  {f.describe()}") for name, f in entries.items()]
+        self.app.push_screen(
+            LogsPick("Saved searches", items, hint="Enter or 1-9 to apply; Esc cancels."),
+            picked,
+        )
+
+    def apply_saved(self, name: str) -> None:
+        """Set the filter bar from a saved search and run it."""
+        from core.errors import DepllcError
+        from core.logs import saved
+
+        try:
+            filters = saved.get(name)
+        except DepllcError as exc:
+            self.depllc.report_error(exc)
+            return
+        with self.prevent(Select.Changed, Input.Changed):
+            for widget_id, value, allowed in (
+                ("#logs-status", filters.status, STATUSES),
+                ("#logs-category", filters.category, CATEGORIES),
+                ("#logs-priority", filters.priority, PRIORITIES),
+            ):
+                select = self.query_one(widget_id, Select)
+                if value in allowed:
+                    select.value = value
+                else:
+                    select.clear()
+            self.query_one("#logs-dates", Input).value = filters.dates
+            self.query_one("#logs-search", Input).value = filters.search
+        self._sort_field = filters.sortBy
+        self._sort_dir = filters.sortOrder
+        self._extra = filters.model_dump(
+            include={"recipient", "messageId", "userId", "clientId", "hasAttachments"},
+            exclude_defaults=True,
+        )
+        self.apply_filters()
+        self.notify(filters.describe(), title=f"Saved search “{name}”")

@@ -1,0 +1,71 @@
+"""Pilot: the dashboard's cards, sparklines and quota over known logs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from textual.widgets import ProgressBar, Sparkline, Static
+
+from core.models import EmailLog, utcnow
+from core.runtime import Runtime
+from tui.app import DepllcApp
+from tui.screens.dashboard import DashboardScreen
+
+
+async def until(pilot: Any, check: Callable[[], bool], timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError("timed out waiting for the dashboard")
+        await pilot.pause(0.02)
+
+
+def _log(n: int, status: str, days_ago: int) -> dict[str, Any]:
+    return EmailLog.model_validate(
+        {
+            "messageId": f"m-{n}",
+            "to": ["a@acme.test"],
+            "from": "noreply@depllc.example",
+            "subject": "s",
+            "category": "notification",
+            "status": status,
+            "size": 1000,
+            "cost": 0.0001,
+            "createdAt": utcnow() - timedelta(days=days_ago, minutes=1),
+        }
+    ).to_mongo()
+
+
+async def test_cards_rates_sparkline_and_quota(runtime: Runtime) -> None:
+    # 97 delivered + 3 bounced today: 3% bounces (warn); 1 complaint 2 days ago
+    docs = [_log(n, "delivered", 0) for n in range(97)]
+    docs += [_log(100 + n, "bounced", 0) for n in range(3)]
+    docs += [_log(200, "complaint", 2)]
+    runtime.store.emaillogs.insert_many(docs)
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("4")
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        total = screen.query_one("#dash-total", Static)
+        await until(pilot, lambda: "101" in str(total.render()))
+        bounce = screen.query_one("#dash-bounce", Static)
+        assert "2.97%" in str(bounce.render())  # 3 of 101 accepted
+        assert bounce.has_class("-warn")
+        complaint = screen.query_one("#dash-complaint", Static)
+        assert "0.99%" in str(complaint.render())
+        assert complaint.has_class("-critical")  # SES reviews at 0.1%
+        daily = list(screen.query_one("#dash-daily", Sparkline).data or [])
+        assert len(daily) == 30
+        assert daily[-1] == 100
+        assert daily[-3] == 1
+        bar = screen.query_one("#dash-quota-bar", ProgressBar)
+        assert bar.total is not None and bar.total > 1  # moto's Max24HourSend
+        assert "sent · max" in str(screen.query_one("#dash-quota", Static).render())
+        assert "SES, last 2 weeks" in str(screen.query_one("#dash-ses", Static).render())
+        status = str(screen.query_one("#dash-status", Static).render())
+        assert "delivered" in status and "97" in status

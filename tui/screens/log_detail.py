@@ -1,0 +1,297 @@
+"""Log detail: one message's whole story. Header fields, a recipient table (status,
+diagnostic, suppression), the event timeline (bounce type / sub-type / diagnostic,
+complaint feedback type, delivery SMTP response, opens and clicks) and the body as
+text. Bodies of `auth` emails are never shown (core.logs.detail redacts them)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Static
+from textual.worker import Worker, WorkerState
+
+from tui.messages import LogsChanged
+from tui.widgets.connection_bar import ConnectionBar
+
+if TYPE_CHECKING:
+    from core.logs.detail import LogDetail
+    from core.runtime import Runtime
+    from tui.app import DepllcApp
+
+EVENT_STYLE = {
+    "send": "cyan",
+    "delivery": "green",
+    "bounce": "bold red",
+    "complaint": "bold magenta",
+    "open": "blue",
+    "click": "blue",
+    "reject": "red",
+    "deliveryDelay": "yellow",
+    "renderingFailure": "red",
+}
+STATUS_STYLE = {
+    "delivered": "green",
+    "bounced": "bold red",
+    "complaint": "bold magenta",
+    "failed": "red",
+    "sent": "cyan",
+    "queued": "dim",
+}
+
+
+def _when(value: Any) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+def header_table(detail: LogDetail) -> Table:
+    import humanize
+
+    log = detail.log
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    status = Text(log.status.value, style=STATUS_STYLE.get(log.status.value, ""))
+    rows: list[tuple[str, Any]] = [
+        ("Subject", log.subject),
+        ("From", log.from_),
+        ("To", ", ".join(log.to)),
+        ("Cc", ", ".join(log.cc or [])),
+        ("Bcc", ", ".join(log.bcc or [])),
+        ("Status", status),
+        ("Category", log.category.value),
+        ("Priority", log.priority.value),
+        ("Created", _when(log.createdAt)),
+        ("Updated", _when(log.updatedAt)),
+        ("SES MessageId", log.messageId),
+        ("Log id", detail.id),
+        ("Template", log.templateId or ""),
+        ("Client", log.clientId or ""),
+        ("User", log.userId or ""),
+        ("Operator", log.operator or ""),
+        ("Cost", f"${log.cost:.4f}"),
+        ("Size", humanize.naturalsize(log.size)),
+        ("Opens / clicks", f"{detail.opens} / {detail.clicks}"),
+        ("Attachments", ", ".join(detail.attachments)),
+        ("Tags", ", ".join(f"{k}={v}" for k, v in (log.tags or {}).items())),
+        ("Resend of", str((log.customData or {}).get("resendOf") or "")),
+        ("Error", Text(log.error or "", style="red")),
+    ]
+    for name, value in rows:
+        if value:
+            grid.add_row(name, value)
+    return grid
+
+
+def timeline_text(detail: LogDetail) -> Text:
+    text = Text()
+    if not detail.timeline:
+        return Text("No events yet.", style="dim")
+    for entry in detail.timeline:
+        text.append(f"{_when(entry.at)}  ", style="dim")
+        text.append(f"{entry.type:<16}", style=EVENT_STYLE.get(entry.type, ""))
+        text.append(f"{entry.summary}\n")
+        for name, value in entry.details.items():
+            text.append(f"{'':>37}{name}: ", style="bold")
+            text.append(f"{value}\n")
+    return text
+
+
+class LogDetailScreen(Screen[None]):
+    """Pushed over the logs screen; Esc goes back."""
+
+    DEFAULT_CSS = """
+    LogDetailScreen #detail-scroll { height: 1fr; padding: 0 1; }
+    LogDetailScreen .detail-section { margin-top: 1; text-style: bold; color: $accent; }
+    LogDetailScreen #detail-recipients { height: auto; max-height: 12; }
+    LogDetailScreen #detail-body { border: round $panel; padding: 0 1; }
+    LogDetailScreen #detail-body.-redacted { color: $warning; }
+    """
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("escape,q", "back", "Back", id="detail.back"),
+        Binding("y", "copy_id", "Copy id", id="detail.copy"),
+        Binding("r", "resend", "Resend", id="detail.resend"),
+        Binding("s", "suppress", "Suppress", id="detail.suppress"),
+        Binding("u", "unsuppress", "Unsuppress", id="detail.unsuppress"),
+        Binding("ctrl+l,f5", "reload", "Reload", id="detail.reload"),
+    ]
+    TITLE = "Log detail"
+
+    def __init__(self, ident: str) -> None:
+        super().__init__()
+        self.ident = ident
+        self.detail: LogDetail | None = None
+
+    @property
+    def depllc(self) -> DepllcApp:
+        from tui.app import DepllcApp
+
+        assert isinstance(self.app, DepllcApp)
+        return self.app
+
+    @property
+    def runtime(self) -> Runtime | None:
+        return self.depllc.runtime
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        # Worker.StateChanged does not bubble: report this screen's worker errors here.
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            event.stop()
+            self.depllc.report_error(event.worker.error)
+
+    def compose(self) -> ComposeResult:
+        yield ConnectionBar(self.depllc.header, self.TITLE)
+        with VerticalScroll(id="detail-scroll"):
+            yield Static("Loading…", id="detail-header")
+            yield Label("Recipients", classes="detail-section")
+            table: DataTable[Any] = DataTable(id="detail-recipients", cursor_type="row")
+            table.add_columns("Recipient", "Field", "Status", "Updated", "Diagnostic", "List")
+            yield table
+            yield Label("Events", classes="detail-section")
+            yield Static("", id="detail-timeline")
+            yield Label("Body", classes="detail-section")
+            yield Static("", id="detail-body", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="log-detail", exit_on_error=False)
+    def load(self) -> None:
+        from core.logs.detail import load_detail
+
+        runtime = self.runtime
+        assert runtime is not None
+        detail = load_detail(runtime.store, self.ident)
+        self.app.call_from_thread(self._show, detail)
+
+    def _show(self, detail: LogDetail) -> None:
+        self.detail = detail
+        self.query_one("#detail-header", Static).update(header_table(detail))
+        table = self.query_one("#detail-recipients", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for row in detail.recipients:
+            listed = "suppressed" if row.email.lower() in detail.suppressed else ""
+            table.add_row(
+                row.email,
+                row.kind,
+                Text(row.status, style=STATUS_STYLE.get(row.status, "")),
+                _when(row.updated_at) if row.updated_at else "-",
+                row.diagnostic or "",
+                Text(listed, style="bold red") if listed else "",
+                key=row.email,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+        self.query_one("#detail-timeline", Static).update(timeline_text(detail))
+        body = self.query_one("#detail-body", Static)
+        body.set_class(detail.body_redacted, "-redacted")
+        body.update(detail.body[:20_000])
+        table.focus()
+
+    # --- live updates ----------------------------------------------------------
+
+    def refresh_rows(self, message_ids: list[str]) -> None:
+        if self.detail is not None and self.detail.log.messageId in message_ids:
+            self.load()
+
+    @on(LogsChanged)
+    def _logs_changed(self, message: LogsChanged) -> None:
+        message.stop()  # handled here; the app need not forward it again
+        self.refresh_rows(message.message_ids)
+
+    # --- actions -----------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_copy_id(self) -> None:
+        if self.detail is None:
+            return
+        self.app.copy_to_clipboard(self.detail.log.messageId)
+        self.notify(f"Copied {self.detail.log.messageId}", title="SES MessageId")
+
+    def _recipient(self) -> str | None:
+        table = self.query_one("#detail-recipients", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return str(key) if key else None
+
+    def action_resend(self) -> None:
+        from tui.modals.logs_dialogs import LogsConfirm
+
+        if self.detail is None:
+            return
+        log = self.detail.log
+        text = f"“{log.subject}”\nto {', '.join(log.all_recipients)}\n\nA new log is created."
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.resend()
+
+        self.app.push_screen(LogsConfirm("Resend this message?", text), answered)
+
+    @work(thread=True, group="detail-action", exit_on_error=False)
+    def resend(self) -> None:
+        from core.mail.resend import resend
+
+        runtime = self.runtime
+        assert runtime is not None and self.detail is not None
+        result = resend(runtime, self.detail.id, None)
+        self.app.call_from_thread(
+            self.notify, f"New log {', '.join(result.log_ids)}", title="Resent"
+        )
+
+    def action_suppress(self) -> None:
+        email = self._recipient()
+        if email:
+            self.suppress(email)
+
+    def action_unsuppress(self) -> None:
+        email = self._recipient()
+        if email:
+            self.unsuppress(email)
+
+    @work(thread=True, group="detail-action", exit_on_error=False)
+    def suppress(self, email: str) -> None:
+        from core import suppressions
+        from core.models import SuppressionReason
+
+        runtime = self.runtime
+        assert runtime is not None and self.detail is not None
+        created = suppressions.add(
+            runtime.store,
+            email,
+            SuppressionReason.MANUAL,
+            by=runtime.operator,
+            message_id=self.detail.log.messageId,
+        )
+        text = f"{email} is suppressed" if created else f"{email} was already suppressed"
+        self.app.call_from_thread(self.notify, text, title="Suppression list")
+        self.app.call_from_thread(self.load)
+
+    @work(thread=True, group="detail-action", exit_on_error=False)
+    def unsuppress(self, email: str) -> None:
+        from core import suppressions
+
+        runtime = self.runtime
+        assert runtime is not None
+        removed = suppressions.remove(runtime.store, email, by=runtime.operator)
+        self.app.call_from_thread(
+            self.notify,
+            f"{email} may receive mail again (was {removed.reason.value})",
+            title="Suppression list",
+        )
+        self.app.call_from_thread(self.load)
