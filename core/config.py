@@ -170,8 +170,18 @@ def _sources(
 
 
 def _field_of(key: str) -> str | None:
+    """The field a source's key names: the field itself or any of its aliases
+    (DEPLLC_SANDBOX is `sandbox`)."""
     lowered = key.lower()
-    return lowered if lowered in Settings.model_fields else None
+    if lowered in Settings.model_fields:
+        return lowered
+    for name, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices) and any(
+            isinstance(choice, str) and choice.lower() == lowered for choice in alias.choices
+        ):
+            return name
+    return None
 
 
 def load_settings(

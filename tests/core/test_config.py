@@ -139,3 +139,17 @@ def test_config_show_masks_the_password_and_names_sources(
         "value": "mongodb://crm:****@db.example:27017/crm",
         "source": ".env",
     }
+
+
+def test_sandbox_from_the_flag_or_its_variable_overrides_real_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MONGODB_URI", "mongodb://db.example/crm")
+    monkeypatch.setenv("AWS_S3_BUCKET", "crm-files")
+    settings, origin = load_settings({}, None, tmp_path)
+    assert not settings.wants_sandbox
+    settings, origin = load_settings({"sandbox": True}, None, tmp_path)
+    assert settings.sandbox and settings.wants_sandbox and origin["sandbox"] == "flag"
+    monkeypatch.setenv("DEPLLC_SANDBOX", "1")
+    settings, origin = load_settings({}, None, tmp_path)
+    assert settings.wants_sandbox and origin["sandbox"] == "env"
