@@ -223,7 +223,14 @@ async def test_sort_by_header_and_keys(runtime: Runtime) -> None:
         assert subjects() == ["c", "b", "a"]
 
 
+def notified(app: DepllcApp, text: str) -> bool:
+    return any(text in str(n.message) for n in app._notifications)
+
+
 async def test_triage_keys(runtime: Runtime, tmp_path: Path) -> None:
+    def suppressed(email: str) -> bool:
+        return runtime.store.suppressions.find_one({"email": email}) is not None
+
     runtime.store.emaillogs.insert_one(
         _log(subject="Hello", to=["ann@acme.test", "bob@acme.test"], messageId="ses-1")
     )
@@ -238,16 +245,12 @@ async def test_triage_keys(runtime: Runtime, tmp_path: Path) -> None:
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, LogsPick))
         await pilot.press("2")
-        await until(
-            pilot, lambda: runtime.store.suppressions.find_one({"email": "bob@acme.test"}) is not None
-        )
+        await until(pilot, lambda: suppressed("bob@acme.test"))
         await until(pilot, lambda: isinstance(app.screen, LogsScreen))
         await pilot.press("u")
         await until(pilot, lambda: isinstance(app.screen, LogsPick))
         await pilot.press("2")
-        await until(
-            pilot, lambda: runtime.store.suppressions.find_one({"email": "bob@acme.test"}) is None
-        )
+        await until(pilot, lambda: not suppressed("bob@acme.test"))
         # export to a folder that does not exist: a clear error, nothing written
         await until(pilot, lambda: isinstance(app.screen, LogsScreen))
         await pilot.press("e")
@@ -255,7 +258,7 @@ async def test_triage_keys(runtime: Runtime, tmp_path: Path) -> None:
         prompt = app.screen.query_one(Input)
         prompt.value = str(tmp_path / "missing" / "out.csv")
         await pilot.press("enter")
-        await until(pilot, lambda: any("does not exist" in str(n.message) for n in app._notifications))
+        await until(pilot, lambda: notified(app, "does not exist"))
         # and to a good path
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, LogsPrompt))
