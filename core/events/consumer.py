@@ -167,7 +167,7 @@ class EventConsumer:
                 self.stats.failed += 1
                 self.stats.last_error = text
                 report.outage = is_store_outage(exc)
-                log.warning("event left on the queue: %s", text)
+                log.info("event left on the queue: %s", text)
                 continue
             report.results.append(result)
             self.stats.count(result)
@@ -218,7 +218,7 @@ class EventConsumer:
                 if stop.is_set():
                     break
                 self.stats.last_error = describe(exc).text
-                log.warning("polling the events queue failed: %s", self.stats.last_error)
+                log.info("polling the events queue failed: %s", self.stats.last_error)
                 if until_empty:
                     raise
                 stop.wait(backoff)

@@ -1,0 +1,172 @@
+"""The SES events worker in the app: started when the runtime is ready (the queue URL
+is set), it applies what arrives (here: the mailbox simulator's events), shows its
+progress and the rates warning in the header, posts LogsChanged, and stops on exit.
+And the Suppressions screen: list, add, remove (audited)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
+
+import tui.events_worker as events_worker
+from core.events.simulator import register
+from core.models import EmailLog, EmailStatus, utcnow
+from core.runtime import Runtime
+from tests.core.events import bodies as b
+from tui.app import DepllcApp
+from tui.messages import LogsChanged, RuntimeReady
+from tui.screens.suppressions import SuppressionsScreen
+
+SIZE = (160, 48)
+
+
+async def _wait_for(pilot: Pilot[int], condition: Callable[[], Any], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+@pytest.fixture(autouse=True)
+def _short_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(events_worker, "LONG_POLL_SECONDS", 1)
+
+
+async def test_worker_applies_events_and_updates_the_header(runtime: Runtime) -> None:
+    register(runtime)
+    store = runtime.store
+    # enough history for a bounce rate near SES's threshold once the bounce lands
+    for _ in range(30):
+        store.emaillogs.insert_one(
+            b.make_log(
+                b.ses_message_id(),
+                ["x@client.example"],
+                status=EmailStatus.DELIVERED,
+                created=utcnow() - timedelta(days=1),
+            )
+        )
+    log = EmailLog.model_validate(
+        b.make_log(b.ses_message_id(), ["someone@client.example"], created=utcnow())
+    )
+    store.emaillogs.insert_one(log.to_mongo())
+    bounce_log = EmailLog.model_validate(
+        b.make_log(b.ses_message_id(), ["bounce@simulator.amazonses.com"], created=utcnow())
+    )
+    store.emaillogs.insert_one(bounce_log.to_mongo())
+
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    seen: list[list[str]] = []
+    original = app.post_message
+
+    def spy(message: Any) -> bool:
+        if isinstance(message, LogsChanged):
+            seen.append(message.message_ids)
+        return original(message)
+
+    app.post_message = spy  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        app.post_message(RuntimeReady(runtime))
+        await _wait_for(pilot, lambda: app.events_worker is not None)
+        worker = app.events_worker
+        assert worker is not None and worker.running
+        runtime.notify_sent(bounce_log)  # the simulator publishes Send + Bounce
+        await _wait_for(
+            pilot,
+            lambda: (
+                store.emaillogs.find_one({"messageId": bounce_log.messageId})["status"] == "bounced"
+            ),
+        )
+        await _wait_for(pilot, lambda: "2 applied" in app.header.status)
+        assert app.header.status.startswith("events: last poll ")
+        assert app.header.status.endswith("2 applied · 0 set aside")
+        assert [bounce_log.messageId] in seen
+        assert store.suppressions.find_one({"email": "bounce@simulator.amazonses.com"})
+        # simulator mail does not count (as at SES): no warning yet
+        assert app.header.warning == ""
+
+        # a real bounce of a real address: 1 of 31 sent (simulator mail left out) = 3.2%
+        runtime.aws.sns.publish(
+            TopicArn=runtime.aws.sns.create_topic(Name="depllc-ses-events")["TopicArn"],
+            Message=json.dumps(b.bounce(log.messageId, log.to, log.to, utcnow())),
+        )
+        await _wait_for(pilot, lambda: "bounces" in app.header.warning)
+        assert app.header.warning == "bounces 3.2% near SES's 5% (7 d)"
+    # the app closed: the worker was told to stop and its thread ends after its poll
+    assert worker.stop_event.is_set()
+    worker.thread.join(timeout=5)
+    assert not worker.thread.is_alive()
+
+
+async def test_no_queue_no_worker(runtime: Runtime) -> None:
+    settings = runtime.settings.model_copy(update={"ses_events_queue_url": None})
+    runtime.settings = settings
+    app = DepllcApp(settings, runtime=runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        app.post_message(RuntimeReady(runtime))
+        await pilot.pause(0.2)
+        assert app.runtime is runtime
+        assert app.events_worker is None
+        assert "events:" not in app.header.status
+
+
+async def test_suppressions_screen_lists_adds_and_removes(runtime: Runtime) -> None:
+    from core import suppressions
+    from core.models import SuppressionReason
+
+    suppressions.add(
+        runtime.store,
+        "hard@client.example",
+        SuppressionReason.BOUNCE,
+        by="ses-events",
+        message_id="0100-abc",
+        diagnostic="smtp; 550 5.1.1 user unknown",
+    )
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await pilot.pause()
+        assert isinstance(app.screen, SuppressionsScreen)
+        screen = app.screen
+        table = screen.query_one("#sup-table", DataTable)
+        await _wait_for(pilot, lambda: table.row_count == 1)
+
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"nope")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one("#sup-error").render().plain.startswith("Type a full")
+        app.screen.query_one("#sup-email", Input).value = "Client@Example.com"
+        app.screen.query_one("#sup-note", Input).value = "asked by phone"
+        await pilot.press("enter")
+        await _wait_for(pilot, lambda: table.row_count == 2)
+        entry = runtime.store.suppressions.find_one({"email": "client@example.com"})
+        assert entry is not None and entry["reason"] == "manual" and entry["by"] == "tester"
+
+        table.move_cursor(row=[e.email for e in screen.entries].index("hard@client.example"))
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await _wait_for(pilot, lambda: table.row_count == 1)
+        assert runtime.store.suppressions.find_one({"email": "hard@client.example"}) is None
+        actions = {(a["action"], a["target"]) for a in runtime.store.auditlog.find()}
+        assert ("suppress", "client@example.com") in actions
+        assert ("unsuppress", "hard@client.example") in actions
+
+
+async def test_suppressions_in_the_palette(runtime: Runtime) -> None:
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Suppressions")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await _wait_for(pilot, lambda: isinstance(app.screen, SuppressionsScreen))

@@ -1,0 +1,350 @@
+"""`depllc events pull|ingest|unmatched|rates` and `depllc suppressions
+list|add|remove`: SES delivery events and the suppression list from the command line
+(cron, a systemd service, a support ticket's saved bodies)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui.cli.context import CommandContext
+
+if TYPE_CHECKING:
+    from core.events.apply import Result
+    from core.events.consumer import BatchReport
+
+REASONS = ("manual", "bounce", "complaint")
+# A saved body bigger than this is not read at all (an SES event is a few KiB).
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    events = sub.add_parser(
+        "events",
+        help="SES delivery events: pull from the SQS queue, ingest saved bodies",
+        description="Apply SES events (delivery, bounce, complaint, ...) to the email logs "
+        "and suppress hard-bounced and complaining addresses.",
+    )
+    inner = events.add_subparsers(dest="events_command", metavar="{pull,ingest,unmatched,rates}")
+    pull = inner.add_parser(
+        "pull",
+        help="consume SES_EVENTS_QUEUE_URL (Ctrl+C stops cleanly)",
+        description="Long-poll the events queue, apply each event, delete it once stored. "
+        "--follow (default) runs until Ctrl+C; --once drains what is queued and exits "
+        "(for cron).",
+    )
+    mode = pull.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="drain the queue, then exit")
+    mode.add_argument("--follow", action="store_true", help="keep polling (the default)")
+    pull.add_argument("--json", action="store_true", help="JSON output (one line per batch)")
+    pull.add_argument(
+        "--wait",
+        type=int,
+        choices=range(0, 21),
+        metavar="SECONDS",
+        help="long-poll wait, 0-20 (default 20; 1 with --once)",
+    )
+    pull.add_argument("--max", type=int, metavar="N", help="stop after N messages")
+    pull.set_defaults(func=pull_events)
+
+    ingest = inner.add_parser(
+        "ingest",
+        help="apply SES event bodies saved in files (one body per file)",
+        description="Apply bodies saved in files (a dead-letter dump, a support ticket): "
+        "an SNS envelope or the SES event itself, same rules as the queue.",
+    )
+    ingest.add_argument("files", nargs="+", metavar="FILE")
+    ingest.add_argument("--json", action="store_true", help="machine-readable output")
+    ingest.set_defaults(func=ingest_files)
+
+    unmatched = inner.add_parser(
+        "unmatched",
+        help="list events kept for unknown messages and bodies set aside",
+    )
+    unmatched.add_argument("--rematch", action="store_true", help="apply those whose log exists")
+    unmatched.add_argument("--set-aside", action="store_true", help="only bodies set aside")
+    unmatched.add_argument("--limit", type=int, default=100, metavar="N")
+    unmatched.add_argument("--json", action="store_true", help="machine-readable output")
+    unmatched.set_defaults(func=list_unmatched)
+
+    rates = inner.add_parser("rates", help="bounce and complaint rates against SES's limits")
+    rates.add_argument("--days", type=int, action="append", metavar="N", help="window (7, 30)")
+    rates.add_argument("--json", action="store_true", help="machine-readable output")
+    rates.set_defaults(func=show_rates)
+    events.set_defaults(func=_usage(events))
+
+    sup = sub.add_parser("suppressions", help="list, add and remove suppressed addresses")
+    sup_inner = sup.add_subparsers(dest="suppressions_command", metavar="{list,add,remove}")
+    listing = sup_inner.add_parser("list", help="suppressed addresses, newest first")
+    listing.add_argument("--limit", type=int, default=500, metavar="N")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(func=list_suppressions)
+    add = sup_inner.add_parser("add", help="suppress an address (audited)")
+    add.add_argument("email")
+    add.add_argument("--reason", choices=REASONS, default="manual")
+    add.add_argument("--note", help="why (kept with the entry)")
+    add.set_defaults(func=add_suppression)
+    remove = sup_inner.add_parser("remove", help="lift a suppression (audited)")
+    remove.add_argument("email")
+    remove.set_defaults(func=remove_suppression)
+    sup.set_defaults(func=list_suppressions, json=False, limit=500)
+
+
+def _usage(parser: argparse.ArgumentParser) -> Any:
+    def show(_ctx: CommandContext) -> int:
+        parser.print_help()
+        return 2
+
+    return show
+
+
+def _queue_url(ctx: CommandContext) -> str:
+    from core.errors import ConfigError
+
+    url = ctx.runtime().settings.ses_events_queue_url
+    if not url:
+        raise ConfigError(
+            "SES_EVENTS_QUEUE_URL is not set.",
+            "Set it to the SQS queue fed by the configuration set's SNS topic "
+            "(`depllc setup` creates one), or try it with --sandbox.",
+        )
+    return url
+
+
+def _print_json_line(value: Any) -> None:
+    """One JSON document per line (NDJSON), flushed: for `--follow --json` pipes."""
+    import json
+
+    from bson import json_util
+
+    sys.stdout.write(json.dumps(json.loads(json_util.dumps(value)), ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _local(moment: Any) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+
+
+# --- events pull -------------------------------------------------------------
+
+
+def pull_events(ctx: CommandContext) -> int:
+    import threading
+
+    from core.events.consumer import LONG_POLL_SECONDS, EventConsumer
+    from core.models import utcnow
+
+    args = ctx.args
+    url = _queue_url(ctx)
+    runtime = ctx.runtime()
+    wait = args.wait if args.wait is not None else (1 if args.once else LONG_POLL_SECONDS)
+    consumer = EventConsumer(runtime.aws.sqs, url, runtime.store, wait_seconds=wait)
+    stop = threading.Event()
+
+    def on_batch(report: BatchReport) -> None:
+        if args.json:
+            if not args.once:
+                _print_json_line(_batch_json(report, utcnow()))
+            return
+        if report.received or report.failures:
+            print(_batch_line(report), flush=True)
+            for line in _batch_details(report):
+                print(f"  {line}", flush=True)
+        elif ctx.interactive:
+            ctx.status(f"waiting for events… {consumer.stats.summary()}")
+
+    if not args.json:
+        ctx.status(f"polling {url} …")
+    try:
+        consumer.run(stop, on_batch=on_batch, until_empty=args.once, max_messages=args.max)
+    except KeyboardInterrupt:
+        stop.set()  # anything not yet deleted is redelivered by SQS: nothing is lost
+    ctx.clear_status()
+    stats = consumer.stats
+    if args.json:
+        _print_json_line({"stats": stats.as_dict()})
+    else:
+        print(f"events: {stats.summary()}")
+        if stats.last_error:
+            print(f"last error: {stats.last_error}", file=sys.stderr)
+    return 1 if stats.failed else 0
+
+
+def _batch_line(report: BatchReport) -> str:
+    from collections import Counter
+
+    from core.models import utcnow
+
+    counts = Counter(r.outcome.value for r in report.results)
+    parts = [f"{report.received} received"]
+    parts += [f"{n} {name}" for name, n in sorted(counts.items())]
+    if report.left_on_queue:
+        parts.append(f"{report.left_on_queue} left on the queue")
+    return f"{utcnow().astimezone().strftime('%H:%M:%S')}  " + " · ".join(parts)
+
+
+def _batch_details(report: BatchReport) -> list[str]:
+    from core.events.apply import Outcome
+
+    lines = [r.describe() for r in report.results if r.outcome != Outcome.APPLIED or r.suppressed]
+    lines += [f"failed: {text}" for text in report.failures]
+    return lines
+
+
+def _batch_json(report: BatchReport, at: Any) -> dict[str, Any]:
+    return {
+        "at": at.isoformat(),
+        "received": report.received,
+        "leftOnQueue": report.left_on_queue,
+        "results": [_result_json(r) for r in report.results],
+        "failures": report.failures,
+    }
+
+
+def _result_json(result: Result) -> dict[str, Any]:
+    return {
+        "outcome": result.outcome.value,
+        "eventId": result.event_id,
+        "messageId": result.message_id,
+        "type": result.type.value if result.type else None,
+        "status": result.status.value if result.status else None,
+        "reason": result.reason,
+        "suppressed": list(result.suppressed),
+    }
+
+
+# --- events ingest -----------------------------------------------------------
+
+
+def ingest_files(ctx: CommandContext) -> int:
+    from core.errors import InputError
+    from core.events.apply import Outcome, process_body
+
+    paths = [Path(p) for p in ctx.args.files]
+    for path in paths:  # check every file before applying any: nothing half-done
+        if not path.is_file():
+            raise InputError(f"No such file: {path}", "Give one saved SES event body per file.")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(f"{path} is over 64 MiB: not an SES event body.")
+    store = ctx.runtime().store
+    rows = []
+    for path in paths:
+        result = process_body(store, path.read_bytes())
+        rows.append((path, result))
+    if ctx.args.json:
+        ctx.print_json([{"file": str(p), **_result_json(r)} for p, r in rows])
+    else:
+        for path, result in rows:
+            print(f"{path}: {result.describe()}")
+    return 2 if any(r.outcome == Outcome.SET_ASIDE for _, r in rows) else 0
+
+
+# --- events unmatched / rates -------------------------------------------------
+
+
+def list_unmatched(ctx: CommandContext) -> int:
+    from core.events.apply import STATE_SET_ASIDE, STATE_UNMATCHED, rematch_unmatched
+
+    store = ctx.runtime().store
+    args = ctx.args
+    if args.rematch:
+        report = rematch_unmatched(store)
+        print(
+            f"re-matched: {report.applied} applied, {report.duplicates} already there, "
+            f"{report.still_unmatched} still unknown",
+            file=sys.stderr,
+        )
+    query = {"state": STATE_SET_ASIDE} if args.set_aside else {}
+    docs = list(
+        store.unmatched_events.find(query, {"body": 0}).sort("receivedAt", -1).limit(args.limit)
+    )
+    if args.json:
+        ctx.print_json(docs)
+        return 0
+    if not docs:
+        print("nothing kept: every event matched a log")
+        return 0
+    for doc in docs:
+        when = _local(doc.get("receivedAt"))
+        if doc.get("state") == STATE_UNMATCHED:
+            print(f"{when}  unmatched  {doc.get('type', '?'):<16} {doc.get('messageId')}")
+        else:
+            print(f"{when}  set aside  {doc.get('reason')}  [{doc.get('eventId')}]")
+    return 0
+
+
+def show_rates(ctx: CommandContext) -> int:
+    from core.events.rates import WINDOWS, rolling_rates
+
+    store = ctx.runtime().store
+    windows = ctx.args.days or list(WINDOWS)
+    rates = [rolling_rates(store, days=d) for d in windows]
+    if ctx.args.json:
+        ctx.print_json(
+            [
+                {
+                    "days": r.days,
+                    "sent": r.sent,
+                    "bounced": r.bounced,
+                    "complaints": r.complaints,
+                    "bounceRate": r.bounce_rate,
+                    "complaintRate": r.complaint_rate,
+                    "level": r.level.value,
+                }
+                for r in rates
+            ]
+        )
+        return 0
+    for r in rates:
+        print(f"{r.describe()}  [{r.level.value}]")
+        if r.warning():
+            print(f"  warning: {r.warning()}")
+    return 0
+
+
+# --- suppressions ----------------------------------------------------------------
+
+
+def list_suppressions(ctx: CommandContext) -> int:
+    from core import suppressions
+
+    entries = suppressions.list_all(ctx.runtime().store, limit=ctx.args.limit)
+    if ctx.args.json:
+        ctx.print_json([e.to_mongo() for e in entries])
+        return 0
+    if not entries:
+        print("no suppressed addresses")
+        return 0
+    width = max(len(e.email) for e in entries)
+    for e in entries:
+        why = e.diagnostic or (f"message {e.messageId}" if e.messageId else "")
+        print(f"{e.email:<{width}}  {e.reason.value:<9}  {_local(e.at)}  {e.by or '-':<12} {why}")
+    return 0
+
+
+def add_suppression(ctx: CommandContext) -> int:
+    from core.events.suppress import add_by_person
+    from core.models import SuppressionReason
+
+    runtime = ctx.runtime()
+    created = add_by_person(
+        runtime.store,
+        ctx.args.email,
+        runtime.operator,
+        reason=SuppressionReason(ctx.args.reason),
+        note=ctx.args.note,
+    )
+    email = ctx.args.email.strip().lower()
+    print(f"{email} suppressed" if created else f"{email} was already suppressed")
+    return 0
+
+
+def remove_suppression(ctx: CommandContext) -> int:
+    from core.events.suppress import remove_by_person
+
+    runtime = ctx.runtime()
+    removed = remove_by_person(runtime.store, ctx.args.email, runtime.operator)
+    print(f"{removed.email} removed from the suppression list (was {removed.reason.value})")
+    return 0

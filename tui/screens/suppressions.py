@@ -1,0 +1,234 @@
+"""Suppressions screen: the addresses sends are refused to (hard bounces and
+complaints from SES events, and those a person blocked), with add and remove; every
+change a person makes is audited."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
+
+from tui.screens.base import ServiceScreen
+
+if TYPE_CHECKING:
+    from core.models import Suppression
+
+REASONS = [
+    ("manual: blocked by a person", "manual"),
+    ("bounce", "bounce"),
+    ("complaint", "complaint"),
+]
+
+_DIALOG_CSS = """
+AddSuppression, ConfirmRemove { align: center middle; }
+AddSuppression > Vertical, ConfirmRemove > Vertical {
+    width: 76; height: auto; border: round $accent; background: $surface; padding: 1 2;
+}
+AddSuppression Input, AddSuppression Select { margin-bottom: 1; }
+.sup-title { text-style: bold; margin-bottom: 1; }
+.sup-error { color: $error; }
+.sup-buttons { height: auto; align-horizontal: right; }
+.sup-buttons Button { margin-left: 1; }
+"""
+
+
+class AddSuppression(ModalScreen[tuple[str, str, str] | None]):
+    """Ask for an address, a reason and a note; (email, reason, note) or None."""
+
+    DEFAULT_CSS = _DIALOG_CSS
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("escape", "cancel", "Cancel", id="suppressions.add.cancel"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Suppress an address: no email will be sent to it", classes="sup-title")
+            yield Input(placeholder="name@example.com", id="sup-email")
+            yield Select(REASONS, value="manual", allow_blank=False, id="sup-reason")
+            yield Input(placeholder="note (why; optional)", id="sup-note")
+            yield Static("", id="sup-error", classes="sup-error")
+            with Horizontal(classes="sup-buttons"):
+                yield Button("Cancel", id="sup-cancel")
+                yield Button("Suppress", variant="error", id="sup-ok")
+
+    def on_mount(self) -> None:
+        self.query_one("#sup-email", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#sup-cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#sup-ok")
+    def _submit(self) -> None:
+        email = self.query_one("#sup-email", Input).value.strip()
+        local, _, domain = email.rpartition("@")
+        if not local or "." not in domain:
+            self.query_one("#sup-error", Static).update(
+                "Type a full address (name@example.com), or press Esc to cancel."
+            )
+            self.query_one("#sup-email", Input).focus()
+            return
+        reason = str(self.query_one("#sup-reason", Select).value)
+        note = self.query_one("#sup-note", Input).value.strip()
+        self.dismiss((email, reason, note))
+
+
+class ConfirmRemove(ModalScreen[bool]):
+    DEFAULT_CSS = _DIALOG_CSS
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("escape,n", "no", "No", id="suppressions.remove.no"),
+        Binding("y", "yes", "Yes", id="suppressions.remove.yes"),
+    ]
+
+    def __init__(self, entry: Suppression) -> None:
+        super().__init__()
+        self.entry = entry
+
+    def compose(self) -> ComposeResult:
+        e = self.entry
+        with Vertical():
+            yield Label(f"Lift the suppression of {e.email}?", classes="sup-title")
+            yield Static(
+                f"It was added for {e.reason.value} on {e.at.astimezone():%Y-%m-%d %H:%M}"
+                f"{' by ' + e.by if e.by else ''}. Sends to it will be allowed again."
+            )
+            with Horizontal(classes="sup-buttons"):
+                yield Button("No (n)", id="sup-no")
+                yield Button("Yes, remove (y)", variant="error", id="sup-yes")
+
+    def action_no(self) -> None:
+        self.dismiss(False)
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#sup-no")
+    def _no(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#sup-yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+
+class SuppressionsScreen(ServiceScreen):
+    TITLE = "Suppressions"
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("a", "add", "Add", id="suppressions.add"),
+        Binding("d,delete", "remove", "Remove", key_display="d", id="suppressions.remove"),
+        Binding("ctrl+l,f5", "reload", "Reload", id="suppressions.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[Suppression] = []
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Loading…", id="sup-summary", classes="summary")
+        table: DataTable[str] = DataTable(id="sup-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Email", "Reason", "Since", "By", "Message / diagnostic")
+        yield table
+
+    def refresh_data(self) -> None:
+        self.load()
+
+    def action_reload(self) -> None:
+        if self.runtime is not None:
+            self.load()
+
+    @work(thread=True, exclusive=True, group="suppressions", exit_on_error=False)
+    def load(self) -> None:
+        from core import suppressions
+
+        runtime = self.runtime
+        assert runtime is not None
+        entries = suppressions.list_all(runtime.store)
+        self.app.call_from_thread(self._show, entries)
+
+    def _show(self, entries: list[Suppression]) -> None:
+        self.entries = entries
+        table = self.query_one("#sup-table", DataTable)
+        table.clear()
+        for e in entries:
+            detail = e.diagnostic or ""
+            if e.messageId:
+                detail = f"{e.messageId}  {detail}".strip()
+            table.add_row(
+                e.email,
+                e.reason.value,
+                e.at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                e.by or "-",
+                detail,
+                key=e.email,
+            )
+        counts = {r: sum(1 for e in entries if e.reason.value == r) for _, r in REASONS}
+        self.query_one("#sup-summary", Static).update(
+            f"{len(entries)} suppressed · "
+            + " · ".join(f"{n} {r}" for r, n in counts.items())
+            + "   a add · d remove · sends to these addresses are refused"
+        )
+
+    def _selected(self) -> Suppression | None:
+        table = self.query_one("#sup-table", DataTable)
+        if not self.entries or table.cursor_row is None:
+            return None
+        if 0 <= table.cursor_row < len(self.entries):
+            return self.entries[table.cursor_row]
+        return None
+
+    def action_add(self) -> None:
+        if self.runtime is None:
+            return
+
+        def done(answer: tuple[str, str, str] | None) -> None:
+            if answer is not None:
+                self.suppress(*answer)
+
+        self.app.push_screen(AddSuppression(), done)
+
+    def action_remove(self) -> None:
+        entry = self._selected()
+        if entry is None or self.runtime is None:
+            self.notify("Select an address first.", severity="warning")
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.lift(entry.email)
+
+        self.app.push_screen(ConfirmRemove(entry), done)
+
+    @work(thread=True, exclusive=True, group="suppressions-change", exit_on_error=False)
+    def suppress(self, email: str, reason: str, note: str) -> None:
+        from core.events.suppress import add_by_person
+        from core.models import SuppressionReason
+
+        runtime = self.runtime
+        assert runtime is not None
+        created = add_by_person(
+            runtime.store, email, runtime.operator, SuppressionReason(reason), note or None
+        )
+        text = f"{email} suppressed" if created else f"{email} was already suppressed"
+        self.app.call_from_thread(self.notify, text, title="Suppressions")
+        self.app.call_from_thread(self.load)
+
+    @work(thread=True, exclusive=True, group="suppressions-change", exit_on_error=False)
+    def lift(self, email: str) -> None:
+        from core.events.suppress import remove_by_person
+
+        runtime = self.runtime
+        assert runtime is not None
+        removed = remove_by_person(runtime.store, email, runtime.operator)
+        self.app.call_from_thread(
+            self.notify, f"{removed.email} may be sent to again", title="Suppression lifted"
+        )
+        self.app.call_from_thread(self.load)
