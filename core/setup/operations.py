@@ -198,8 +198,8 @@ USED: dict[str, frozenset[str]] = {
     "sts": frozenset({"get_caller_identity"}),
 }
 
-# Operations only `depllc setup` needs (every call site is in core/setup/, outside the
-# doctor): `depllc iam-policy --no-setup` leaves them out for day-to-day operators.
+# The writes only `depllc setup` makes (every call site is in core/setup/; the doctor
+# only reads): `depllc iam-policy --no-setup` leaves them out for day-to-day operators.
 SETUP_ONLY: dict[str, frozenset[str]] = {
     "s3": frozenset(
         {
