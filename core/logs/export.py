@@ -74,6 +74,11 @@ def check_target(path: Path, overwrite: bool = False) -> Path:
     return target
 
 
+def plain_json(value: Any) -> Any:
+    """Stored values as plain JSON values: ids as strings, times ISO 8601 UTC."""
+    return _iso(value)
+
+
 def _iso(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")

@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "tui.cli.config_cmd",
     "tui.cli.send_cmd",
     "tui.cli.events_cmd",
+    "tui.cli.logs_cmd",
 ]
 
 

@@ -1,0 +1,169 @@
+"""`depllc logs`, `logs show`, `logs export`, `logs saved` and `stats`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from core.logs.detail import REDACTED
+from core.models import utcnow
+from core.runtime import Runtime
+from tests.core.logs.conftest import MakeLog
+from tui.cli.context import CommandContext
+from tui.cli.main import main
+
+
+@pytest.fixture
+def cli(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Runtime:
+    monkeypatch.setattr(CommandContext, "runtime", lambda self, seed=True: runtime)
+    monkeypatch.setattr(CommandContext, "close", lambda self: None)
+    return runtime
+
+
+@pytest.fixture
+def logs(cli: Runtime, add_log: MakeLog) -> dict[str, dict[str, object]]:
+    now = utcnow()
+    return {
+        "bounced": add_log(
+            status="bounced",
+            subject="Contract",
+            to=["bob@acme.test"],
+            createdAt=now - timedelta(hours=1),
+            events=[
+                {
+                    "type": "bounce",
+                    "timestamp": now,
+                    "metadata": {
+                        "bounceType": "Permanent",
+                        "bounceSubType": "General",
+                        "recipients": [
+                            {"emailAddress": "bob@acme.test", "diagnosticCode": "550 no such"}
+                        ],
+                    },
+                }
+            ],
+        ),
+        "auth": add_log(
+            category="auth", content={"text": "code SECRET9"}, createdAt=now - timedelta(hours=2)
+        ),
+        "old": add_log(status="sent", createdAt=now - timedelta(days=10)),
+    }
+
+
+def test_list_filters_and_json(
+    logs: dict[str, dict[str, object]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["logs", "--status", "bounced", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["_id"] for r in rows] == [str(logs["bounced"]["_id"])]
+    assert "content" not in rows[0]
+    assert rows[0]["createdAt"].endswith("Z")
+    assert main(["logs", "--since", "3d", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+    assert main(["logs", "-s", "ACME", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 1
+
+
+def test_list_table_and_csv(
+    logs: dict[str, dict[str, object]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["logs", "--limit", "2"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert lines[0].startswith("TIME")
+    assert len(lines) == 3
+    assert "2 of ~3 logs" in captured.err  # unfiltered: the estimated count
+    assert main(["logs", "--csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 3
+    assert "body" not in rows[0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["logs", "--status", "lost"], "Unknown status 'lost'"),
+        (["logs", "--category", "spam"], "Unknown category"),
+        (["logs", "--dates", "2026-11-20..2026-11-01"], "ends before it starts"),
+        (["logs", "--dates", "next tuesday"], "is not a date"),
+        (["logs", "--limit", "0"], "out of range"),
+        (["logs", "--search", "x" * 300], "at most 200"),
+        (["logs", "export", "/no/such/folder/x.csv"], "does not exist"),
+        (["stats", "--since", "soon"], "is not a date"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(
+    cli: Runtime, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_show_by_message_id_and_unknown(
+    logs: dict[str, dict[str, object]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["logs", "show", str(logs["bounced"]["messageId"])]) == 0
+    out = capsys.readouterr().out
+    assert "550 no such" in out
+    assert "Permanent/General" in out
+    assert main(["logs", "show", str(logs["bounced"]["_id"]), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["timeline"][0]["details"]["diagnostic bob@acme.test"] == "550 no such"
+    assert main(["logs", "show", "nope-not-an-id"]) == 1
+    assert "No email log" in capsys.readouterr().err
+
+
+def test_show_redacts_auth(
+    logs: dict[str, dict[str, object]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    for extra in ([], ["--json"]):
+        assert main(["logs", "show", str(logs["auth"]["_id"]), *extra]) == 0
+        out = capsys.readouterr().out
+        assert "SECRET9" not in out
+        assert REDACTED in out
+
+
+def test_export_with_filters_before_and_after(
+    logs: dict[str, dict[str, object]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "b.jsonl"
+    assert main(["logs", "--status", "bounced", "export", str(target)]) == 0
+    assert len(target.read_text().splitlines()) == 1
+    assert main(["logs", "export", str(target)]) == 2  # exists
+    assert main(["logs", "export", str(target), "--force", "--category", "auth"]) == 0
+    text = target.read_text()
+    assert len(text.splitlines()) == 1 and "SECRET9" not in text
+    assert "1 logs" in capsys.readouterr().out
+
+
+def test_saved_searches(
+    logs: dict[str, dict[str, object]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["logs", "--status", "bounced", "--save-as", "bounces", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["logs", "saved"]) == 0
+    assert "bounces: status=bounced" in capsys.readouterr().out
+    assert main(["logs", "--saved", "bounces", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 1
+    assert main(["logs", "--saved", "nope"]) == 1
+    assert main(["logs", "saved", "--delete", "bounces"]) == 0
+
+
+def test_stats(logs: dict[str, dict[str, object]], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stats", "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["total"] == 3
+    assert figures["byStatus"]["bounced"] == 1
+    assert figures["quota"]["max24HourSend"] > 0
+    assert main(["stats", "--since", "2d"]) == 0
+    out = capsys.readouterr().out
+    assert "2 emails" in out
+    assert "bounce" in out and "SES quota" in out

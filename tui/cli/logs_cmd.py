@@ -1,0 +1,357 @@
+"""`depllc logs`, `depllc logs show ID`, `depllc logs export PATH`, `depllc logs saved`
+and `depllc stats`: the email log from the command line, over core.logs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from tui.cli.context import CommandContext
+
+if TYPE_CHECKING:
+    from core.logs.query import FilterSet
+
+
+def _add_filters(parser: argparse.ArgumentParser, keep_parent: bool = False) -> None:
+    """The filter flags; on a subcommand they default to SUPPRESS so values given
+    before the subcommand (`depllc logs --status bounced export x.csv`) survive."""
+
+    def default(value: Any) -> Any:
+        return argparse.SUPPRESS if keep_parent else value
+
+    group = parser.add_argument_group("filters")
+    group.add_argument(
+        "--search",
+        "-s",
+        default=default(None),
+        metavar="TEXT",
+        help="text in the subject, recipients or message id (literal)",
+    )
+    group.add_argument(
+        "--status",
+        default=default(None),
+        help="queued, sent, delivered, bounced, complaint or failed",
+    )
+    group.add_argument(
+        "--category",
+        default=default(None),
+        help="auth, notification, marketing, system or client-portal",
+    )
+    group.add_argument("--priority", default=default(None), help="low, normal, high or urgent")
+    group.add_argument(
+        "--dates",
+        "--since",
+        dest="dates",
+        default=default(None),
+        metavar="RANGE",
+        help="today, yesterday, 7d, 24h, 2026-11-01, 2026-11-01..2026-11-20",
+    )
+    group.add_argument(
+        "--to",
+        dest="recipient",
+        default=default(None),
+        metavar="ADDR",
+        help="a recipient (to, cc or bcc), exact address",
+    )
+    group.add_argument("--message-id", default=default(None), metavar="ID", help="SES MessageId")
+    group.add_argument("--user", default=default(None), metavar="ID", help="userId")
+    group.add_argument("--client", default=default(None), metavar="ID", help="clientId")
+    attach = group.add_mutually_exclusive_group()
+    attach.add_argument(
+        "--attachments",
+        dest="attachments",
+        action="store_const",
+        const=True,
+        default=default(None),
+        help="only messages with attachments",
+    )
+    attach.add_argument(
+        "--no-attachments",
+        dest="attachments",
+        action="store_const",
+        const=False,
+        default=default(None),
+        help="only messages without",
+    )
+    group.add_argument(
+        "--sort", default=default(None), help="createdAt (default), subject, status or category"
+    )
+    group.add_argument(
+        "--asc", action="store_true", default=default(False), help="oldest / A-Z first"
+    )
+    group.add_argument(
+        "--saved",
+        default=default(None),
+        metavar="NAME",
+        help="start from a saved search (flags given here override it)",
+    )
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    logs = sub.add_parser(
+        "logs",
+        help="list, show and export email logs",
+        description="List email logs, newest first. Filters combine (AND).",
+    )
+    _add_filters(logs)
+    logs.add_argument("--limit", "-n", type=int, default=50, help="rows to print (default 50)")
+    out = logs.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="a JSON array (no bodies)")
+    out.add_argument("--csv", action="store_true", help="CSV (no bodies)")
+    logs.add_argument("--save-as", metavar="NAME", help="save these filters as a named search")
+    logs.set_defaults(func=list_logs)
+    inner = logs.add_subparsers(dest="logs_command", metavar="{show,export,saved}")
+
+    show = inner.add_parser("show", help="one message: recipients, events, body")
+    show.add_argument("id", metavar="ID", help="log id or SES MessageId")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(func=show_log)
+
+    export = inner.add_parser(
+        "export",
+        help="export the filtered logs to CSV or JSON Lines (streamed)",
+        description="Streams every matching log to PATH (.csv or .jsonl) through a "
+        "temporary file renamed when complete. Bodies of auth emails are redacted.",
+    )
+    export.add_argument("path", metavar="PATH")
+    export.add_argument("--format", choices=("csv", "jsonl"), help="else from the extension")
+    export.add_argument("--force", action="store_true", help="overwrite an existing file")
+    export.add_argument("--no-bodies", action="store_true", help="leave out the bodies")
+    _add_filters(export, keep_parent=True)
+    export.set_defaults(func=export_cmd)
+
+    saved = inner.add_parser("saved", help="list saved searches")
+    saved.add_argument("--json", action="store_true")
+    saved.add_argument("--delete", metavar="NAME", help="delete a saved search")
+    saved.set_defaults(func=saved_cmd)
+
+    stats = sub.add_parser(
+        "stats",
+        help="delivery figures: totals, rates against SES thresholds, quota",
+        description="Totals, cost, rates (bounce review at 5%%, complaint at 0.1%%), "
+        "per-day counts, and SES's quota and two-week statistics.",
+    )
+    stats.add_argument("--since", default="30d", metavar="RANGE", help="default 30d")
+    stats.add_argument("--category", default=None)
+    stats.add_argument("--json", action="store_true")
+    stats.set_defaults(func=stats_cmd)
+
+
+def filters_from(args: argparse.Namespace) -> FilterSet:
+    from core.logs import saved
+    from core.logs.query import FilterSet
+
+    base = saved.get(args.saved) if getattr(args, "saved", None) else FilterSet()
+    given = {
+        "search": getattr(args, "search", None),
+        "status": getattr(args, "status", None),
+        "category": getattr(args, "category", None),
+        "priority": getattr(args, "priority", None),
+        "dates": getattr(args, "dates", None),
+        "recipient": getattr(args, "recipient", None),
+        "messageId": getattr(args, "message_id", None),
+        "userId": getattr(args, "user", None),
+        "clientId": getattr(args, "client", None),
+        "hasAttachments": getattr(args, "attachments", None),
+        "sortBy": getattr(args, "sort", None),
+        "sortOrder": "asc" if getattr(args, "asc", False) else None,
+    }
+    return base.model_copy(update={k: v for k, v in given.items() if v is not None})
+
+
+def plain(doc: dict[str, Any]) -> Any:
+    """A stored document as plain JSON values: ids as strings, times ISO 8601 UTC."""
+    from core.logs.export import plain_json
+
+    return plain_json(doc)
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def list_logs(ctx: CommandContext) -> int:
+    import csv
+
+    from core.errors import InputError
+    from core.logs import saved
+    from core.logs.export import CSV_COLUMNS, csv_row
+    from core.logs.query import count, fetch_page
+
+    args = ctx.args
+    if not 1 <= args.limit <= 1_000_000:
+        raise InputError(f"--limit {args.limit} is out of range.", "Use 1 to 1000000.")
+    filters = filters_from(args)
+    query = filters.to_query(limit=min(args.limit, 1000))
+    if args.save_as:
+        name = saved.save(args.save_as, filters)
+        sys.stderr.write(f"saved search {name!r}: {filters.describe()}\n")
+    store = ctx.runtime().store
+    rows: list[dict[str, Any]] = []
+    page = fetch_page(store, query)
+    rows += page.rows
+    while page.next_cursor is not None and len(rows) < args.limit:
+        page = fetch_page(store, query, after=page.next_cursor)
+        rows += page.rows
+    rows = rows[: args.limit]
+    ctx.clear_status()
+    if args.json:
+        ctx.print_json([plain(doc) for doc in rows])
+        return 0
+    if args.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(CSV_COLUMNS[:-1])
+        for doc in rows:
+            writer.writerow(csv_row(doc)[:-1])
+        return 0
+    print(f"{'TIME':<16}  {'STATUS':<9}  {'CATEGORY':<13}  {'PRIO':<6}  {'TO':<30}  SUBJECT")
+    for doc in rows:
+        people = [*doc.get("to", []), *(doc.get("cc") or []), *(doc.get("bcc") or [])]
+        to = (people[0] if people else "-") + (f" +{len(people) - 1}" if len(people) > 1 else "")
+        when = doc["createdAt"].astimezone().strftime("%Y-%m-%d %H:%M")
+        print(
+            f"{when:<16}  {doc.get('status', ''):<9}  {doc.get('category', ''):<13}  "
+            f"{doc.get('priority', ''):<6}  {_fit(to, 30):<30}  "
+            f"{_fit(str(doc.get('subject', '')), 60)}  {doc['_id']}"
+        )
+    total = count(store, query)
+    more = f" of {total.label()}" if total.value > len(rows) or total.capped else ""
+    sys.stderr.write(f"{len(rows)}{more} logs · {filters.describe()}\n")
+    return 0
+
+
+def show_log(ctx: CommandContext) -> int:
+    from core.logs.detail import find_log, load_detail, redact
+
+    store = ctx.runtime().store
+    detail = load_detail(store, ctx.args.id)
+    ctx.clear_status()
+    if ctx.args.json:
+        doc = redact(find_log(store, detail.id))
+        doc["timeline"] = [
+            {"at": t.at, "type": t.type, "summary": t.summary, "details": t.details}
+            for t in detail.timeline
+        ]
+        doc["recipients"] = [
+            {
+                "email": r.email,
+                "field": r.kind,
+                "status": r.status,
+                "diagnostic": r.diagnostic,
+                "suppressed": r.email.lower() in detail.suppressed,
+            }
+            for r in detail.recipients
+        ]
+        ctx.print_json(plain(doc))
+        return 0
+    from rich.console import Console
+
+    from tui.screens.log_detail import header_table, timeline_text
+
+    console = Console(highlight=False)
+    console.print(header_table(detail))
+    console.print("\n[b]Recipients[/b]")
+    for r in detail.recipients:
+        flag = "  [red]suppressed[/red]" if r.email.lower() in detail.suppressed else ""
+        diag = f"  {r.diagnostic}" if r.diagnostic else ""
+        console.print(f"  {r.email} ({r.kind})  {r.status}{diag}{flag}", markup=True)
+    console.print("\n[b]Events[/b]")
+    console.print(timeline_text(detail))
+    console.print("[b]Body[/b]")
+    console.print(detail.body, markup=False)
+    return 0
+
+
+def export_cmd(ctx: CommandContext) -> int:
+    from pathlib import Path
+
+    import humanize
+
+    from core.logs.export import check_target, export_logs, format_for
+
+    args = ctx.args
+    filters = filters_from(args)
+    query = filters.to_query(limit=1000)
+    path = Path(args.path)
+    check_target(path, args.force)  # before opening anything
+    fmt = format_for(path, args.format)
+    store = ctx.runtime().store
+    result = export_logs(
+        store,
+        query,
+        path,
+        fmt=fmt,
+        overwrite=args.force,
+        include_bodies=not args.no_bodies,
+        progress=lambda rows: ctx.status(f"exporting… {rows:,} rows"),
+    )
+    ctx.clear_status()
+    print(
+        f"{result.rows:,} logs → {result.path} ({humanize.naturalsize(result.bytes)}, "
+        f"{result.format})"
+    )
+    return 0
+
+
+def saved_cmd(ctx: CommandContext) -> int:
+    from core.logs import saved
+
+    if ctx.args.delete:
+        saved.delete(ctx.args.delete)
+        print(f"deleted saved search {ctx.args.delete!r}")
+        return 0
+    entries = saved.load_all()
+    if ctx.args.json:
+        ctx.print_json({name: f.model_dump(exclude_defaults=True) for name, f in entries.items()})
+        return 0
+    if not entries:
+        print("no saved searches (save one with `depllc logs ... --save-as NAME` or ctrl+s)")
+    for name, filters in entries.items():
+        print(f"{name}: {filters.describe()}")
+    return 0
+
+
+def stats_cmd(ctx: CommandContext) -> int:
+    import humanize
+
+    from core.logs.analytics import compute, with_ses
+    from core.logs.dates import parse_since
+    from core.logs.query import FilterSet
+
+    args = ctx.args
+    since = parse_since(args.since)
+    query = FilterSet(category=args.category or "").to_query()
+    runtime = ctx.runtime()
+    figures = with_ses(compute(runtime.store, query, since=since), runtime.aws.ses)
+    ctx.clear_status()
+    if args.json:
+        ctx.print_json(figures.to_json())
+        return 0
+    r = figures.rates
+    print(f"since {since.astimezone():%Y-%m-%d %H:%M}: {figures.total:,} emails")
+    print(f"  cost ${figures.cost:,.4f} · average size {humanize.naturalsize(figures.avg_size)}")
+    print(f"  delivered {r.delivered:.2%} of {r.accepted:,} accepted by SES")
+    print(f"  bounce    {r.bounce:.2%}  [{r.bounce_level.value}]  (SES reviews at 5%)")
+    print(f"  complaint {r.complaint:.3%}  [{r.complaint_level.value}]  (SES reviews at 0.1%)")
+    print("  by status:   " + ", ".join(f"{k} {v:,}" for k, v in figures.by_status.items() if v))
+    print("  by category: " + ", ".join(f"{k} {v:,}" for k, v in figures.by_category.items() if v))
+    peak = max((d.total for d in figures.daily), default=0) or 1
+    bars = "▁▂▃▄▅▆▇█"
+    spark = "".join(bars[min(7, d.total * 8 // (peak + 1))] for d in figures.daily)
+    print(f"  per day (UTC, {len(figures.daily)} days): {spark}")
+    if figures.quota is not None:
+        q = figures.quota
+        print(
+            f"SES quota: {q.sent_24h:,.0f} of {q.max_24h:,.0f} sent in 24 h ({q.used:.1%}), "
+            f"max {q.max_rate:g}/s"
+        )
+    if figures.ses_stats is not None:
+        s = figures.ses_stats
+        print(
+            f"SES, last 2 weeks: {s.attempts:,} attempts, {s.bounces:,} bounces, "
+            f"{s.complaints:,} complaints, {s.rejects:,} rejects"
+        )
+    if figures.ses_error:
+        print(f"SES figures unavailable: {figures.ses_error}", file=sys.stderr)
+    return 0
