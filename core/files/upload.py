@@ -238,7 +238,9 @@ def upload_file(
         if isinstance(exc, DepllcError):
             raise
         if isinstance(exc, FileChangedError):
-            raise InputError(f"{local.name}: {exc}; nothing was kept.", "Upload it again.") from None
+            raise InputError(
+                f"{local.name}: {exc}; nothing was kept.", "Upload it again."
+            ) from None
         if isinstance(exc, Exception):
             from core.errors import describe
 

@@ -47,11 +47,16 @@ def test_multipart_upload_records_what_s3_holds(
 ) -> None:
     seen: list[tuple[int, int]] = []
     request = UploadRequest(
-        path=big_pdf, category=FileCategory.CONTRACT, tags=["q3", "signed"],
-        clientId="c-42", departmentId="legal", metadata={"ticket": "T-7"},
+        path=big_pdf,
+        category=FileCategory.CONTRACT,
+        tags=["q3", "signed"],
+        clientId="c-42",
+        departmentId="legal",
+        metadata={"ticket": "T-7"},
     )
-    record = upload_file(runtime, request, progress=lambda d, t: seen.append((d, t)),
-                         tuning=small_tuning)
+    record = upload_file(
+        runtime, request, progress=lambda d, t: seen.append((d, t)), tuning=small_tuning
+    )
     data = big_pdf.read_bytes()
     assert record.status == FileStatus.COMPLETED
     assert record.size == len(data)
@@ -137,8 +142,13 @@ def test_caller_metadata_cannot_forge_the_uploader(
     ],
 )
 def test_s3_errors_fail_the_record(
-    runtime: Runtime, big_pdf: Path, small_tuning: TransferTuning, s3_faults: S3Faults,
-    operation: str, code: str, hint: str,
+    runtime: Runtime,
+    big_pdf: Path,
+    small_tuning: TransferTuning,
+    s3_faults: S3Faults,
+    operation: str,
+    code: str,
+    hint: str,
 ) -> None:
     s3_faults.error(operation, code, after=1 if operation == "UploadPart" else 0)
     with pytest.raises(ServiceError, match=code) as info:
@@ -166,8 +176,13 @@ def test_cancel_stops_and_cleans_up(
 ) -> None:
     cancel = threading.Event()
     with pytest.raises(CancelledError):
-        upload_file(runtime, UploadRequest(path=big_pdf), progress=lambda d, t: cancel.set(),
-                     cancel=cancel, tuning=small_tuning)
+        upload_file(
+            runtime,
+            UploadRequest(path=big_pdf),
+            progress=lambda d, t: cancel.set(),
+            cancel=cancel,
+            tuning=small_tuning,
+        )
     doc = only_record(runtime)
     assert doc["status"] == "failed" and doc["error"] == "cancelled"
     assert_nothing_left(runtime)
@@ -209,9 +224,7 @@ def test_kms_encryption_from_settings(runtime: Runtime, make_file: Callable[...,
     assert head["ServerSideEncryption"] == "aws:kms" == record.sse
 
 
-def test_upload_many_reports_each_file(
-    runtime: Runtime, make_file: Callable[..., Path]
-) -> None:
+def test_upload_many_reports_each_file(runtime: Runtime, make_file: Callable[..., Path]) -> None:
     good = [make_file("a.pdf", pdf_bytes()), make_file("b.txt", b"notes\n")]
     bad = make_file("c.pdf", b"not a pdf\n")
     outcomes = upload_many(runtime, [UploadRequest(path=p) for p in [*good, bad]])
