@@ -130,6 +130,8 @@ class DepllcApp(App[int]):
         self.header.target = "not connected"
         self.refresh_headers()
         self.notify(message.text, title="Cannot connect", severity="error", timeout=30)
+        if not self.settings.wants_sandbox:
+            self.action_doctor()  # say exactly what is wrong and how to fix it
 
     @on(LogsChanged)
     def _logs_changed(self, message: LogsChanged) -> None:
@@ -167,6 +169,12 @@ class DepllcApp(App[int]):
             return
         self.push_screen(HelpScreen(binding_rows(self.screen)))
 
+    def action_doctor(self) -> None:
+        from tui.screens.doctor import DoctorScreen
+
+        if not isinstance(self.screen, DoctorScreen):
+            self.push_screen(DoctorScreen())
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for mode, (key, label, _) in SCREENS.items():
@@ -176,3 +184,8 @@ class DepllcApp(App[int]):
                 lambda m=mode: self.switch_mode(m),
             )
         yield SystemCommand("Help: keys", "List every key binding", self.action_help)
+        yield SystemCommand(
+            "Doctor: check the setup",
+            "Credentials, SES, bucket, queue, MongoDB, journal, clock (as `depllc doctor`)",
+            self.action_doctor,
+        )

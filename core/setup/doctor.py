@@ -160,7 +160,9 @@ def _aws_failure(check_id: str, exc: BaseException, fix: str = "") -> Check:
     if is_denied(exc):
         return _check(check_id, Status.FAIL, explain(exc), IAM_FIX)
     # An S3/SES-compatible endpoint (AWS_ENDPOINT_URL, moto) without this call.
-    if isinstance(exc, NotImplementedError) or error_code(exc) in {"404", "501", "NotImplemented"}:
+    if isinstance(exc, NotImplementedError):
+        return _check(check_id, Status.WARN, "not supported by this endpoint")
+    if error_code(exc) in {"404", "501", "NotImplemented"}:
         return _check(check_id, Status.WARN, f"not supported by this endpoint ({explain(exc)})")
     return _check(check_id, Status.FAIL, explain(exc), fix)
 

@@ -1,0 +1,87 @@
+"""The doctor screen: opened from the command palette, one row per check, the fix of
+the highlighted row below; `r` runs the checks again; it opens by itself when startup
+fails and says why."""
+
+from __future__ import annotations
+
+import time
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static
+
+from core.config import Settings
+from core.runtime import Runtime
+from core.setup.apply import apply_plan, build_plan, make_context
+from core.setup.doctor import CHECKS
+from tui.app import DepllcApp
+from tui.screens.doctor import DoctorScreen
+
+SIZE = (160, 48)
+
+
+async def _wait_for(pilot: Pilot[int], condition: object, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not callable(condition) or not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+def _rows(screen: DoctorScreen) -> dict[str, str]:
+    table = screen.query_one("#doctor-table", DataTable)
+    return {str(row_key.value): str(table.get_row(row_key)[0]) for row_key in table.rows}
+
+
+async def test_palette_opens_the_doctor_and_r_reruns_it(runtime: Runtime) -> None:
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"doctor")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await _wait_for(pilot, lambda: isinstance(app.screen, DoctorScreen))
+        screen = app.screen
+        assert isinstance(screen, DoctorScreen)
+        await _wait_for(pilot, lambda: screen.report is not None)
+        rows = _rows(screen)
+        assert list(rows) == [cid for cid, _ in CHECKS]
+        # the fixture provisions like the sandbox: no TLS-only bucket policy yet
+        assert rows["bucket-tls"] == "FAIL"
+        assert rows["credentials"] == "PASS"
+        fix = str(screen.query_one("#doctor-fix", Static).render())
+        assert "Fix:" in fix and "depllc setup" in fix  # the first problem is highlighted
+
+        ctx = make_context(runtime.settings, runtime.aws, runtime.store, write_config=False)
+        apply_plan(build_plan(ctx))
+        first = screen.report
+        await pilot.press("r")
+        await _wait_for(pilot, lambda: screen.report is not first)
+        rows = _rows(screen)
+        assert "FAIL" not in rows.values(), rows
+        summary = str(screen.query_one("#doctor-summary", Static).render())
+        assert "All checks pass" in summary
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, DoctorScreen)
+
+
+async def test_failed_startup_opens_the_doctor(mocked_aws: None) -> None:
+    settings = Settings.model_validate(
+        {
+            "aws_s3_bucket": "depllc-not-set-up",
+            "aws_ses_from_email": "noreply@depllc.example",
+            "depllc_user": "tester",
+        }
+    )
+    app = DepllcApp(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await _wait_for(pilot, lambda: isinstance(app.screen, DoctorScreen))
+        screen = app.screen
+        assert isinstance(screen, DoctorScreen)
+        await _wait_for(pilot, lambda: screen.report is not None)
+        rows = _rows(screen)
+        assert rows["mongodb"] == "FAIL"  # MONGODB_URI is not set: why startup failed
+        assert rows["bucket"] == "FAIL"
+        assert screen.report is not None
+        assert "MONGODB_URI is not set" in screen.report.get("mongodb").detail
