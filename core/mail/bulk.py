@@ -30,8 +30,9 @@ from core.mail.send import (
     unknown_update,
     write_or_journal,
 )
-from core.mail.templates import Template, get_template
+from core.mail.templates import Rendered, Template, get_template
 from core.models import (
+    EMAIL_COLLECTION,
     EmailCategory,
     EmailContent,
     EmailLog,
@@ -101,6 +102,7 @@ class BulkResult:
     not_attempted: int = 0
     journaled: int = 0
     seconds: float = 0.0
+    waited: float = 0.0  # of `seconds`, spent waiting for the send rate
     stopped: str | None = None
 
     def count(self, status: str) -> int:
@@ -119,6 +121,7 @@ class BulkResult:
             "notAttempted": self.not_attempted,
             "journaled": self.journaled,
             "seconds": round(self.seconds, 3),
+            "waitedForRate": round(self.waited, 3),
             "stopped": self.stopped,
             "messages": [
                 {
@@ -266,23 +269,37 @@ def plan(
     )
 
 
-def _log_for(runtime: Runtime, bulk_plan: BulkPlan, row: BulkRow, bulk_id: str) -> EmailLog:
+def _content_bytes(rendered: Rendered) -> int:
+    return sum(
+        len((part or "").encode("utf-8"))
+        for part in (rendered.subject, rendered.text, rendered.html)
+    )
+
+
+def _mime_overhead(runtime: Runtime, bulk_plan: BulkPlan) -> int:
+    """Bytes a message adds around its content (headers, boundaries, encoding),
+    measured once on the first row with the real MIME builder: SES renders and sizes
+    each bulk message itself, so each log's size is its content plus this."""
     from core.mail.mime import Body, as_bytes, build_message
 
+    row = bulk_plan.rows[0]
+    rendered = bulk_plan.template.render_local(row.data)
+    message = build_message(
+        sender=ses_address(runtime.settings.from_email),
+        to=[row.email],
+        cc=[],
+        subject=rendered.subject,
+        body=Body(text=rendered.text or "", html=rendered.html),
+        attachments=[],
+    )
+    return len(as_bytes(message)) - _content_bytes(rendered) - len(row.email)
+
+
+def _log_for(
+    runtime: Runtime, bulk_plan: BulkPlan, row: BulkRow, bulk_id: str, overhead: int
+) -> EmailLog:
     rendered = bulk_plan.template.render_local(row.data)
     sender = ses_address(runtime.settings.from_email)
-    size = len(
-        as_bytes(
-            build_message(
-                sender=sender,
-                to=[row.email],
-                cc=[],
-                subject=rendered.subject,
-                body=Body(text=rendered.text or "", html=rendered.html),
-                attachments=[],
-            )
-        )
-    )
     return EmailLog(
         messageId=f"queued-{uuid.uuid4().hex}",
         to=[row.email],
@@ -293,7 +310,7 @@ def _log_for(runtime: Runtime, bulk_plan: BulkPlan, row: BulkRow, bulk_id: str) 
         priority=bulk_plan.priority,
         templateId=bulk_plan.template.name,
         templateData=dict(row.data),
-        size=size,
+        size=_content_bytes(rendered) + len(row.email) + overhead,
         tags=bulk_plan.tags or None,
         customData={"bulkId": bulk_id, "row": row.row},
         operator=runtime.operator,
@@ -326,9 +343,27 @@ def _call(runtime: Runtime, bulk_plan: BulkPlan, batch: list[BulkRow]) -> list[d
 
 
 def _write(runtime: Runtime, updates: list[tuple[Any, dict[str, Any]]]) -> int:
-    """Apply per-log updates by _id; what the store refuses goes to the journal.
+    """Apply a batch's per-log updates by _id in one round trip; if the store fails,
+    journal them (each is a plain $set: replaying one that did apply is harmless).
     Returns how many went to the journal."""
-    return sum(write_or_journal(runtime, log_id, update) for log_id, update in updates)
+    from pymongo import UpdateOne
+
+    try:
+        runtime.store.emaillogs.bulk_write(
+            [UpdateOne({"_id": log_id}, update) for log_id, update in updates], ordered=False
+        )
+        return 0
+    except TypeError:
+        # mongomock 4.3 cannot take pymongo 4.20's UpdateOne (an unexpected `sort`
+        # argument): apply them one by one.
+        return sum(write_or_journal(runtime, log_id, update) for log_id, update in updates)
+    except Exception:
+        from core.journal import Journal
+
+        journal = Journal()
+        for log_id, update in updates:
+            journal.append(EMAIL_COLLECTION, {"_id": log_id}, update)
+        return len(updates)
 
 
 def send_bulk(
@@ -349,6 +384,7 @@ def send_bulk(
     result = BulkResult(destinations=[])
     total = len(bulk_plan.rows)
     done = 0
+    overhead = _mime_overhead(runtime, bulk_plan) if bulk_plan.rows else 0
     for start in range(0, total, BATCH):
         batch = bulk_plan.rows[start : start + BATCH]
         if cancel is not None and cancel.is_set():
@@ -356,12 +392,12 @@ def send_bulk(
             result.not_attempted = total - start
             break
         try:
-            pacer.acquire(len(batch), cancel)
+            result.waited += pacer.acquire(len(batch), cancel)
         except CancelledError:
             result.stopped = "cancelled"
             result.not_attempted = total - start
             break
-        logs = [_log_for(runtime, bulk_plan, row, bulk_id) for row in batch]
+        logs = [_log_for(runtime, bulk_plan, row, bulk_id, overhead) for row in batch]
         try:
             insert_queued(runtime, logs)
         except Exception as exc:
@@ -400,7 +436,8 @@ def send_bulk(
                 dest.message_id = str(message_id)
                 cost = pacing.cost(1)
                 updates.append((log.id, sent_update(log, dest.message_id, cost)))
-                sent_logs.append(apply_sent(log, dest.message_id, cost))
+                if runtime.sent_hooks:
+                    sent_logs.append(apply_sent(log, dest.message_id, cost))
             else:
                 dest.status = "failed"
                 dest.error = (
