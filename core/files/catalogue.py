@@ -164,3 +164,9 @@ def list_files(runtime: Runtime, query: FileQuery, cursor: str | None = None) ->
         last = docs[-1]
         next_cursor = _encode_cursor(last.get(field), last["_id"])
     return Page(items=items, next_cursor=next_cursor)
+
+
+def to_json(record: FileRecord) -> dict[str, Any]:
+    """A record as plain JSON (ids as strings, times in ISO 8601 UTC)."""
+    data: dict[str, Any] = record.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return data

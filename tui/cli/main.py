@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "tui.cli.send_cmd",
     "tui.cli.events_cmd",
     "tui.cli.logs_cmd",
+    "tui.cli.files_cmd",
 ]
 
 
