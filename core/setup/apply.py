@@ -68,13 +68,27 @@ def build_plan(ctx: SetupContext) -> Plan:
     from core.setup.ses import plan_configuration_set, plan_sender
 
     plan = Plan()
-    # The database first: an unreachable MongoDB stops setup before any AWS change.
-    plan.add(plan_database(ctx))
-    plan.add(plan_bucket(ctx))
-    plan.add(plan_sender(ctx))
-    plan.add(plan_events(ctx))  # the topic must exist before the event destination
-    plan.add(plan_configuration_set(ctx))
-    plan.add(plan_config_file(ctx))
+    # The database first: an unreachable MongoDB stops setup before any AWS change;
+    # the events topic before the configuration set's destination that points at it.
+    parts: list[tuple[str, Callable[[SetupContext], list[Step]]]] = [
+        ("the database", plan_database),
+        ("the bucket", plan_bucket),
+        ("the SES sender", plan_sender),
+        ("the events topic and queues", plan_events),
+        ("the SES configuration set", plan_configuration_set),
+        ("the config file", plan_config_file),
+    ]
+    for what, part in parts:
+        try:
+            plan.add(part(ctx))
+        except DepllcError:
+            raise
+        except Exception as exc:
+            from core.setup.awserr import explain
+
+            raise ServiceError(
+                f"Cannot read {what}: {explain(exc)}", "Nothing was changed."
+            ) from exc
     return plan
 
 

@@ -174,12 +174,12 @@ def check_settings(env: DoctorEnv) -> Check:
     try:
         env.targets = Targets.from_settings(env.settings)
     except Exception as exc:
-        from core.errors import describe
+        from core.errors import DepllcError, describe
 
         return _check(
             "settings",
             Status.FAIL,
-            describe(exc).text,
+            exc.message if isinstance(exc, DepllcError) else describe(exc).text,
             "Set AWS_S3_BUCKET, AWS_SES_FROM_EMAIL and MONGODB_URI (`depllc config show`).",
         )
     t = env.targets

@@ -423,3 +423,15 @@ def test_unreachable_mongodb_stops_setup_before_aws_changes(
     with pytest.raises(StoreUnavailableError, match="MongoDB is unreachable"):
         build_plan(ctx)
     assert aws.s3.list_buckets()["Buckets"] == []
+
+
+def test_a_denied_read_stops_planning_naming_the_action(
+    new_context: Callable[..., SetupContext], aws: AwsClients, faults: Faults
+) -> None:
+    aws.s3.create_bucket(Bucket=BUCKET)
+    faults.fail(aws.s3, "GetBucketVersioning", "AccessDenied")
+    with pytest.raises(ServiceError) as err:
+        build_plan(new_context())
+    text = str(err.value)
+    assert "Cannot read the bucket" in text and "s3:GetBucketVersioning" in text
+    assert "Nothing was changed" in text
