@@ -139,6 +139,12 @@ def plan_config_file(ctx: SetupContext) -> list[Step]:
     if not differing:
         return [Step(resource, "settings", "up to date", Action.NONE)]
 
+    detail = "set " + ", ".join(differing)
+    if path.exists() and any(
+        line.lstrip().startswith("#") for line in path.read_text(encoding="utf-8").splitlines()
+    ):
+        detail += " (its comments are not kept)"
+
     def write() -> str | None:
         url = ctx.queue_url(ctx.targets.queue)
         changed = update_toml(path, desired_values(ctx, url))
@@ -151,7 +157,7 @@ def plan_config_file(ctx: SetupContext) -> list[Step]:
             "settings",
             "missing" if not path.exists() else f"{len(differing)} keys differ",
             Action.CREATE if not path.exists() else Action.UPDATE,
-            "set " + ", ".join(differing),
+            detail,
             apply=apply,
         )
     ]

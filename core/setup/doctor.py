@@ -357,7 +357,17 @@ def check_queue(env: DoctorEnv) -> list[Check]:
     redrive = json.loads(attrs["RedrivePolicy"]) if attrs.get("RedrivePolicy") else {}
     if redrive.get("deadLetterTargetArn"):
         dlq = str(redrive["deadLetterTargetArn"]).rsplit(":", 1)[-1]
-        queue = _check("queue", Status.PASS, f"{url} (dead letters -> {dlq})")
+        dead = _dead_letters(sqs, dlq)
+        if dead:
+            queue = _check(
+                "queue",
+                Status.WARN,
+                f"{url}: {dead} events could not be processed and wait in {dlq}",
+                "Read them (SQS console, or `aws sqs receive-message`), fix the cause, then "
+                f"redrive or purge {dlq}.",
+            )
+        else:
+            queue = _check("queue", Status.PASS, f"{url} (dead letters -> {dlq}, empty)")
     else:
         queue = _check(
             "queue",
@@ -385,6 +395,18 @@ def check_queue(env: DoctorEnv) -> list[Check]:
         )
         return [queue, _check("subscription", Status.FAIL, detail, SETUP_FIX)]
     return [queue, _check("subscription", Status.PASS, f"{t.topic} -> queue, only it may send")]
+
+
+def _dead_letters(sqs: Any, dlq: str) -> int:
+    """Messages waiting in the dead-letter queue (0 when it cannot be read)."""
+    try:
+        url = sqs.get_queue_url(QueueName=dlq)["QueueUrl"]
+        attrs = sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+    except Exception:
+        return 0  # a missing or unreadable DLQ shows up in `depllc setup --dry-run`
+    return int(attrs.get("ApproximateNumberOfMessages", 0))
 
 
 def check_bucket(env: DoctorEnv) -> list[Check]:

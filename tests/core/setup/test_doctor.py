@@ -126,6 +126,12 @@ BREAKERS: dict[str, tuple[Callable[[AwsClients, Store], None], dict[str, Status]
         lambda aws, _s: _remove_redrive(aws),
         {"queue": Status.WARN},
     ),
+    "dead letters waiting": (
+        lambda aws, _s: aws.sqs.send_message(
+            QueueUrl=queue_url(aws, f"{DEFAULT_EVENTS_NAME}-dlq"), MessageBody="{}"
+        ),
+        {"queue": Status.WARN},
+    ),
     "subscription removed": (lambda aws, _s: _unsubscribe(aws), {"subscription": Status.FAIL}),
     "queue policy removed": (
         lambda aws, _s: aws.sqs.set_queue_attributes(

@@ -435,3 +435,16 @@ def test_a_denied_read_stops_planning_naming_the_action(
     text = str(err.value)
     assert "Cannot read the bucket" in text and "s3:GetBucketVersioning" in text
     assert "Nothing was changed" in text
+
+
+def test_a_config_file_with_comments_says_they_are_not_kept(
+    run_setup: Run, new_context: Callable[..., SetupContext], config_path: Path
+) -> None:
+    run_setup()
+    config_path.write_text('# my notes\ndepllc_role = "admin"\n')
+    plan = build_plan(new_context())
+    (step,) = plan.changes
+    assert "comments are not kept" in step.detail
+    apply_plan(plan)
+    written = tomllib.loads(config_path.read_text())
+    assert written["depllc_role"] == "admin" and written["aws_s3_bucket"] == BUCKET
