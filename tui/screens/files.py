@@ -1,52 +1,703 @@
-"""Files screen: the catalogue (transfers and actions come with the files issue)."""
+"""Files screen: the catalogue with a filter bar, a detail pane with a preview, and a
+transfers panel.
+
+Every store or S3 call runs in a thread worker calling one core.files function;
+transfers report progress through throttled messages to the transfers panel, and Esc
+cancels them (the core aborts the multipart upload or removes the temporary file) while
+the UI keeps responding.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+import humanize
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Static
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Select, Static
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.screens.base import ServiceScreen
+from tui.widgets.transfer_panel import TransferFinished, TransferPanel, TransferUpdate
+
+if TYPE_CHECKING:
+    from core.files.catalogue import Page
+    from core.files.preview import Preview
+    from core.models import FileRecord
+    from core.validation import FileQuery
+    from tui.modals.files_download import DownloadPlan
+    from tui.modals.files_upload import UploadPlan
+
+PAGE_SIZE = 100
+LOAD_AHEAD = 15
+DEBOUNCE_SECONDS = 0.15
+PROGRESS_EVERY = 0.1  # seconds between progress messages per transfer
+CATEGORIES = ("general", "document", "contract", "invoice", "email", "avatar", "backup")
+STATUSES = ("completed", "uploading", "failed", "deleted")
+STATUS_STYLE = {"completed": "green", "uploading": "yellow", "failed": "red", "deleted": "dim"}
+COLUMNS = ("Name", "Category", "Size", "Owner", "Client", "Status", "Uploaded", "Downloads")
+
+
+def _local(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    return ""
+
+
+def row_cells(record: FileRecord, marked: bool = False) -> list[Any]:
+    status = record.status.value
+    name = ("● " if marked else "") + record.originalName
+    return [
+        Text(name[:48], no_wrap=True, style="bold" if marked else ""),
+        record.category.value,
+        Text(humanize.naturalsize(record.size, binary=True), justify="right"),
+        Text(record.userId[:16], no_wrap=True),
+        Text((record.clientId or "-")[:16], no_wrap=True),
+        Text(status, style=STATUS_STYLE.get(status, "")),
+        _local(record.createdAt),
+        Text(str(record.access.downloadCount), justify="right"),
+    ]
 
 
 class FilesScreen(ServiceScreen):
     TITLE = "Files"
+    DEFAULT_CSS = """
+    #files-filters {
+        height: auto;
+        padding: 0 1;
+    }
+    #files-filters Select {
+        width: 22;
+    }
+    #files-dates, #files-client {
+        width: 26;
+    }
+    #files-search {
+        width: 1fr;
+    }
+    #files-summary.-error {
+        color: $error;
+    }
+    #files-main {
+        height: 1fr;
+    }
+    #files-table {
+        width: 1fr;
+        height: 1fr;
+    }
+    #files-detail {
+        width: 58;
+        height: 1fr;
+        border-left: solid $panel;
+        padding: 0 1;
+    }
+    """
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("u", "upload", "Upload", id="files.upload"),
+        Binding("d", "download", "Download", id="files.download"),
+        Binding("l", "link", "Link", id="files.link"),
+        Binding("x", "delete", "Delete", id="files.delete"),
+        Binding("R", "restore", "Restore", id="files.restore"),
+        Binding("P", "purge", "Purge", id="files.purge"),
+        Binding("v", "versions", "Versions", id="files.versions"),
+        Binding("t", "tags", "Tags", id="files.tags"),
+        Binding("space", "mark", "Mark", id="files.mark"),
+        Binding("slash", "focus_search", "Search", key_display="/", id="files.search"),
+        Binding("escape", "escape", "Cancel transfers", id="files.cancel"),
+        Binding("c", "clear_transfers", "Clear done", show=False, id="files.transfers.clear"),
+        Binding("ctrl+l,f5", "reload", "Reload", show=False, id="files.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._generation = 0
+        self._query: FileQuery | None = None
+        self._next: str | None = None
+        self._loading_more = False
+        self._records: dict[str, FileRecord] = {}
+        self._marked: set[str] = set()
+        self._debounce: Timer | None = None
+        self._preview_timer: Timer | None = None
+        self._cancels: list[threading.Event] = []
+        self._ids = itertools.count(1)
+        self._last_folder: Path | None = None
+        self._last_pick: Path | None = None
+        self.finished_batches = 0  # for tests: transfer batches fully done
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            event.stop()
+            self.depllc.report_error(event.worker.error)
+
+    # --- layout ----------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
+        with Horizontal(id="files-filters"):
+            yield Select([(c, c) for c in CATEGORIES], prompt="any category", id="files-category")
+            yield Select([(s, s) for s in STATUSES], prompt="not deleted", id="files-status")
+            yield Input(placeholder="dates: 7d, 2026-11-01..", id="files-dates")
+            yield Input(placeholder="client id", id="files-client")
+            yield Input(placeholder="search names, #tag  (/)", id="files-search")
         yield Static("Loading…", id="files-summary", classes="summary")
-        table: DataTable[str] = DataTable(id="files-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Name", "Category", "Size", "Owner", "Status", "Uploaded")
-        yield table
+        with Horizontal(id="files-main"):
+            table: DataTable[Any] = DataTable(
+                id="files-table", cursor_type="row", zebra_stripes=True
+            )
+            table.add_columns(*COLUMNS)
+            yield table
+            with VerticalScroll(id="files-detail"):
+                yield Static("Select a file to see its details.", id="files-preview")
+        yield TransferPanel(id="files-transfers")
+
+    def on_mount(self) -> None:
+        self.query_one("#files-table", DataTable).focus()
+        super().on_mount()
 
     def refresh_data(self) -> None:
-        self.load_files()
+        self.apply_filters()
 
-    @work(thread=True, exclusive=True, group="files", exit_on_error=False)
-    def load_files(self) -> None:
+    # --- filters ---------------------------------------------------------------
+
+    def build_query(self) -> FileQuery:
+        from core.logs.dates import parse_range
+        from core.validation import FileQuery
+
+        def select(widget_id: str) -> str | None:
+            value = self.query_one(widget_id, Select).value
+            return value if isinstance(value, str) else None
+
+        dates = parse_range(self.query_one("#files-dates", Input).value)
+        words = self.query_one("#files-search", Input).value.split()
+        tags = [w[1:] for w in words if w.startswith("#") and len(w) > 1]
+        search = " ".join(w for w in words if not w.startswith("#")) or None
+        return FileQuery(
+            limit=PAGE_SIZE,
+            search=search,
+            category=select("#files-category"),
+            status=select("#files-status"),
+            clientId=self.query_one("#files-client", Input).value.strip() or None,
+            tags=tags,
+            startDate=dates.start,
+            endDate=dates.end,
+        )
+
+    @on(Select.Changed, "#files-filters Select")
+    def _select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self.apply_filters()
+
+    @on(Input.Changed, "#files-filters Input")
+    def _input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self.apply_filters)
+
+    @on(Input.Submitted, "#files-filters Input")
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.apply_filters()
+        self.query_one("#files-table", DataTable).focus()
+
+    def apply_filters(self) -> None:
+        from core.errors import InputError, describe
+
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        if self.runtime is None:
+            return
+        summary = self.query_one("#files-summary", Static)
+        try:
+            query = self.build_query()
+        except (InputError, ValueError) as exc:
+            self._generation += 1
+            summary.add_class("-error")
+            summary.update(Text(describe(exc).text))
+            return
+        summary.remove_class("-error")
+        self._generation += 1
+        self._query = query
+        self._next = None
+        self._loading_more = False
+        self.load_page(query, None, self._generation)
+
+    # --- catalogue workers -----------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="files-query", exit_on_error=False)
+    def load_page(self, query: FileQuery, cursor: str | None, generation: int) -> None:
+        from core.files.catalogue import list_files
+
         runtime = self.runtime
         assert runtime is not None
-        docs: list[dict[str, Any]] = list(
-            runtime.store.files.find({"status": {"$ne": "deleted"}})
-            .sort([("createdAt", -1), ("_id", -1)])
-            .limit(200)
-        )
-        self.app.call_from_thread(self._show, docs)
+        try:
+            page = list_files(runtime, query, cursor)
+        finally:
+            if cursor is not None:
+                self.app.call_from_thread(setattr, self, "_loading_more", False)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_page, generation, page, cursor is None)
 
-    def _show(self, docs: list[dict[str, Any]]) -> None:
-        import humanize
-
+    def _show_page(self, generation: int, page: Page, first: bool) -> None:
+        if generation != self._generation:
+            return
         table = self.query_one("#files-table", DataTable)
-        table.clear()
-        for doc in docs:
-            table.add_row(
-                doc.get("originalName", ""),
-                doc.get("category", ""),
-                humanize.naturalsize(doc.get("size", 0), binary=True),
-                doc.get("userId", ""),
-                doc.get("status", ""),
-                doc["createdAt"].astimezone().strftime("%Y-%m-%d %H:%M"),
-                key=str(doc["_id"]),
+        if first:
+            selected = self.selected_id()
+            table.clear()
+            self._records.clear()
+        else:
+            selected = None
+        for record in page.items:
+            rid = str(record.id)
+            if rid in self._records:
+                continue
+            self._records[rid] = record
+            table.add_row(*row_cells(record, rid in self._marked), key=rid)
+        self._next = page.next_cursor
+        if selected is not None and selected in self._records:
+            table.move_cursor(row=table.get_row_index(selected))
+        self._update_summary()
+        if first:
+            self._schedule_preview()
+
+    def _update_summary(self) -> None:
+        shown = len(self._records)
+        more = " (more below)" if self._next else ""
+        marked = f" · {len(self._marked)} marked" if self._marked else ""
+        total = sum(r.size for r in self._records.values())
+        self.query_one("#files-summary", Static).update(
+            f"{shown} files{more} · {humanize.naturalsize(total, binary=True)}{marked}"
+        )
+
+    @on(DataTable.RowHighlighted, "#files-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = event.data_table
+        if (
+            self._next is not None
+            and not self._loading_more
+            and self._query is not None
+            and event.cursor_row >= table.row_count - LOAD_AHEAD
+        ):
+            self._loading_more = True
+            self.load_page(self._query, self._next, self._generation)
+        self._schedule_preview()
+
+    def _schedule_preview(self) -> None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self._preview_timer = self.set_timer(0.15, self._start_preview)
+
+    def _start_preview(self) -> None:
+        rid = self.selected_id()
+        if rid is None:
+            self.query_one("#files-preview", Static).update("No file selected.")
+            return
+        self.load_preview(rid)
+
+    @work(thread=True, exclusive=True, group="files-preview", exit_on_error=False)
+    def load_preview(self, rid: str) -> None:
+        from core.files.preview import preview
+
+        runtime = self.runtime
+        assert runtime is not None
+        try:
+            found = preview(runtime, rid)
+        except Exception as exc:
+            from core.errors import describe
+
+            text = Text(f"No preview: {describe(exc).text}", style="red")
+            self.app.call_from_thread(self._show_preview_text, rid, text)
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_preview, rid, found)
+
+    def _show_preview(self, rid: str, found: Preview) -> None:
+        from tui.widgets.files_preview import render_preview
+
+        if rid == self.selected_id():
+            self.query_one("#files-preview", Static).update(render_preview(found))
+
+    def _show_preview_text(self, rid: str, text: Text) -> None:
+        if rid == self.selected_id():
+            self.query_one("#files-preview", Static).update(text)
+
+    # --- selection -------------------------------------------------------------
+
+    def selected_id(self) -> str | None:
+        table = self.query_one("#files-table", DataTable)
+        if table.row_count == 0 or not table.is_valid_row_index(table.cursor_row):
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return str(key) if key is not None else None
+
+    def selected_record(self) -> FileRecord | None:
+        rid = self.selected_id()
+        record = self._records.get(rid) if rid else None
+        if record is None:
+            self.notify("Select a file first.", severity="warning")
+        return record
+
+    def action_mark(self) -> None:
+        rid = self.selected_id()
+        if rid is None or rid not in self._records:
+            return
+        self._marked.symmetric_difference_update({rid})
+        table = self.query_one("#files-table", DataTable)
+        table.update_cell(
+            rid, table.ordered_columns[0].key, row_cells(self._records[rid], rid in self._marked)[0]
+        )
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+        self._update_summary()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#files-search", Input).focus()
+
+    def action_reload(self) -> None:
+        self.apply_filters()
+
+    # --- transfers -------------------------------------------------------------
+
+    def _progress_poster(self, tid: str) -> Callable[[int, int], None]:
+        """A thread-safe progress callback posting at most every PROGRESS_EVERY."""
+        last = [0.0]
+
+        def report(done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_EVERY or done >= total:
+                last[0] = now
+                self.post_message(TransferUpdate(tid, done, total))
+
+        return report
+
+    @on(TransferUpdate)
+    def _on_progress(self, message: TransferUpdate) -> None:
+        self.query_one(TransferPanel).update(message.tid, message.done, message.total)
+
+    @on(TransferFinished)
+    def _on_finished(self, message: TransferFinished) -> None:
+        self.query_one(TransferPanel).finish(message.tid, message.ok, message.text)
+
+    def action_escape(self) -> None:
+        panel = self.query_one(TransferPanel)
+        if panel.running:
+            for event in self._cancels:
+                event.set()
+            self.notify("Cancelling transfers…", timeout=3)
+            return
+        self.query_one("#files-table", DataTable).focus()
+
+    def action_clear_transfers(self) -> None:
+        self.query_one(TransferPanel).clear_finished()
+
+    def action_upload(self) -> None:
+        from tui.modals.files_upload import FilesUploadDialog
+
+        if self.runtime is None:
+            return
+        self.app.push_screen(FilesUploadDialog(self._last_pick), self.start_upload)
+
+    def start_upload(self, plan: UploadPlan | None) -> None:
+        """Start uploading what the dialog returned (also called directly by tests)."""
+        from core.models import FileCategory
+
+        if plan is None or not plan.paths:
+            return
+        from core.files.upload import UploadRequest
+
+        self._last_pick = plan.paths[0].parent
+        panel = self.query_one(TransferPanel)
+        requests, tids = [], []
+        for path in plan.paths:
+            tid = f"t{next(self._ids)}"
+            try:
+                size = path.stat().st_size
+            except OSError:
+                size = 0
+            panel.add(tid, f"↑ {path.name}", size)
+            tids.append(tid)
+            requests.append(
+                UploadRequest(path=path, category=FileCategory(plan.category), tags=plan.tags)
             )
-        self.query_one("#files-summary", Static).update(f"{len(docs)} files")
+        cancel = threading.Event()
+        self._cancels.append(cancel)
+        self.run_uploads(requests, tids, cancel)
+
+    @work(thread=True, group="files-transfer", exit_on_error=False)
+    def run_uploads(self, requests: list[Any], tids: list[str], cancel: threading.Event) -> None:
+        from core.errors import describe
+        from core.files.upload import upload_many
+
+        runtime = self.runtime
+        assert runtime is not None
+        posters = [self._progress_poster(t) for t in tids]
+        try:
+            outcomes = upload_many(
+                runtime, requests, progress=lambda i, d, t: posters[i](d, t), cancel=cancel
+            )
+        finally:
+            self.app.call_from_thread(self._batch_done, cancel)
+        for tid, outcome in zip(tids, outcomes, strict=True):
+            if outcome.ok:
+                self.post_message(TransferFinished(tid, True, "uploaded, SHA-256 recorded"))
+            else:
+                assert outcome.error is not None
+                self.post_message(TransferFinished(tid, False, describe(outcome.error).text))
+        ok = sum(1 for o in outcomes if o.ok)
+        self.app.call_from_thread(self._after_batch, f"Uploaded {ok} of {len(outcomes)} files")
+
+    def _batch_done(self, cancel: threading.Event) -> None:
+        if cancel in self._cancels:
+            self._cancels.remove(cancel)
+
+    def _after_batch(self, text: str) -> None:
+        self.finished_batches += 1
+        self.notify(text, timeout=5)
+        self.apply_filters()
+
+    def _targets(self) -> list[FileRecord]:
+        if self._marked:
+            return [self._records[r] for r in self._marked if r in self._records]
+        record = self.selected_record()
+        return [record] if record else []
+
+    def action_download(self) -> None:
+        from tui.modals.files_download import FilesDownloadDialog
+
+        targets = self._targets()
+        if not targets:
+            return
+        names = [r.originalName for r in targets]
+        self.app.push_screen(
+            FilesDownloadDialog(names, self._last_folder),
+            lambda plan: self.start_download(targets, plan),
+        )
+
+    def start_download(
+        self, targets: list[FileRecord], plan: DownloadPlan | None, version_id: str | None = None
+    ) -> None:
+        if plan is None or not targets:
+            return
+        self._last_folder = plan.folder
+        panel = self.query_one(TransferPanel)
+        tids = []
+        for record in targets:
+            tid = f"t{next(self._ids)}"
+            panel.add(tid, f"↓ {record.originalName}", record.size)
+            tids.append(tid)
+        cancel = threading.Event()
+        self._cancels.append(cancel)
+        self.run_downloads(
+            [str(r.id) for r in targets], tids, plan.folder, plan.conflict, version_id, cancel
+        )
+
+    @work(thread=True, group="files-transfer", exit_on_error=False)
+    def run_downloads(
+        self,
+        refs: list[str],
+        tids: list[str],
+        folder: Path,
+        conflict: Any,
+        version_id: str | None,
+        cancel: threading.Event,
+    ) -> None:
+        from core.errors import describe
+        from core.files.download import DownloadOutcome, download_file, download_many
+
+        runtime = self.runtime
+        assert runtime is not None
+        posters = [self._progress_poster(t) for t in tids]
+        try:
+            if version_id is not None:
+                try:
+                    result = download_file(
+                        runtime, refs[0], folder, conflict, version_id, posters[0], cancel
+                    )
+                    outcomes = [DownloadOutcome(refs[0], result=result)]
+                except Exception as exc:
+                    outcomes = [DownloadOutcome(refs[0], error=exc)]
+            else:
+                outcomes = download_many(
+                    runtime,
+                    refs,
+                    folder,
+                    conflict,
+                    progress=lambda i, d, t: posters[i](d, t),
+                    cancel=cancel,
+                )
+        finally:
+            self.app.call_from_thread(self._batch_done, cancel)
+        for tid, outcome in zip(tids, outcomes, strict=True):
+            if outcome.result is not None:
+                text = f"saved {outcome.result.path.name} · verified {outcome.result.verified}"
+                self.post_message(TransferFinished(tid, True, text))
+            else:
+                assert outcome.error is not None
+                self.post_message(TransferFinished(tid, False, describe(outcome.error).text))
+        ok = sum(1 for o in outcomes if o.ok)
+        self.app.call_from_thread(
+            self._after_batch, f"Downloaded {ok} of {len(outcomes)} files to {folder}"
+        )
+
+    # --- actions on one file ---------------------------------------------------
+
+    @work(thread=True, group="files-action", exit_on_error=False)
+    def run_core(self, label: str, call: Callable[[], Any]) -> None:
+        """Run one core call; report its result; reload the table."""
+        result = call()
+        text = label if not callable(getattr(result, "summary", None)) else result.summary()
+        self.app.call_from_thread(self._action_done, text)
+
+    def _action_done(self, text: str) -> None:
+        self.notify(text, timeout=6)
+        self.apply_filters()
+
+    def action_delete(self) -> None:
+        from core.files.lifecycle import soft_delete
+
+        record = self.selected_record()
+        runtime = self.runtime
+        if record is None or runtime is None:
+            return
+        self.run_core(
+            f"Deleted {record.originalName} (R restores it; P purges it from S3)",
+            lambda: soft_delete(runtime, str(record.id)),
+        )
+
+    def action_restore(self) -> None:
+        from core.files.lifecycle import restore
+
+        record = self.selected_record()
+        runtime = self.runtime
+        if record is None or runtime is None:
+            return
+        self.run_core(f"Restored {record.originalName}", lambda: restore(runtime, str(record.id)))
+
+    def action_purge(self) -> None:
+        from tui.modals.files_confirm import FilesPurgeConfirm
+
+        record = self.selected_record()
+        runtime = self.runtime
+        if record is None or runtime is None:
+            return
+
+        def confirmed(typed: str | None) -> None:
+            from core.files.lifecycle import purge
+
+            if typed is None:
+                return
+            self.run_core(
+                f"Purged {record.originalName}: every version removed from S3",
+                lambda: purge(runtime, str(record.id), typed),
+            )
+
+        self.app.push_screen(FilesPurgeConfirm(record.originalName), confirmed)
+
+    def action_link(self) -> None:
+        from tui.modals.files_link import FilesLinkDialog
+
+        record = self.selected_record()
+        if record is None:
+            return
+
+        def chosen(seconds: int | None) -> None:
+            if seconds:
+                self.make_link(str(record.id), seconds)
+
+        self.app.push_screen(FilesLinkDialog(record.originalName), chosen)
+
+    @work(thread=True, group="files-action", exit_on_error=False)
+    def make_link(self, rid: str, seconds: int) -> None:
+        from core.files.links import presign_get
+
+        runtime = self.runtime
+        assert runtime is not None
+        link = presign_get(runtime, rid, seconds)
+        expires = link.expires_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        self.app.call_from_thread(self._show_link, link.url, link.record.originalName, expires)
+
+    def _show_link(self, url: str, name: str, expires: str) -> None:
+        from tui.modals.files_link import FilesLinkResult
+
+        self.app.push_screen(FilesLinkResult(url, name, expires))
+
+    def action_versions(self) -> None:
+        record = self.selected_record()
+        if record is not None:
+            self.load_versions(str(record.id))
+
+    @work(thread=True, group="files-action", exit_on_error=False)
+    def load_versions(self, rid: str) -> None:
+        from core.files.versions import list_versions
+
+        runtime = self.runtime
+        assert runtime is not None
+        record, versions = list_versions(runtime, rid)
+        self.app.call_from_thread(self._show_versions, record, versions)
+
+    def _show_versions(self, record: FileRecord, versions: list[Any]) -> None:
+        from tui.modals.files_download import FilesDownloadDialog
+        from tui.modals.files_versions import FilesVersionsDialog
+
+        runtime = self.runtime
+        assert runtime is not None
+
+        def picked(choice: tuple[str, str] | None) -> None:
+            from core.files.versions import restore_version
+
+            if choice is None:
+                return
+            what, vid = choice
+            if what == "restore":
+                self.run_core(
+                    f"Version {vid[:12]}… of {record.originalName} is current again",
+                    lambda: restore_version(runtime, str(record.id), vid),
+                )
+            else:
+                self.app.push_screen(
+                    FilesDownloadDialog([record.originalName], self._last_folder),
+                    lambda plan: self.start_download([record], plan, vid),
+                )
+
+        self.app.push_screen(FilesVersionsDialog(record.originalName, versions), picked)
+
+    def action_tags(self) -> None:
+        from tui.modals.files_tags import FilesTagsDialog
+
+        record = self.selected_record()
+        runtime = self.runtime
+        if record is None or runtime is None:
+            return
+
+        def edited(changes: dict[str, Any] | None) -> None:
+            from core.files.metadata import update_metadata
+
+            if changes is None:
+                return
+            self.run_core(
+                f"Saved {record.originalName}",
+                lambda: update_metadata(runtime, str(record.id), **changes),
+            )
+
+        self.app.push_screen(
+            FilesTagsDialog(
+                record.originalName,
+                record.metadata.tags,
+                record.category.value,
+                record.isPublic,
+                record.clientId,
+            ),
+            edited,
+        )

@@ -1,0 +1,83 @@
+"""Pick the folder to download into, and what to do when a file is already there."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DirectoryTree, Input, Label, Select, Static
+
+from tui.modals.files_base import FilesDialog
+
+CONFLICTS = (
+    ("refuse if it exists", "refuse"),
+    ("keep both (name (1).ext)", "keep-both"),
+    ("overwrite", "overwrite"),
+)
+
+
+@dataclass
+class DownloadPlan:
+    folder: Path
+    conflict: str = "refuse"
+
+
+class _Folders(DirectoryTree):
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        return [p for p in paths if p.is_dir()]
+
+
+class FilesDownloadDialog(FilesDialog[DownloadPlan | None]):
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("escape", "cancel", "Cancel", id="files.download.cancel"),
+        Binding("ctrl+s", "submit", "Download", id="files.download.submit"),
+    ]
+
+    def __init__(self, names: list[str], start: Path | None = None) -> None:
+        super().__init__()
+        self.names = names
+        self.start = (start or Path.cwd()).expanduser()
+
+    def compose(self) -> ComposeResult:
+        what = self.names[0] if len(self.names) == 1 else f"{len(self.names)} files"
+        with Vertical():
+            yield Label(f"Download {what} to", classes="files-dialog-title")
+            yield Input(str(self.start), id="files-download-folder")
+            yield _Folders(self.start, id="files-download-tree")
+            with Horizontal(classes="files-dialog-row"):
+                yield Select(
+                    CONFLICTS, value="refuse", allow_blank=False, id="files-download-conflict"
+                )
+            yield Static("", id="files-download-error", classes="files-dialog-error")
+            with Horizontal(classes="files-dialog-buttons"):
+                yield Button("Download (enter)", variant="primary", id="files-download-ok")
+                yield Button("Cancel (esc)", id="files-download-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#files-download-folder", Input).focus()
+
+    @on(DirectoryTree.DirectorySelected)
+    def _folder_picked(self, event: DirectoryTree.DirectorySelected) -> None:
+        event.stop()
+        self.query_one("#files-download-folder", Input).value = str(event.path)
+
+    @on(Input.Submitted, "#files-download-folder")
+    @on(Button.Pressed, "#files-download-ok")
+    def action_submit(self) -> None:
+        raw = self.query_one("#files-download-folder", Input).value.strip()
+        folder = Path(raw).expanduser()
+        if not raw or not folder.is_dir():
+            self.query_one("#files-download-error", Static).update(f"No such folder: {folder}")
+            return
+        conflict = self.query_one("#files-download-conflict", Select).value
+        self.dismiss(DownloadPlan(folder, str(conflict) if isinstance(conflict, str) else "refuse"))
+
+    @on(Button.Pressed, "#files-download-cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,125 @@
+"""Pick files to upload (a tree and a path box; several files), with a category and
+tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DirectoryTree, Input, Label, Select, Static
+
+from tui.modals.files_base import FilesDialog
+
+CATEGORIES = ("general", "document", "contract", "invoice", "email", "avatar", "backup")
+
+
+@dataclass
+class UploadPlan:
+    paths: list[Path]
+    category: str = "general"
+    tags: list[str] = field(default_factory=list)
+
+
+class FilesUploadDialog(FilesDialog[UploadPlan | None]):
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("escape", "cancel", "Cancel", id="files.upload.cancel"),
+        Binding("ctrl+s", "submit", "Upload", id="files.upload.submit"),
+    ]
+
+    def __init__(self, start: Path | None = None) -> None:
+        super().__init__()
+        self.start = (start or Path.cwd()).expanduser()
+        self.selected: list[Path] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Upload files", classes="files-dialog-title")
+            yield Input(
+                placeholder="a file path (Enter adds it; a folder opens it below)",
+                id="files-upload-path",
+            )
+            yield DirectoryTree(self.start, id="files-upload-tree")
+            yield Static(
+                "Enter on a file in the tree adds or removes it.", classes="files-dialog-hint"
+            )
+            yield Static("No files selected.", id="files-upload-selected")
+            with Horizontal(classes="files-dialog-row"):
+                yield Select(
+                    [(c, c) for c in CATEGORIES],
+                    value="general",
+                    allow_blank=False,
+                    id="files-upload-category",
+                )
+                yield Input(placeholder="tags, comma separated", id="files-upload-tags")
+            yield Static("", id="files-upload-error", classes="files-dialog-error")
+            with Horizontal(classes="files-dialog-buttons"):
+                yield Button("Upload (ctrl+s)", variant="primary", id="files-upload-ok")
+                yield Button("Cancel (esc)", id="files-upload-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#files-upload-path", Input).focus()
+
+    def toggle(self, path: Path) -> None:
+        path = path.expanduser().resolve()
+        if path in self.selected:
+            self.selected.remove(path)
+        else:
+            self.selected.append(path)
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        text = (
+            f"{len(self.selected)} selected: " + ", ".join(p.name for p in self.selected)
+            if self.selected
+            else "No files selected."
+        )
+        self.query_one("#files-upload-selected", Static).update(text)
+
+    @on(Input.Submitted, "#files-upload-path")
+    def _path_entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        raw = event.value.strip()
+        if not raw:
+            self.action_submit()
+            return
+        path = Path(raw).expanduser()
+        error = self.query_one("#files-upload-error", Static)
+        if path.is_dir():
+            self.query_one("#files-upload-tree", DirectoryTree).path = path
+            error.update("")
+        elif path.exists():
+            self.toggle(path)
+            error.update("")
+        else:
+            error.update(f"No such file: {path}")
+            return
+        event.input.value = ""
+
+    @on(DirectoryTree.FileSelected)
+    def _file_picked(self, event: DirectoryTree.FileSelected) -> None:
+        event.stop()
+        self.toggle(event.path)
+
+    @on(Button.Pressed, "#files-upload-ok")
+    def action_submit(self) -> None:
+        if not self.selected:
+            self.query_one("#files-upload-error", Static).update("Select at least one file.")
+            return
+        category = self.query_one("#files-upload-category", Select).value
+        tags = [t.strip() for t in self.query_one("#files-upload-tags", Input).value.split(",")]
+        self.dismiss(
+            UploadPlan(
+                paths=list(self.selected),
+                category=str(category) if isinstance(category, str) else "general",
+                tags=[t for t in tags if t],
+            )
+        )
+
+    @on(Button.Pressed, "#files-upload-cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
