@@ -67,7 +67,9 @@ class DepllcApp(App[int]):
             self.header.target = (
                 "starting sandbox…" if self.settings.wants_sandbox else "connecting…"
             )
-            self.open_runtime()
+            # After the first frame: the worker's imports (boto3, pymongo, moto) would
+            # otherwise hold the GIL while the first screen is drawn.
+            self.call_after_refresh(self.open_runtime)
 
     def on_unmount(self) -> None:
         if self.events_worker is not None:

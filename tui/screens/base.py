@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from tui.widgets.connection_bar import ConnectionBar
+from tui.widgets.footer import ConsoleFooter
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
@@ -35,7 +35,7 @@ class ServiceScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield ConnectionBar(self.depllc.header, self.TITLE)
         yield from self.compose_body()
-        yield Footer()
+        yield ConsoleFooter()
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets, between the header and the footer. Override."""
