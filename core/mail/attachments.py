@@ -166,3 +166,15 @@ def log_entry(item: Attachment) -> dict[str, Any]:
         "size": item.size,
         **item.source,
     }
+
+
+def attachable_files(runtime: Runtime, search: str = "", limit: int = 200) -> list[FileRecord]:
+    """Completed, not deleted stored files (newest first), optionally by name."""
+    from core.validation import escape_search
+
+    query: dict[str, Any] = {"status": FileStatus.COMPLETED.value, "deletedAt": None}
+    if search.strip():
+        pattern = {"$regex": escape_search(search), "$options": "i"}
+        query["$or"] = [{"originalName": pattern}, {"fileName": pattern}, {"key": pattern}]
+    cursor = runtime.store.files.find(query).sort([("createdAt", -1), ("_id", -1)]).limit(limit)
+    return [FileRecord.model_validate(doc) for doc in cursor]

@@ -491,8 +491,10 @@ def insert_queued(runtime: Runtime, logs: list[EmailLog]) -> None:
     nothing is sent without a log."""
     from bson import ObjectId
 
+    now = utcnow()
     for log in logs:
         log.id = ObjectId()
+        log.createdAt = log.updatedAt = now  # queued now, not when it was prepared
     try:
         runtime.store.emaillogs.insert_many([log.to_mongo() for log in logs], ordered=True)
     except Exception as exc:
