@@ -133,6 +133,7 @@ class FilesScreen(ServiceScreen):
         self._last_folder: Path | None = None
         self._last_pick: Path | None = None
         self.finished_batches = 0  # for tests: transfer batches fully done
+        self.previewed: Preview | None = None  # what the detail pane shows
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -327,6 +328,7 @@ class FilesScreen(ServiceScreen):
         from tui.widgets.files_preview import render_preview
 
         if rid == self.selected_id():
+            self.previewed = found
             self.query_one("#files-preview", Static).update(render_preview(found))
 
     def _show_preview_text(self, rid: str, text: Text) -> None:

@@ -1,0 +1,219 @@
+"""Pilot: the Files screen. Upload two files in the sandbox and watch their progress,
+download one back and compare bytes; cancel a transfer with Esc; the per-file keys."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from core.config import Settings
+from core.files.upload import UploadRequest, upload_file
+from core.runtime import Runtime
+from tests.core.files.conftest import pdf_bytes, pending_uploads
+from tui.app import DepllcApp
+from tui.modals.files_confirm import FilesPurgeConfirm
+from tui.modals.files_download import FilesDownloadDialog
+from tui.modals.files_link import FilesLinkDialog, FilesLinkResult
+from tui.modals.files_tags import FilesTagsDialog
+from tui.modals.files_upload import FilesUploadDialog
+from tui.modals.files_versions import FilesVersionsDialog
+from tui.screens.files import FilesScreen
+from tui.widgets.transfer_panel import TransferPanel
+
+SIZE = (160, 48)
+MiB = 1024 * 1024
+
+
+async def until(pilot: Any, check: Callable[[], bool], timeout: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError("timed out waiting for the screen")
+        await pilot.pause(0.02)
+
+
+def files_screen(app: DepllcApp) -> FilesScreen:
+    for screen in app.screen_stack:
+        if isinstance(screen, FilesScreen):
+            return screen
+    raise AssertionError("the files screen is not open")
+
+
+def select_row(screen: FilesScreen, name: str) -> str:
+    rid = next(k for k, r in screen._records.items() if r.originalName == name)
+    table = screen.query_one("#files-table", DataTable)
+    table.move_cursor(row=table.get_row_index(rid))
+    return rid
+
+
+def watch_panel(panel: TransferPanel) -> list[tuple[str, int, int]]:
+    seen: list[tuple[str, int, int]] = []
+    real = panel.update
+
+    def update(tid: str, done: int, total: int) -> None:
+        seen.append((tid, done, total))
+        real(tid, done, total)
+
+    panel.update = update  # type: ignore[method-assign]
+    return seen
+
+
+async def test_upload_two_watch_progress_download_one(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    big = src / "contract.pdf"
+    big.write_bytes(pdf_bytes() + os.urandom(40 * MiB))
+    notes = src / "notes.txt"
+    notes.write_bytes(b"call the client back\n" * 10)
+    out = tmp_path / "out"
+    out.mkdir()
+    app = DepllcApp(Settings.model_validate({"sandbox": True, "depllc_user": "tester"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.runtime is not None)
+        await pilot.press("3")
+        screen = files_screen(app)
+        await until(pilot, lambda: bool(screen._records))
+        panel = screen.query_one(TransferPanel)
+        seen = watch_panel(panel)
+
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, FilesUploadDialog))
+        dialog = app.screen
+        for path in (big, notes):
+            dialog.query_one("#files-upload-path", Input).value = str(path)
+            await pilot.press("enter")
+        dialog.query_one("#files-upload-tags", Input).value = "pilot, signed"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: screen.finished_batches == 1)
+        rows = list(panel.rows.values())
+        assert [r.state for r in rows] == ["done", "done"]
+        big_updates = [
+            (d, t) for tid, d, t in seen if panel.rows[tid].name.endswith("contract.pdf")
+        ]
+        assert any(0 < d < t for d, t in big_updates), "no progress seen mid-upload"
+        assert big_updates[-1][0] == big.stat().st_size
+        await until(
+            pilot,
+            lambda: (
+                {"contract.pdf", "notes.txt"} <= {r.originalName for r in screen._records.values()}
+            ),
+        )
+        rid = select_row(screen, "contract.pdf")
+        assert screen._records[rid].metadata.tags == ["pilot", "signed"]
+
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, FilesDownloadDialog))
+        app.screen.query_one("#files-download-folder", Input).value = str(out)
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.finished_batches == 2)
+        assert (out / "contract.pdf").read_bytes() == big.read_bytes()
+        assert sorted(p.name for p in out.iterdir()) == ["contract.pdf"]
+        last = list(panel.rows.values())[-1]
+        assert last.state == "done" and "SHA-256" in last.text
+
+
+@pytest.fixture
+def big_file(tmp_path: Path) -> Path:
+    path = tmp_path / "huge.pdf"
+    path.write_bytes(pdf_bytes() + os.urandom(80 * MiB))
+    return path
+
+
+async def test_escape_cancels_a_transfer_without_freezing(runtime: Runtime, big_file: Path) -> None:
+    from tui.modals.files_upload import UploadPlan
+
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        screen = files_screen(app)
+        panel = screen.query_one(TransferPanel)
+        seen = watch_panel(panel)
+        screen.start_upload(UploadPlan(paths=[big_file]))
+        await until(pilot, lambda: bool(seen))
+        await pilot.press("escape")
+        started = asyncio.get_running_loop().time()
+        await pilot.press("slash")  # the UI still answers keys while the worker winds down
+        assert asyncio.get_running_loop().time() - started < 3.0
+        assert app.focused is screen.query_one("#files-search", Input)
+        await until(pilot, lambda: screen.finished_batches == 1)
+        row = next(iter(panel.rows.values()))
+        assert row.state == "failed" and "cancelled" in row.text.lower()
+    doc = runtime.store.files.find_one({"originalName": "huge.pdf"})
+    assert doc and doc["status"] == "failed"
+    assert pending_uploads(runtime) == []
+
+
+async def test_link_tags_delete_restore_purge_versions(runtime: Runtime, tmp_path: Path) -> None:
+    path = tmp_path / "deal.pdf"
+    path.write_bytes(pdf_bytes())
+    record = upload_file(runtime, UploadRequest(path=path))
+    copied: list[str] = []
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        screen = files_screen(app)
+        await until(pilot, lambda: bool(screen._records))
+        select_row(screen, "deal.pdf")
+        await until(
+            pilot,
+            lambda: screen.previewed is not None and screen.previewed.record.id == record.id,
+        )
+
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, FilesLinkDialog))
+        app.screen.query_one(Input).value = "2h"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, FilesLinkResult))
+        assert copied and "X-Amz-Expires=7200" in copied[0]
+        await pilot.press("escape")
+
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, FilesTagsDialog))
+        app.screen.query_one("#files-tags-tags", Input).value = "q4, urgent"
+        await pilot.press("ctrl+s")
+        await until(
+            pilot,
+            lambda: (
+                screen._records.get(str(record.id)) is not None
+                and screen._records[str(record.id)].metadata.tags == ["q4", "urgent"]
+            ),
+        )
+
+        await pilot.press("v")
+        await until(pilot, lambda: isinstance(app.screen, FilesVersionsDialog))
+        assert app.screen.query_one(DataTable).row_count == 1
+        await pilot.press("escape")
+
+        await pilot.press("x")
+        await until(pilot, lambda: str(record.id) not in screen._records)
+        doc = runtime.store.files.find_one({"_id": record.id})
+        assert doc and doc["status"] == "deleted"
+        screen.query_one("#files-status").value = "deleted"  # type: ignore[attr-defined]
+        await until(pilot, lambda: str(record.id) in screen._records)
+        select_row(screen, "deal.pdf")
+
+        await pilot.press("P")
+        await until(pilot, lambda: isinstance(app.screen, FilesPurgeConfirm))
+        field = app.screen.query_one(Input)
+        field.value = "wrong.pdf"
+        await pilot.press("enter")
+        assert isinstance(app.screen, FilesPurgeConfirm)  # not confirmed: still asking
+        field.value = "deal.pdf"
+        await pilot.press("enter")
+        await until(
+            pilot,
+            lambda: (
+                runtime.store.files.find_one({"_id": record.id, "purgedAt": {"$exists": True}})
+                is not None
+            ),
+        )
+    versions = runtime.aws.s3.list_object_versions(Bucket=record.s3Info.bucket, Prefix=record.key)
+    assert versions.get("Versions", []) == [] and versions.get("DeleteMarkers", []) == []
