@@ -72,6 +72,11 @@ _AWS_HINTS: dict[str, str] = {
     "Throttling": "SES is throttling; wait a moment and retry.",
     "ThrottlingException": "Wait a moment and retry.",
     "TemplateDoesNotExist": "List templates with `depllc templates`.",
+    "MissingRenderingAttribute": "Add the missing variable to the template data.",
+    "TooManyRequestsException": "SES is throttling; wait a moment and retry.",
+    "AccountSendingPausedException": "SES sending is paused for the account (SES console).",
+    "MailFromDomainNotVerifiedException": "Verify the sender's domain in SES (`depllc doctor`).",
+    "ConfigurationSetDoesNotExist": "Check SES_CONFIGURATION_SET or run `depllc setup`.",
     "AWS.SimpleQueueService.NonExistentQueue": "Check SES_EVENTS_QUEUE_URL or run `depllc setup`.",
 }
 

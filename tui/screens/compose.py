@@ -251,7 +251,8 @@ class ComposeScreen(ServiceScreen):
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             event.stop()
             self._close_progress()
-            self.depllc.report_error(event.worker.error, title="Not sent")
+            title = "Not sent" if event.worker.group == "compose-send" else "Compose"
+            self.depllc.report_error(event.worker.error, title=title)
 
     # --- form state --------------------------------------------------------------
 

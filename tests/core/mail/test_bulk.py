@@ -221,3 +221,60 @@ def test_cancel_stops_before_the_next_call(runtime: Runtime) -> None:
     result = bulk.send_bulk(runtime, plan, cancel=cancel, progress=lambda d, t: cancel.set())
     assert result.count("sent") == 50
     assert result.not_attempted == 70 and result.stopped == "cancelled"
+
+
+def test_store_down_before_a_batch_sends_nothing_more(
+    runtime: Runtime, break_store: Callable[[str, set[str]], None]
+) -> None:
+    plan = _plan(runtime, _csv(3))
+    break_store("emaillogs", {"insert_many", "insert_one"})
+    result = bulk.send_bulk(runtime, plan)
+    assert result.count("sent") == 0 and result.not_attempted == 3
+    assert result.stopped and "nothing was sent" in result.stopped
+    from tests.core.mail.conftest import ses_sent
+
+    assert ses_sent(runtime) == 0
+
+
+def test_store_down_after_ses_accepted_goes_to_the_journal(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.db import Store
+    from core.journal import Journal
+    from tests.core.mail.conftest import BrokenCollection
+
+    prop = Store.emaillogs
+    state = {"down": False}
+
+    def logs(self: Store) -> Any:
+        real = prop.fget(self)  # type: ignore[attr-defined]
+        return BrokenCollection(real, {"update_one", "bulk_write"}) if state["down"] else real
+
+    monkeypatch.setattr(Store, "emaillogs", property(logs))
+    real_call = bulk._call
+
+    def call_then_fail(rt: Runtime, plan: bulk.BulkPlan, batch: list[bulk.BulkRow]) -> Any:
+        status = real_call(rt, plan, batch)
+        state["down"] = True  # MongoDB goes away once SES has accepted the batch
+        return status
+
+    monkeypatch.setattr(bulk, "_call", call_then_fail)
+    result = bulk.send_bulk(runtime, _plan(runtime, _csv(3)))
+    assert result.count("sent") == 3 and result.journaled == 3
+    state["down"] = False
+    assert runtime.store.emaillogs.count_documents({"status": "queued"}) == 3
+    applied, pending = Journal().replay(runtime.store)
+    assert (applied, pending) == (3, 0)
+    ids = {d.message_id for d in result.destinations}
+    docs = list(runtime.store.emaillogs.find({"status": "sent"}))
+    assert {d["messageId"] for d in docs} == ids
+
+
+def test_unverified_sender_fails_every_row(runtime: Runtime) -> None:
+    runtime.settings = runtime.settings.model_copy(
+        update={"aws_ses_from_email": "someone@unverified.example"}
+    )
+    result = bulk.send_bulk(runtime, _plan(runtime, _csv(2)))
+    assert result.count("failed") == 2
+    doc = runtime.store.emaillogs.find_one({"status": "failed"})
+    assert doc and "MessageRejected" in doc["error"]

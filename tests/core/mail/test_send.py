@@ -485,3 +485,14 @@ def test_a_failing_sent_hook_does_not_fail_the_send(runtime: Runtime) -> None:
     result = _send(runtime)
     assert result.ok
     assert any("simulator down" in w for w in result.warnings)
+
+
+def test_unverified_sender_for_a_template_send(runtime: Runtime) -> None:
+    runtime.settings = runtime.settings.model_copy(
+        update={"aws_ses_from_email": "someone@unverified.example"}
+    )
+    data = {"name": "Ada", "portal_url": "https://p.example"}
+    result = _send(runtime, templateId="welcome-client", templateData=data, markdownContent=None)
+    log = _log(runtime, result.outcomes[0].log_id)
+    assert log.status == EmailStatus.FAILED
+    assert log.error and "MessageRejected" in log.error
