@@ -589,6 +589,32 @@ def check_clock(env: DoctorEnv) -> Check:
 # --- running them ---------------------------------------------------------------
 
 
+# The first check each group reports: where an unexpected error in it is shown.
+_GROUP_FIRST = {
+    "check_settings": "settings",
+    "check_credentials": "credentials",
+    "check_region": "region",
+    "check_mongodb": "mongodb",
+    "check_journal": "journal",
+    "check_sender": "sender",
+    "check_ses_access": "ses-access",
+    "check_quota": "quota",
+    "check_configuration_set": "configuration-set",
+    "check_queue": "queue",
+    "check_bucket": "bucket",
+}
+
+
+def _guarded(group: Callable[[DoctorEnv], Check | list[Check]], env: DoctorEnv) -> list[Check]:
+    """Run a group of checks; an unexpected error becomes its first check's failure
+    (the doctor itself never fails with a traceback)."""
+    try:
+        outcome = group(env)
+    except Exception as exc:
+        return [_aws_failure(_GROUP_FIRST[group.__name__], exc)]
+    return outcome if isinstance(outcome, list) else [outcome]
+
+
 def run_doctor(
     settings: Settings,
     aws: AwsClients | None = None,
@@ -603,9 +629,9 @@ def run_doctor(
     if clock is not None:
         env.clock = clock
     results: dict[str, Check] = {}
-    results["settings"] = check_settings(env)
-    results["credentials"] = check_credentials(env)
-    results["region"] = check_region(env)
+    for check in (check_settings, check_credentials, check_region):
+        for found in _guarded(check, env):
+            results[found.id] = found
     groups: list[Callable[[DoctorEnv], Check | list[Check]]] = [check_mongodb, check_journal]
     aws_ready = env.account is not None and env.targets is not None
     if aws_ready:
@@ -622,10 +648,15 @@ def run_doctor(
         for check_id in AWS_CHECKS:
             results[check_id] = _check(check_id, Status.SKIP, why)
     with ThreadPoolExecutor(max_workers=len(groups)) as pool:
-        for outcome in pool.map(lambda group: group(env), groups):
-            for check in outcome if isinstance(outcome, list) else [outcome]:
-                results[check.id] = check
+        for outcome in pool.map(lambda group: _guarded(group, env), groups):
+            for found in outcome:
+                results.setdefault(found.id, found)
     results["clock"] = check_clock(env)
-    report = DoctorReport(checks=[results[cid] for cid, _ in CHECKS if cid in results])
+    report = DoctorReport(
+        checks=[
+            results.get(cid) or _check(cid, Status.SKIP, "not run (an earlier check failed)")
+            for cid, _ in CHECKS
+        ]
+    )
     report.elapsed = time.perf_counter() - started
     return report

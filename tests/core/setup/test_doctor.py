@@ -278,3 +278,15 @@ def test_json_report_round_trips(
     assert data["ok"] is True
     assert {c["id"] for c in data["checks"]} == {cid for cid, _ in CHECKS}
     assert all(set(c) == {"id", "title", "status", "detail", "fix"} for c in data["checks"])
+
+
+def test_an_unknown_profile_fails_credentials_without_a_traceback(
+    provisioned: Settings, empty_store: Store
+) -> None:
+    settings = provisioned.model_copy(update={"aws_profile": "no-such-profile"})
+    report = doctor(settings, AwsClients(settings), empty_store)
+    assert report.get("credentials").status is Status.FAIL
+    assert "no-such-profile" in report.get("credentials").detail
+    assert report.get("region").status is Status.FAIL
+    assert report.get("bucket").status is Status.SKIP
+    assert [c.id for c in report.checks] == [cid for cid, _ in CHECKS]
