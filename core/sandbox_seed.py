@@ -5,12 +5,12 @@
   documented on `core.models.EmailEvent`) with `eventId`s, costs and MIME-like sizes,
   invoice reminders carrying attachments that point at the seeded invoice PDFs.
 - `suppressions` for every permanent bounce and complaint (plus two manual ones).
-- 52 file records, 49 with real bytes in the sandbox bucket (PDF, PNG, JPEG, GIF,
-  DOCX, XLSX, CSV, TXT) under the guide's key layout, SHA-256 checksums, the ETag and
-  VersionId S3 returned, a few objects with several versions, and a few records
-  deleted, failed or still uploading.
+- 54 file records, 51 with real bytes in the sandbox bucket (PDF, PNG, JPEG, GIF,
+  WebP, DOCX, XLSX, CSV, TXT) under the guide's key layout, SHA-256 checksums, the
+  ETag and VersionId S3 returned, a few objects with several versions, and a few
+  records deleted, failed or still uploading.
 
-Deterministic: one seeded `random.Random` drives everything; only the dates move,
+Deterministic: seeded `random.Random`s drive everything; only the dates move,
 relative to the moment of seeding.
 """
 

@@ -34,6 +34,7 @@ _TYPES = {
     "png": "image/png",
     "jpg": "image/jpeg",
     "gif": "image/gif",
+    "webp": "image/webp",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv",
@@ -273,10 +274,14 @@ def make_file_seeds(rng: random.Random, now: datetime, people: People) -> list[F
     for i, person in enumerate(staff[:4] + rng.sample(clients, 5)):
         seed_value = int(person.userId or person.clientId or "0", 16) % 1_000_003 + i
         pixels = sample_files.avatar_pixels(seed_value)
-        kind = ("png", "jpg", "gif")[i % 3]
-        data = {"png": sample_files.png, "jpg": sample_files.jpeg, "gif": sample_files.gif}[kind](
-            pixels
-        )
+        kind = ("png", "jpg", "gif", "webp")[i % 4]
+        encode = {
+            "png": sample_files.png,
+            "jpg": sample_files.jpeg,
+            "gif": sample_files.gif,
+            "webp": sample_files.webp,
+        }[kind]
+        data = encode(pixels)
         owner = person if person.userId else people.system
         add(
             f"avatar-{login_of(person)}.{kind}",
@@ -346,6 +351,14 @@ def make_file_seeds(rng: random.Random, now: datetime, people: People) -> list[F
         FileCategory.GENERAL,
         people.system,
         [sample_files.png(sample_files.avatar_pixels(4242, size=128, cell=16))],
+        is_public=True,
+        tags=["brand"],
+    )
+    add(
+        "logo.webp",
+        FileCategory.GENERAL,
+        people.system,
+        [sample_files.webp(sample_files.avatar_pixels(4242, size=256, cell=32))],
         is_public=True,
         tags=["brand"],
     )

@@ -1,6 +1,6 @@
 """Small but real files for the sandbox: each generator returns bytes that a viewer
-opens (PDF, PNG, JPEG, GIF, DOCX, XLSX, CSV, TXT), built with the standard library
-only (zlib, struct, zipfile) so the sandbox needs no imaging package.
+opens (PDF, PNG, JPEG, GIF, WebP, DOCX, XLSX, CSV, TXT), built with the standard
+library only (zlib, struct, zipfile) so the sandbox needs no imaging package.
 
 Every generator is deterministic: the same arguments give the same bytes.
 """
@@ -72,7 +72,7 @@ def avatar_pixels(seed: int, size: int = 64, cell: int = 8) -> list[list[Rgb]]:
     hue = seed % 360
     fg = _hsv(hue, 0.55, 0.85)
     bg = (240, 240, 236)
-    cells = size // cell
+    cells = -(-size // cell)
     bits = seed * 2654435761 & 0xFFFFFFFF
     grid = [[bg] * cells for _ in range(cells)]
     for y in range(1, cells - 1):
@@ -292,6 +292,52 @@ def gif(pixels: Sequence[Sequence[Rgb]]) -> bytes:
         + blocks
         + b"\x00\x3b"
     )
+
+
+# --- WebP (lossless VP8L, two-colour images) ------------------------------------
+
+
+def webp(pixels: Sequence[Sequence[Rgb]]) -> bytes:
+    """A lossless WebP (VP8L) of an image with at most two values per channel (such
+    as `avatar_pixels`): each channel gets a "simple" prefix code of one or two
+    symbols, so a pixel costs at most three bits. No transforms, no colour cache."""
+    height, width = len(pixels), len(pixels[0])
+    channels = [sorted({px[c] for row in pixels for px in row}) for c in range(3)]
+    if any(len(values) > 2 for values in channels):
+        raise ValueError("webp() encodes images with at most two values per channel")
+    bits = _LsbWriter()
+    bits.write(0x2F, 8)  # VP8L signature
+    bits.write(width - 1, 14)
+    bits.write(height - 1, 14)
+    bits.write(0, 1)  # alpha is not used
+    bits.write(0, 3)  # version
+    bits.write(0, 1)  # no transform
+    bits.write(0, 1)  # no colour cache
+    bits.write(0, 1)  # no meta prefix codes
+
+    def simple_code(symbols: Sequence[int]) -> None:
+        bits.write(1, 1)  # simple code
+        bits.write(len(symbols) - 1, 1)
+        wide = len(symbols) > 1 or symbols[0] > 1
+        bits.write(int(wide), 1)
+        bits.write(symbols[0], 8 if wide else 1)
+        if len(symbols) > 1:
+            bits.write(symbols[1], 8)
+
+    red, green, blue = channels
+    for values in (green, red, blue, [255], [0]):  # green, red, blue, alpha, distance
+        simple_code(values)
+    # With two symbols the smaller value has code 0, the larger code 1 (one bit each).
+    for row in pixels:
+        for r, g, b in row:
+            for value, values in ((g, green), (r, red), (b, blue)):
+                if len(values) == 2:
+                    bits.write(values.index(value), 1)
+    data = bits.flush()
+    if len(data) % 2:
+        data += b"\x00"
+    chunk = b"VP8L" + struct.pack("<I", len(bits.out)) + data
+    return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
 
 
 # --- OOXML (zip containers) ---------------------------------------------------

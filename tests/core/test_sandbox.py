@@ -213,7 +213,14 @@ def test_files_follow_the_key_layout_and_states(files: list[FileRecord]) -> None
     deleted = [f for f in files if f.status == FileStatus.DELETED]
     assert all(f.deletedAt and f.deletedBy for f in deleted)
     types = {f.contentType for f in files}
-    for kind in ("application/pdf", "image/png", "image/jpeg", "image/gif", "text/csv"):
+    for kind in (
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "text/csv",
+    ):
         assert kind in types
 
 
