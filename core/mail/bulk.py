@@ -244,7 +244,7 @@ def plan(
     errors.sort(key=lambda e: e.row)
     if errors and not skip_bad_rows:
         raise InputError(
-            f"{len(errors)} bad row(s), nothing sent: {_errors_text(errors)}.",
+            f"{len(errors)} bad row(s), nothing sent: {_errors_text(errors).rstrip('.')}.",
             "Fix the CSV, or pass --skip-bad-rows to send the others.",
         )
     rows = [r for r in rows if r.row not in bad]

@@ -95,10 +95,9 @@ def list_templates(runtime: Runtime) -> list[dict[str, Any]]:
         if token:
             kwargs["NextToken"] = token
         page = ses.list_templates(**kwargs)
-        out += [
-            {"name": t["Name"], "createdAt": t.get("CreatedTimestamp")}
-            for t in page.get("TemplatesMetadata", [])
-        ]
+        for t in page.get("TemplatesMetadata", []):
+            created = t.get("CreatedTimestamp")
+            out.append({"name": t["Name"], "createdAt": created.isoformat() if created else None})
         token = page.get("NextToken")
         if not token:
             return sorted(out, key=lambda t: str(t["name"]))

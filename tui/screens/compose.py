@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import Suggester
 from textual.timer import Timer
@@ -106,8 +107,49 @@ def _listing(addresses: list[str], shown: int = 8) -> str:
     return ", ".join(addresses[:shown]) + (f" (+{more} more)" if more > 0 else "")
 
 
+class ComposeCommands(Provider):
+    """Command palette: the Compose screen's actions (the same as its keys)."""
+
+    def _commands(self) -> list[tuple[str, str, Any]]:
+        screen = self.screen
+        if not isinstance(screen, ComposeScreen):
+            return []
+        return [
+            ("Compose: send", "Check, confirm and send (ctrl+s)", screen.action_send),
+            ("Compose: attach a local file", "File picker (ctrl+o)", screen.action_attach_local),
+            (
+                "Compose: attach a stored file",
+                "From the Files catalogue (ctrl+f)",
+                screen.action_attach_stored,
+            ),
+            (
+                "Compose: edit in $EDITOR",
+                "Suspend and open the body (ctrl+e)",
+                screen.action_edit_external,
+            ),
+            (
+                "Compose: remove the attachment",
+                "The highlighted one (ctrl+r)",
+                screen.action_remove_attachment,
+            ),
+            ("Compose: new message", "Clear the form (ctrl+n)", screen.action_new),
+        ]
+
+    async def discover(self) -> Hits:
+        for text, help_text, command in self._commands():
+            yield DiscoveryHit(text, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, help_text, command in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), command, help=help_text)
+
+
 class ComposeScreen(ServiceScreen):
     TITLE = "Compose"
+    COMMANDS: ClassVar[set[Any]] = {ComposeCommands}
     DEFAULT_CSS = """
     ComposeScreen #compose-columns { height: 1fr; }
     ComposeScreen #compose-form { width: 3fr; padding: 0 1; }
