@@ -165,7 +165,7 @@ def download_file(
     extra = {"VersionId": info["VersionId"]} if info.get("VersionId") not in (None, "null") else {}
     try:
         try:
-            with make_manager(s3, tuning) as manager:
+            with make_manager(s3, tuning, size) as manager:
                 future = manager.download(
                     bucket,
                     record.key,

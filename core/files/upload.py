@@ -200,7 +200,7 @@ def upload_file(
         **sse_args(runtime),
     }
     try:
-        with fh, make_manager(s3, tuning) as manager:
+        with fh, make_manager(s3, tuning, local.size) as manager:
             hasher = FileHasher(fh, local.size, cancel)
             # by name: each worker thread reads its own part (no part is buffered)
             future = manager.upload(

@@ -175,8 +175,7 @@ def _cancellable(ctx: CommandContext, run: Callable[[threading.Event], T]) -> T:
         while thread.is_alive():
             thread.join(0.2)
     except KeyboardInterrupt:
-        cancel.set()
-        ctx.status("cancelling: cleaning up…")
+        cancel.set()  # the core aborts multipart uploads and removes temporary files
         thread.join()
         raise
     if "error" in box:

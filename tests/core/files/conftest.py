@@ -65,7 +65,11 @@ def small_tuning() -> Any:
     from core.files.transfer import TransferTuning
 
     return TransferTuning(
-        multipart_threshold=5 * MiB, part_size=5 * MiB, concurrency=3, in_memory_parts=3
+        multipart_threshold=5 * MiB,
+        part_size=5 * MiB,
+        concurrency=3,
+        in_memory_parts=3,
+        adaptive=False,
     )
 
 

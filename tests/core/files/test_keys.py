@@ -57,3 +57,13 @@ def test_keep_both_picks_a_free_name(tmp_path: Path) -> None:
     (tmp_path / "a (1).pdf").write_bytes(b"2")
     assert keep_both_name(tmp_path, "a.pdf").name == "a (2).pdf"
     assert keep_both_name(tmp_path, "README").name == "README (1)"
+
+
+def test_adaptive_part_size() -> None:
+    from core.files.transfer import MiB, TransferTuning
+
+    tuning = TransferTuning(concurrency=6)
+    assert tuning.part_size_for(1024 * MiB) == 64 * MiB  # capped
+    assert tuning.part_size_for(100 * MiB) == 9 * MiB  # ~2 parts per thread
+    assert tuning.part_size_for(20 * MiB) == 8 * MiB  # floor
+    assert TransferTuning(adaptive=False, part_size=5 * MiB).part_size_for(1024 * MiB) == 5 * MiB

@@ -1,0 +1,140 @@
+"""`depllc files ...`: JSON output, exit codes, quiet when piped."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.runtime import Runtime
+from tests.core.files.conftest import ELF_HEADER, pdf_bytes
+from tui.cli.context import CommandContext
+from tui.cli.main import main
+
+
+@pytest.fixture
+def cli(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Runtime:
+    monkeypatch.setattr(CommandContext, "runtime", lambda self, seed=True: runtime)
+    monkeypatch.setattr(CommandContext, "close", lambda self: None)
+    return runtime
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
+    code = main(["files", *argv])
+    captured = capsys.readouterr()
+    out = captured.out
+    try:
+        value = json.loads(out) if out.strip() else None
+    except json.JSONDecodeError:
+        value = out
+    return code, value, captured.err
+
+
+def test_upload_list_download_link_round_trip(
+    cli: Runtime,
+    make_file: Callable[..., Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    a = make_file("a.pdf", pdf_bytes())
+    b = make_file("b.txt", b"hello\n")
+    code, uploaded, err = run(
+        capsys,
+        "upload",
+        str(a),
+        str(b),
+        "--category",
+        "invoice",
+        "--tag",
+        "q3",
+        "--client",
+        "c-1",
+        "--meta",
+        "ticket=9",
+        "--json",
+    )
+    assert code == 0 and err == ""  # piped: no progress bars
+    assert [u["originalName"] for u in uploaded] == ["a.pdf", "b.txt"]
+    assert uploaded[0]["metadata"]["ticket"] == "9" and uploaded[0]["clientId"] == "c-1"
+    code, listed, _ = run(capsys, "list", "--category", "invoice", "--tag", "q3", "--json")
+    assert code == 0 and len(listed["items"]) == 2 and listed["nextCursor"] is None
+    code, page, _ = run(capsys, "list", "--limit", "1", "--json", "--sort", "fileName", "--asc")
+    assert [i["originalName"] for i in page["items"]] == ["a.pdf"] and page["nextCursor"]
+    code, page2, _ = run(
+        capsys,
+        "list",
+        "--limit",
+        "1",
+        "--json",
+        "--sort",
+        "fileName",
+        "--asc",
+        "--cursor",
+        page["nextCursor"],
+    )
+    assert [i["originalName"] for i in page2["items"]] == ["b.txt"]
+    out = tmp_path / "out"
+    out.mkdir()
+    ids = [u["_id"] for u in uploaded]
+    code, got, err = run(capsys, "download", *ids, "--to", str(out), "--json")
+    assert code == 0 and err == "" and {Path(g["path"]).name for g in got} == {"a.pdf", "b.txt"}
+    assert (out / "a.pdf").read_bytes() == a.read_bytes()
+    code, _, err = run(capsys, "download", ids[0], "--to", str(out))
+    assert code == 2 and "already exists" in err
+    code, got, _ = run(capsys, "download", ids[0], "--to", str(out), "--keep-both", "--json")
+    assert code == 0 and Path(got[0]["path"]).name == "a (1).pdf"
+    code, link, _ = run(capsys, "link", ids[0], "--expires", "30m", "--json")
+    assert code == 0 and "X-Amz-Expires=1800" in link["url"]
+    code, _, err = run(capsys, "link", ids[0], "--expires", "8d")
+    assert code == 2 and "between 1 second and 7 days" in err
+
+
+def test_bad_input_exit_codes(
+    cli: Runtime,
+    make_file: Callable[..., Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fake = make_file("invoice.pdf", ELF_HEADER + b"\x00" * 100)
+    code, _, err = run(capsys, "upload", str(fake), str(tmp_path / "missing.pdf"))
+    assert code == 2
+    assert "ELF executable" in err and "No such file" in err and "Traceback" not in err
+    assert cli.store.files.count_documents({}) == 0
+    code, _, err = run(capsys, "upload", str(make_file("x.pdf", pdf_bytes())), "--category", "x")
+    assert code == 2 and "Unknown category" in err
+    code, _, err = run(capsys, "download", "000000000000000000000000", "--to", str(tmp_path))
+    assert code == 1 and "No file" in err
+    code, _, err = run(capsys, "download", "x", "--to", str(tmp_path / "nope"))
+    assert code == 2 and "No such folder" in err
+
+
+def test_rm_restore_tag_versions_purge_reconcile(
+    cli: Runtime,
+    make_file: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    code, uploaded, _ = run(capsys, "upload", str(make_file("deal.pdf", pdf_bytes())), "--json")
+    rid = uploaded[0]["_id"]
+    code, edited, _ = run(capsys, "tag", rid, "--add", "x", "--public", "--client", "c", "--json")
+    assert code == 0 and edited["metadata"]["tags"] == ["x"] and edited["isPublic"]
+    code, gone, _ = run(capsys, "rm", rid, "--json")
+    assert code == 0 and gone[0]["status"] == "deleted"
+    code, back, _ = run(capsys, "restore", rid, "--json")
+    assert code == 0 and back[0]["status"] == "completed"
+    code, versions, _ = run(capsys, "versions", rid, "--json")
+    assert code == 0 and len(versions) == 1 and versions[0]["isRecorded"]
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    code, _, err = run(capsys, "purge", rid)
+    assert code == 2 and "--confirm" in err
+    code, _, err = run(capsys, "purge", rid, "--confirm", "nope")
+    assert code == 2 and "does not match" in err
+    code, purged, _ = run(capsys, "purge", rid, "--confirm", "deal.pdf", "--json")
+    assert code == 0 and purged["versionsRemoved"] == 1
+    code, settled, _ = run(capsys, "reconcile", "--json")
+    assert code == 0 and settled == []
+    code, _, err = run(capsys, "reconcile", "--orphans")
+    assert code == 2 and "admin" in err
