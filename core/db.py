@@ -56,6 +56,12 @@ FILE_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
     ([("metadata.tags", 1)], {}),
     ([("departmentId", 1), ("createdAt", -1)], {}),
     ([("createdAt", -1), ("_id", -1)], {}),
+    # files catalogue: keyset pages per sort field, visibility, stuck uploads (reconcile)
+    ([("fileName", 1), ("_id", 1)], {}),
+    ([("size", 1), ("_id", 1)], {}),
+    ([("category", 1), ("_id", 1)], {}),
+    ([("isPublic", 1), ("createdAt", -1)], {}),
+    ([("status", 1), ("updatedAt", 1)], {}),
 ]
 SUPPRESSION_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
     ([("email", 1)], {"unique": True}),

@@ -68,6 +68,8 @@ _AWS_HINTS: dict[str, str] = {
     "UnrecognizedClientException": "Check AWS_PROFILE / the access key in use.",
     "NoSuchBucket": "Check AWS_S3_BUCKET, or run `depllc setup` to create it.",
     "NoSuchKey": "The object is gone from S3; `depllc files reconcile` fixes the record.",
+    "NoSuchVersion": "That version is gone; list them with `depllc files versions ID`.",
+    "KMS.NotFoundException": "Check S3_KMS_KEY_ID (the key must exist in the bucket's region).",
     "MessageRejected": "SES refused the message; check the sender is verified (`depllc doctor`).",
     "Throttling": "SES is throttling; wait a moment and retry.",
     "ThrottlingException": "Wait a moment and retry.",
