@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +166,22 @@ async def test_link_tags_delete_restore_purge_versions(runtime: Runtime, tmp_pat
         await until(
             pilot,
             lambda: screen.previewed is not None and screen.previewed.record.id == record.id,
+        )
+
+        # a stuck upload whose bytes never came: ctrl+r settles it from S3
+        stale = record.model_copy(
+            update={
+                "key": "general/tester/1-0-ghost.pdf",
+                "originalName": "ghost.pdf",
+                "updatedAt": record.updatedAt - timedelta(hours=3),
+            }
+        ).to_mongo() | {"status": "uploading"}
+        stale.pop("_id")
+        ghost = runtime.store.files.insert_one(stale).inserted_id
+        await pilot.press("ctrl+r")
+        await until(
+            pilot,
+            lambda: runtime.store.files.find_one({"_id": ghost, "status": "failed"}) is not None,
         )
 
         await pilot.press("l")

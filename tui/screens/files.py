@@ -22,6 +22,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select, Static
@@ -69,8 +70,58 @@ def row_cells(record: FileRecord, marked: bool = False) -> list[Any]:
     ]
 
 
+class FilesCommands(Provider):
+    """Command palette: the Files screen's actions (the same as its keys)."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        screen = self.screen
+        if not isinstance(screen, FilesScreen):
+            return []
+        return [
+            ("Files: upload", "Pick local files to upload (key u)", screen.action_upload),
+            (
+                "Files: download",
+                "Download the selected/marked files (key d)",
+                screen.action_download,
+            ),
+            ("Files: link", "A presigned download link (key l)", screen.action_link),
+            ("Files: delete", "Soft-delete the selected file (key x)", screen.action_delete),
+            ("Files: restore", "Restore a deleted file (key R)", screen.action_restore),
+            ("Files: purge", "Remove every version from S3 (key P)", screen.action_purge),
+            (
+                "Files: versions",
+                "List, download or restore versions (key v)",
+                screen.action_versions,
+            ),
+            ("Files: edit tags", "Tags, category, visibility, client (key t)", screen.action_tags),
+            (
+                "Files: reconcile stuck uploads",
+                "Settle `uploading` records from S3 (ctrl+r)",
+                screen.action_reconcile,
+            ),
+            ("Files: cancel transfers", "Stop every running transfer (Esc)", screen.action_escape),
+            (
+                "Files: clear finished transfers",
+                "Empty the transfers panel (key c)",
+                screen.action_clear_transfers,
+            ),
+        ]
+
+    async def discover(self) -> Hits:
+        for text, help_text, command in self._commands():
+            yield DiscoveryHit(text, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, help_text, command in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), command, help=help_text)
+
+
 class FilesScreen(ServiceScreen):
     TITLE = "Files"
+    COMMANDS: ClassVar[set[Any]] = {FilesCommands}
     DEFAULT_CSS = """
     #files-filters {
         height: auto;
@@ -116,6 +167,7 @@ class FilesScreen(ServiceScreen):
         Binding("escape", "escape", "Cancel transfers", id="files.cancel"),
         Binding("c", "clear_transfers", "Clear done", show=False, id="files.transfers.clear"),
         Binding("ctrl+l,f5", "reload", "Reload", show=False, id="files.reload"),
+        Binding("ctrl+r", "reconcile", "Reconcile", show=False, id="files.reconcile"),
     ]
 
     def __init__(self) -> None:
@@ -559,7 +611,7 @@ class FilesScreen(ServiceScreen):
     def run_core(self, label: str, call: Callable[[], Any]) -> None:
         """Run one core call; report its result; reload the table."""
         result = call()
-        text = label if not callable(getattr(result, "summary", None)) else result.summary()
+        text = f"{label}: {result or 'nothing to do'}" if isinstance(result, str) else label
         self.app.call_from_thread(self._action_done, text)
 
     def _action_done(self, text: str) -> None:
@@ -674,6 +726,22 @@ class FilesScreen(ServiceScreen):
                 )
 
         self.app.push_screen(FilesVersionsDialog(record.originalName, versions), picked)
+
+    def action_reconcile(self) -> None:
+        from core.files.reconcile import settle_uploading
+
+        runtime = self.runtime
+        if runtime is None:
+            return
+
+        def settle() -> Any:
+            settled = settle_uploading(runtime)
+            counts: dict[str, int] = {}
+            for item in settled:
+                counts[item.outcome] = counts.get(item.outcome, 0) + 1
+            return ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
+
+        self.run_core("Reconciled", settle)
 
     def action_tags(self) -> None:
         from tui.modals.files_tags import FilesTagsDialog
