@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from core.logs.query import Count, Cursor, FilterSet, Page
     from core.validation import EmailQuery
 
-DEBOUNCE_SECONDS = 0.08
-PAGE_SIZE = 100
+DEBOUNCE_SECONDS = 0.1
+PAGE_SIZE = 60  # a screenful and more; the next page loads as the cursor nears the end
 LOAD_AHEAD = 15  # rows before the end at which the next page is fetched
 
 STATUSES = ("queued", "sent", "delivered", "bounced", "complaint", "failed")
@@ -191,6 +191,7 @@ class LogsScreen(ServiceScreen):
         self._loading_more = False
         self._docs: dict[str, dict[str, Any]] = {}
         self._debounce: Timer | None = None
+        self._last_keystroke = 0.0
         self._sort_field = "createdAt"
         self._sort_dir = "desc"
         self._extra: dict[str, Any] = {}  # filters without a widget (from saved searches)
@@ -255,10 +256,19 @@ class LogsScreen(ServiceScreen):
 
     @on(Input.Changed, "#logs-filters Input")
     def _input_changed(self, event: Input.Changed) -> None:
+        """Leading-edge debounce: the first keystroke after a pause queries at once;
+        a burst of typing queries again once it pauses for DEBOUNCE_SECONDS."""
         event.stop()
+        now = time.monotonic()
+        quiet = now - self._last_keystroke >= DEBOUNCE_SECONDS
+        self._last_keystroke = now
         if self._debounce is not None:
             self._debounce.stop()
-        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self.apply_filters)
+            self._debounce = None
+        if quiet:
+            self.apply_filters()
+        else:
+            self._debounce = self.set_timer(DEBOUNCE_SECONDS, self.apply_filters)
 
     @on(Input.Submitted, "#logs-filters Input")
     def _input_submitted(self, event: Input.Submitted) -> None:
@@ -299,7 +309,6 @@ class LogsScreen(ServiceScreen):
         self._loading_more = False
         self._label_columns()
         self.load_first(query, self._generation)
-        self.load_count(query, self._generation)
 
     # --- workers ---------------------------------------------------------------
 
@@ -351,7 +360,10 @@ class LogsScreen(ServiceScreen):
             table.move_cursor(row=table.get_row_index(selected))
         self.renders += 1
         self.last_render = time.perf_counter()
+        self._count_label = ""
         self._update_summary()
+        if self._query is not None:  # the count follows the rows, never delays them
+            self.load_count(self._query, generation)
 
     def _show_more(self, generation: int, page: Page) -> None:
         self._loading_more = False
