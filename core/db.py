@@ -43,6 +43,7 @@ EMAIL_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
     ([("to", 1), ("createdAt", -1), ("_id", -1)], {}),
     ([("cc", 1), ("createdAt", -1), ("_id", -1)], {}),
     ([("bcc", 1), ("createdAt", -1), ("_id", -1)], {}),
+    ([("subject", 1), ("createdAt", -1), ("_id", -1)], {}),  # sort by subject
 ]
 FILE_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
     ([("key", 1)], {"unique": True}),

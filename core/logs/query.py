@@ -163,10 +163,15 @@ def sort_keys(query: EmailQuery) -> list[str]:
 
 
 def _sort_spec(query: EmailQuery, reverse: bool = False) -> list[tuple[str, int]]:
+    """Directions of the keyset. A column sort keeps the newest first within equal
+    values (status asc = each status, newest first), so one index per column,
+    (column 1, createdAt -1, _id -1), serves both orders (read backwards for desc)."""
     direction = -1 if query.sortOrder == "desc" else 1
     if reverse:
         direction = -direction
-    return [(key, direction) for key in sort_keys(query)]
+    if query.sortBy == "createdAt":
+        return [("createdAt", direction), ("_id", direction)]
+    return [(query.sortBy, direction), ("createdAt", -direction), ("_id", -direction)]
 
 
 @dataclass(frozen=True)
@@ -205,11 +210,11 @@ def _keyset_clause(query: EmailQuery, cursor: Cursor, forward: bool) -> dict[str
     """Rows strictly after (forward) or before the cursor in the query's order."""
     if cursor.sort_by != query.sortBy:
         raise InputError("The cursor belongs to another sort order.", "Start from the first page.")
-    keys = sort_keys(query)
-    descending = query.sortOrder == "desc"
-    op = "$lt" if descending == forward else "$gt"
+    order = _sort_spec(query)
+    keys = [key for key, _ in order]
     branches: list[dict[str, Any]] = []
-    for i, key in enumerate(keys):
+    for i, (key, direction) in enumerate(order):
+        op = "$gt" if (direction == 1) == forward else "$lt"
         branch: dict[str, Any] = {k: cursor.values[j] for j, k in enumerate(keys[:i])}
         branch[key] = {op: cursor.values[i]}
         branches.append(branch)
@@ -255,7 +260,10 @@ def fetch_page(
     """
     backward = before is not None
     spec, order = page_plan(query, after, before)
-    found = list(store.emaillogs.find(spec, LIST_PROJECTION).sort(order).limit(query.limit + 1))
+    # a copy each time: mongomock adds `_id` to the projection it is given
+    found = list(
+        store.emaillogs.find(spec, dict(LIST_PROJECTION)).sort(order).limit(query.limit + 1)
+    )
     more = len(found) > query.limit
     rows = found[: query.limit]
     if backward:
@@ -310,7 +318,7 @@ def fetch_by_message_ids(store: Store, message_ids: list[str]) -> list[dict[str,
     """The list rows for these SES MessageIds (to refresh rows in place)."""
     if not message_ids:
         return []
-    return list(store.emaillogs.find({"messageId": {"$in": message_ids}}, LIST_PROJECTION))
+    return list(store.emaillogs.find({"messageId": {"$in": message_ids}}, dict(LIST_PROJECTION)))
 
 
 def as_object_id(value: str) -> ObjectId | None:

@@ -119,13 +119,10 @@ class DashboardScreen(ServiceScreen):
 
         rates = figures.rates
         self._card("total", f"emails in {DAYS} days", f"{figures.total:,}")
-        self._card("delivered", f"delivered of {rates.accepted:,} accepted", pct(rates.delivered))
-        self._card("bounce", "bounce rate (review at 5%)", pct(rates.bounce), rates.bounce_level)
+        self._card("delivered", f"delivered of {rates.accepted:,}", pct(rates.delivered))
+        self._card("bounce", "bounces · SES at 5%", pct(rates.bounce), rates.bounce_level)
         self._card(
-            "complaint",
-            "complaint rate (review at 0.1%)",
-            pct(rates.complaint),
-            rates.complaint_level,
+            "complaint", "complaints · SES at 0.1%", pct(rates.complaint), rates.complaint_level
         )
         self._card("cost", "cost", f"${figures.cost:,.4f}")
         self._card("size", "average size", humanize.naturalsize(figures.avg_size))

@@ -109,7 +109,6 @@ class LogDetailScreen(Screen[None]):
     DEFAULT_CSS = """
     LogDetailScreen #detail-scroll { height: 1fr; padding: 0 1; }
     LogDetailScreen .detail-section { margin-top: 1; text-style: bold; color: $accent; }
-    LogDetailScreen #detail-recipients { height: auto; max-height: 12; }
     LogDetailScreen #detail-body { border: round $panel; padding: 0 1; }
     LogDetailScreen #detail-body.-redacted { color: $warning; }
     """
@@ -189,6 +188,7 @@ class LogDetailScreen(Screen[None]):
                 Text(listed, style="bold red") if listed else "",
                 key=row.email,
             )
+        table.styles.height = min(12, table.row_count + 1)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         self.query_one("#detail-timeline", Static).update(timeline_text(detail))

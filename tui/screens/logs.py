@@ -61,6 +61,13 @@ COLUMNS: dict[str, tuple[str, str | None]] = {
     "events": ("Events", None),
 }
 SORT_CYCLE = ("createdAt", "subject", "category", "status")
+EVENT_SHORT = {
+    "delivery": "dlv",
+    "deliveryDelay": "delay",
+    "complaint": "cmpl",
+    "renderingFailure": "render",
+    "subscription": "unsub",
+}
 
 
 def _local(value: Any) -> str:
@@ -77,10 +84,10 @@ def _events_cell(doc: dict[str, Any]) -> Text:
     events = doc.get("events") or []
     if not events:
         return Text("-", style="dim")
-    types = [str(e.get("type", "?")) for e in events]
+    types = [EVENT_SHORT.get(str(e.get("type", "?")), str(e.get("type", "?"))) for e in events]
     counts = {t: types.count(t) for t in dict.fromkeys(types)}
     parts = [t if n == 1 else f"{t}×{n}" for t, n in counts.items() if t != "send"]
-    return Text(" ".join(parts) or "send", style="dim" if parts == [] else "")
+    return Text(" ".join(parts) or "send", style="dim" if parts == [] else "", no_wrap=True)
 
 
 def row_cells(doc: dict[str, Any]) -> dict[str, Any]:
@@ -92,8 +99,8 @@ def row_cells(doc: dict[str, Any]) -> dict[str, Any]:
     priority = str(doc.get("priority", ""))
     return {
         "time": _local(doc.get("createdAt")),
-        "to": Text(to[:38], no_wrap=True),
-        "subject": Text(str(doc.get("subject", ""))[:70], no_wrap=True),
+        "to": Text(to[:34], no_wrap=True),
+        "subject": Text(str(doc.get("subject", ""))[:50], no_wrap=True),
         "category": str(doc.get("category", "")),
         "status": Text(status, style=STATUS_STYLE.get(status, "")),
         "priority": Text(priority, style=PRIORITY_STYLE.get(priority, "")),
@@ -147,20 +154,24 @@ class LogsScreen(ServiceScreen):
     COMMANDS: ClassVar[set[Any]] = {SavedSearchCommands}
     DEFAULT_CSS = """
     #logs-filters {
-        height: auto;
+        height: 1;
         padding: 0 1;
+        margin-bottom: 1;
+    }
+    #logs-filters > * {
+        margin-right: 1;
     }
     #logs-filters Select {
-        width: 22;
+        width: 18;
     }
     #logs-dates {
-        width: 30;
+        width: 42;
     }
     #logs-search {
         width: 1fr;
     }
     #logs-filters Input.-invalid {
-        border: tall $error;
+        background: $error 30%;
     }
     #logs-summary.-error {
         color: $error;
@@ -210,11 +221,29 @@ class LogsScreen(ServiceScreen):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="logs-filters"):
-            yield Select([(s, s) for s in STATUSES], prompt="any status", id="logs-status")
-            yield Select([(c, c) for c in CATEGORIES], prompt="any category", id="logs-category")
-            yield Select([(p, p) for p in PRIORITIES], prompt="any priority", id="logs-priority")
-            yield Input(placeholder="dates: today, 7d, 2026-11-01..2026-11-20", id="logs-dates")
-            yield Input(placeholder="search subject, address, message id  (/)", id="logs-search")
+            yield Select(
+                [(s, s) for s in STATUSES], prompt="any status", id="logs-status", compact=True
+            )
+            yield Select(
+                [(c, c) for c in CATEGORIES],
+                prompt="any category",
+                id="logs-category",
+                compact=True,
+            )
+            yield Select(
+                [(p, p) for p in PRIORITIES],
+                prompt="any priority",
+                id="logs-priority",
+                compact=True,
+            )
+            yield Input(
+                placeholder="dates: today, 7d, 2026-11-01..2026-11-20",
+                id="logs-dates",
+                compact=True,
+            )
+            yield Input(
+                placeholder="/ search subject, address, message id", id="logs-search", compact=True
+            )
         yield Static("Loading…", id="logs-summary", classes="summary")
         table: DataTable[Any] = DataTable(id="logs-table", cursor_type="row", zebra_stripes=True)
         for key, (label, _) in COLUMNS.items():
