@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -66,7 +67,10 @@ async def test_palette_opens_the_doctor_and_r_reruns_it(runtime: Runtime) -> Non
         assert not isinstance(app.screen, DoctorScreen)
 
 
-async def test_failed_startup_opens_the_doctor(mocked_aws: None) -> None:
+async def test_failed_startup_opens_the_doctor(
+    mocked_aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MONGODB_URI", raising=False)  # `make test` sets it
     settings = Settings.model_validate(
         {
             "aws_s3_bucket": "depllc-not-set-up",
