@@ -236,7 +236,12 @@ async def test_triage_keys(runtime: Runtime, tmp_path: Path) -> None:
         return runtime.store.suppressions.find_one({"email": email}) is not None
 
     runtime.store.emaillogs.insert_one(
-        _log(subject="Hello", to=["ann@acme.test", "bob@acme.test"], messageId="ses-1")
+        _log(
+            subject="Hello",
+            to=["ann@acme.example", "bob@acme.example"],
+            messageId="ses-1",
+            content={"text": "Hello again"},
+        )
     )
     app = DepllcApp(runtime.settings, runtime=runtime)
     async with app.run_test(size=SIZE) as pilot:
@@ -249,12 +254,12 @@ async def test_triage_keys(runtime: Runtime, tmp_path: Path) -> None:
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, LogsPick))
         await pilot.press("2")
-        await until(pilot, lambda: suppressed("bob@acme.test"))
+        await until(pilot, lambda: suppressed("bob@acme.example"))
         await until(pilot, lambda: isinstance(app.screen, LogsScreen))
         await pilot.press("u")
         await until(pilot, lambda: isinstance(app.screen, LogsPick))
         await pilot.press("2")
-        await until(pilot, lambda: not suppressed("bob@acme.test"))
+        await until(pilot, lambda: not suppressed("bob@acme.example"))
         # export to a folder that does not exist: a clear error, nothing written
         await until(pilot, lambda: isinstance(app.screen, LogsScreen))
         await pilot.press("e")
@@ -277,3 +282,13 @@ async def test_triage_keys(runtime: Runtime, tmp_path: Path) -> None:
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, LogsScreen))
         assert runtime.store.emaillogs.count_documents({}) == 1
+        # "y" resends through core.mail.resend: a new log linked to the original
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, LogsConfirm))
+        await pilot.press("y")
+        await until(pilot, lambda: runtime.store.emaillogs.count_documents({}) == 2)
+        original = runtime.store.emaillogs.find_one({"messageId": "ses-1"})
+        assert original is not None
+        copy = runtime.store.emaillogs.find_one({"customData.resendOf": str(original["_id"])})
+        assert copy is not None and copy["to"] == ["ann@acme.example", "bob@acme.example"]
+        await until(pilot, lambda: table_of(screen).row_count == 2)  # the list refreshed

@@ -79,6 +79,7 @@ def test_csv_formula_cells_are_defused(store: Store, add_log: MakeLog, tmp_path:
         ("out.txt", "Cannot tell the format"),
         ("existing.csv", "already exists"),
         ("folder", "is a folder"),
+        ("existing.csv/out.csv", "is not a folder"),
     ],
 )
 def test_bad_targets_are_clear_and_write_nothing(
