@@ -27,6 +27,7 @@ from core.files.transfer import (
     error_code,
     make_manager,
     progress_subscriber,
+    transfer_client,
     wait,
 )
 from core.models import FileRecord, FileStatus, utcnow
@@ -165,7 +166,7 @@ def download_file(
     extra = {"VersionId": info["VersionId"]} if info.get("VersionId") not in (None, "null") else {}
     try:
         try:
-            with make_manager(s3, tuning, size) as manager:
+            with make_manager(transfer_client(runtime), tuning, size) as manager:
                 future = manager.download(
                     bucket,
                     record.key,

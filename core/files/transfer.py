@@ -9,6 +9,7 @@ import hashlib
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from core.errors import CancelledError
 if TYPE_CHECKING:
     from s3transfer.futures import TransferFuture
     from s3transfer.manager import TransferManager
+
+    from core.runtime import Runtime
 
 MiB = 1024 * 1024
 
@@ -39,7 +42,7 @@ class TransferTuning:
     part_size: int = 16 * MiB
     concurrency: int = 6
     in_memory_parts: int = 4
-    io_chunk_size: int = 1 * MiB
+    io_chunk_size: int = 256 * 1024
     download_attempts: int = 5
     adaptive: bool = True
 
@@ -75,6 +78,32 @@ def make_manager(
     from s3transfer.manager import TransferManager
 
     return TransferManager(client, tuning.manager_config(size))
+
+
+_TRANSFER_CLIENTS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+_CLIENT_LOCK = threading.Lock()
+
+
+def transfer_client(runtime: Runtime) -> Any:
+    """The S3 client for transfers: the runtime's, but without SigV4 payload signing.
+    Every part carries a SHA-256 checksum that S3 verifies, so hashing each body a
+    second time for the signature buys nothing (botocore already skips it over HTTPS
+    when a checksum is sent; this also skips it for plain-HTTP endpoints)."""
+    base = runtime.aws.s3
+    with _CLIENT_LOCK:
+        client = _TRANSFER_CLIENTS.get(base)
+        if client is None:
+            from botocore.config import Config
+
+            s3_options: Any = {**(base.meta.config.s3 or {}), "payload_signing_enabled": False}
+            client = runtime.aws.session.client(
+                "s3",
+                region_name=base.meta.region_name,
+                endpoint_url=runtime.aws.endpoint_url,
+                config=base.meta.config.merge(Config(s3=s3_options)),
+            )
+            _TRANSFER_CLIENTS[base] = client
+    return client
 
 
 def b64_sha256(digest: bytes) -> str:
@@ -256,7 +285,7 @@ class HashingWriter:
                     target = self._prefix
                     closing = self._closing
                 while self._hashed < target:
-                    n = min(8 * MiB, target - self._hashed)
+                    n = min(4 * MiB, target - self._hashed)
                     block = os.pread(self._fd, n, self._hashed)
                     if not block:
                         raise OSError("short read while verifying")

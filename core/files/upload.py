@@ -28,6 +28,7 @@ from core.files.transfer import (
     TransferTuning,
     make_manager,
     progress_subscriber,
+    transfer_client,
     wait,
 )
 from core.models import FileCategory, FileMetadata, FileRecord, FileStatus, S3Info, utcnow
@@ -200,7 +201,7 @@ def upload_file(
         **sse_args(runtime),
     }
     try:
-        with fh, make_manager(s3, tuning, local.size) as manager:
+        with fh, make_manager(transfer_client(runtime), tuning, local.size) as manager:
             hasher = FileHasher(fh, local.size, cancel)
             # by name: each worker thread reads its own part (no part is buffered)
             future = manager.upload(

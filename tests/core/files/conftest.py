@@ -77,7 +77,10 @@ class S3Faults:
     """Make one S3 operation fail: an AWS error code, or a dropped connection."""
 
     def __init__(self, runtime: Runtime) -> None:
-        self.client = runtime.aws.s3
+        from core.files.transfer import transfer_client
+
+        # the runtime's client (HEAD, lists) and the transfers' own client
+        self.clients = [runtime.aws.s3, transfer_client(runtime)]
         self.handlers: list[tuple[str, Any]] = []
 
     def error(self, operation: str, code: str, status: int = 403, after: int = 0) -> None:
@@ -112,12 +115,14 @@ class S3Faults:
         self._register(f"before-send.s3.{operation}", handler)
 
     def _register(self, event: str, handler: Any) -> None:
-        self.client.meta.events.register_first(event, handler)
+        for client in self.clients:
+            client.meta.events.register_first(event, handler)
         self.handlers.append((event, handler))
 
     def clear(self) -> None:
         for event, handler in self.handlers:
-            self.client.meta.events.unregister(event, handler)
+            for client in self.clients:
+                client.meta.events.unregister(event, handler)
 
 
 @pytest.fixture

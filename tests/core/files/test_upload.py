@@ -14,7 +14,7 @@ import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
 from core.errors import CancelledError, InputError, ServiceError, StoreUnavailableError
-from core.files.transfer import TransferTuning
+from core.files.transfer import TransferTuning, transfer_client
 from core.files.upload import UploadRequest, upload_file, upload_many
 from core.models import FileCategory, FileStatus
 from core.runtime import Runtime
@@ -46,6 +46,12 @@ def test_multipart_upload_records_what_s3_holds(
     runtime: Runtime, big_pdf: Path, small_tuning: TransferTuning
 ) -> None:
     seen: list[tuple[int, int]] = []
+    headers: list[dict[str, str]] = []
+
+    def sent(request: Any, **_: Any) -> None:
+        headers.append({k.lower(): str(v, "ascii") for k, v in request.headers.items()})
+
+    transfer_client(runtime).meta.events.register("before-send.s3.UploadPart", sent)
     request = UploadRequest(
         path=big_pdf,
         category=FileCategory.CONTRACT,
@@ -75,6 +81,11 @@ def test_multipart_upload_records_what_s3_holds(
     assert head["Metadata"]["record-id"] == str(record.id)
     assert seen[-1] == (len(data), len(data))
     assert pending_uploads(runtime) == []
+    # each part carries a SHA-256 S3 verifies; the body is not hashed again to sign it
+    assert len(headers) == 3
+    for h in headers:
+        assert h["x-amz-sdk-checksum-algorithm"] == "SHA256"
+        assert "UNSIGNED-PAYLOAD" in h["x-amz-content-sha256"]
     entry = runtime.store.auditlog.find_one({"action": "upload"})
     assert entry and entry["target"] == record.key and entry["details"]["size"] == len(data)
 
@@ -99,11 +110,12 @@ def test_record_exists_before_any_byte_is_sent(
         doc = runtime.store.files.find_one({"originalName": "a.pdf"})
         statuses.append(doc["status"] if doc else "missing")
 
-    runtime.aws.s3.meta.events.register("before-call.s3.PutObject", check)
+    client = transfer_client(runtime)
+    client.meta.events.register("before-call.s3.PutObject", check)
     try:
         upload_file(runtime, UploadRequest(path=path))
     finally:
-        runtime.aws.s3.meta.events.unregister("before-call.s3.PutObject", check)
+        client.meta.events.unregister("before-call.s3.PutObject", check)
     assert statuses == ["uploading"]
 
 
