@@ -3,7 +3,8 @@
 Used by the test that keeps `operations.OPERATIONS` (and so the IAM policy) equal to
 what the code really calls. A receiver is taken to be a client of a service when:
 - it is an attribute or a name spelled like the service (`runtime.aws.s3`, `s3`,
-  `self._sqs`), or annotated with a boto3-stubs client type (`S3Client`);
+  `self._sqs`), or annotated with a boto3-stubs client type (`S3Client`), or an
+  attribute of `self` assigned such a client anywhere in the module;
 - it was assigned, earlier in the same function (or at module level), from such an
   expression or from a call of a `...client(...)` function naming the service with a
   string literal (`aws.client("sts")`, `pacing.send_client(runtime, "sesv2")`).
@@ -178,6 +179,22 @@ class _Visitor(ast.NodeVisitor):
         self.path = path
         self.result = result
         self.scope = _Scope()
+        self.self_attrs: dict[str, str] = {}  # `self.x = <client>` anywhere in the module
+
+    def collect_self_attributes(self, tree: ast.AST) -> None:
+        """First pass: attributes of `self` assigned a client (`self.queue = aws.sqs`)."""
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if (
+                        isinstance(target, ast.Attribute)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == "self"
+                    ):
+                        service = self.service_of(node.value, node.lineno)
+                        if service:
+                            self.self_attrs[target.attr] = service
 
     # --- resolving a receiver to a service ------------------------------------------
 
@@ -188,6 +205,9 @@ class _Visitor(ast.NodeVisitor):
                 return service
             return _service_of_name(node.id)
         if isinstance(node, ast.Attribute):
+            on_self = isinstance(node.value, ast.Name) and node.value.id == "self"
+            if on_self and node.attr in self.self_attrs:
+                return self.self_attrs[node.attr]
             return _service_of_name(node.attr)
         if isinstance(node, ast.Call):
             name = _call_name(node.func)
@@ -307,5 +327,7 @@ def scan(root: Path, package: str = "core") -> ScanResult:
     result = ScanResult()
     for rel, path in python_files(root, package):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=rel)
-        _Visitor(rel, result).visit(tree)
+        visitor = _Visitor(rel, result)
+        visitor.collect_self_attributes(tree)
+        visitor.visit(tree)
     return result

@@ -215,6 +215,13 @@ def test_scanner_resolves_the_ways_code_reaches_a_client(tmp_path: Path) -> None
 
             def c(client):
                 client.publish(TopicArn="t")
+
+            class Consumer:
+                def poll(self):
+                    return self.transport.receive_message(QueueUrl="u")
+
+                def __init__(self, runtime):
+                    self.transport = runtime.aws.client("sqs")
             """
         )
     )
@@ -234,6 +241,7 @@ def test_scanner_resolves_the_ways_code_reaches_a_client(tmp_path: Path) -> None
     }
     assert ops["ses"] == {"send_raw_email"}
     assert ops["sqs"] == {"receive_message"}
+    assert len(result.calls["sqs"]["receive_message"]) == 2  # via a name and via self
     assert ops["sesv2"] == {"send_email"}
     assert "sns" not in ops
     (unresolved,) = result.unresolved
