@@ -292,3 +292,34 @@ async def test_triage_keys(runtime: Runtime, tmp_path: Path) -> None:
         copy = runtime.store.emaillogs.find_one({"customData.resendOf": str(original["_id"])})
         assert copy is not None and copy["to"] == ["ann@acme.example", "bob@acme.example"]
         await until(pilot, lambda: table_of(screen).row_count == 2)  # the list refreshed
+
+
+async def test_detail_never_shows_auth_bodies(runtime: Runtime) -> None:
+    from core.logs.detail import REDACTED
+    from tui.modals.help import HelpScreen
+
+    runtime.store.emaillogs.insert_one(
+        _log(
+            subject="Reset your password",
+            category="auth",
+            content={"text": "https://app.example/reset?token=SECRET77"},
+            messageId="ses-auth",
+        )
+    )
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = logs_screen(app)
+        await until(pilot, lambda: screen.renders >= 1)
+        table_of(screen).focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, LogDetailScreen))
+        detail_screen = app.screen
+        assert isinstance(detail_screen, LogDetailScreen)
+        await until(pilot, lambda: detail_screen.detail is not None)
+        body = str(detail_screen.query_one("#detail-body", Static).render())
+        assert REDACTED in body
+        assert "SECRET77" not in body
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, LogDetailScreen))

@@ -119,6 +119,7 @@ class LogDetailScreen(Screen[None]):
         Binding("s", "suppress", "Suppress", id="detail.suppress"),
         Binding("u", "unsuppress", "Unsuppress", id="detail.unsuppress"),
         Binding("ctrl+l,f5", "reload", "Reload", id="detail.reload"),
+        Binding("question_mark,f1", "help", "Help", show=False, id="detail.help"),
     ]
     TITLE = "Log detail"
 
@@ -209,6 +210,11 @@ class LogDetailScreen(Screen[None]):
         self.refresh_rows(message.message_ids)
 
     # --- actions -----------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from tui.modals.help import HelpScreen, binding_rows
+
+        self.app.push_screen(HelpScreen(binding_rows(self)))
 
     def action_back(self) -> None:
         self.app.pop_screen()
