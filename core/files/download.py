@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Callable
@@ -84,15 +85,18 @@ def _cleanup(tmp: str) -> None:
         Path(tmp).unlink()
 
 
-def _place(tmp: str, path: Path, conflict: Conflict) -> None:
+def _place(tmp: str, path: Path, conflict: Conflict) -> Path:
     """Move the verified file into place; without overwrite, never clobber a file that
     appeared meanwhile (link-then-unlink is atomic no-clobber)."""
     if conflict == "overwrite":
         Path(tmp).replace(path)
-        return
+        return path
     try:
         os.link(tmp, path)
     except FileExistsError:
+        if conflict == "keep-both":  # another download took that name meanwhile
+            base = re.sub(r" \(\d+\)(?=\.[^.]*$|$)", "", path.name)
+            return _place(tmp, keep_both_name(path.parent, base), conflict)
         raise InputError(f"{path} appeared while downloading; nothing was replaced.") from None
     except OSError as exc:
         if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
@@ -100,8 +104,9 @@ def _place(tmp: str, path: Path, conflict: Conflict) -> None:
         if path.exists():
             raise InputError(f"{path} appeared while downloading; nothing was replaced.") from None
         Path(tmp).replace(path)
-        return
+        return path
     Path(tmp).unlink()
+    return path
 
 
 def _umask() -> int:
@@ -193,7 +198,7 @@ def download_file(
         os.fchmod(fd, 0o666 & ~_umask())
         os.close(fd)
         fd = -1
-        _place(tmp, path, conflict)
+        path = _place(tmp, path, conflict)
     except BaseException as exc:
         if fd >= 0:
             os.close(fd)

@@ -106,6 +106,16 @@ def new_record(runtime: Runtime, local: LocalFile, request: UploadRequest) -> Fi
     )
 
 
+def object_metadata(record_id: str, operator: str, name: str) -> dict[str, str]:
+    """User metadata on the object (ASCII, well under S3's 2 KB): enough to adopt it
+    back into the catalogue if its record is ever lost."""
+    meta = {"record-id": record_id, "uploaded-by": quote(operator, safe="@._-")[:256]}
+    quoted = quote(name, safe="")
+    if len(quoted) <= 1024:  # 255 non-ASCII characters quote to ~2.3 KB: leave it out
+        meta["original-name"] = quoted
+    return meta
+
+
 def insert_record(runtime: Runtime, record: FileRecord) -> FileRecord:
     """Insert the `uploading` record; StoreUnavailableError means nothing was sent."""
     try:
@@ -193,11 +203,7 @@ def upload_file(
     extra = {
         "ContentType": local.content_type,
         "ChecksumAlgorithm": "SHA256",
-        "Metadata": {
-            "record-id": str(record.id),
-            "uploaded-by": quote(runtime.operator, safe="@._-"),
-            "original-name": quote(local.name, safe=""),
-        },
+        "Metadata": object_metadata(str(record.id), runtime.operator, local.name),
         **sse_args(runtime),
     }
     try:

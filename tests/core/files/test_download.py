@@ -271,3 +271,20 @@ def test_several_files_with_bounded_concurrency(
     assert isinstance(outcomes[-1].error, NotFoundError)
     assert 1 < peak[0] <= 2
     assert listing(out) == [f"f{i}.pdf" for i in range(5)]
+
+
+def test_keep_both_takes_the_next_free_name_if_one_appears(
+    runtime: Runtime, uploaded: FileRecord, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (out / "big.pdf").write_bytes(b"mine")
+    real = download_mod._place
+
+    def racing(tmp: str, path: Path, conflict: Any) -> Path:
+        if not (out / "big (1).pdf").exists():
+            (out / "big (1).pdf").write_bytes(b"someone else")  # lands first
+        return real(tmp, path, conflict)
+
+    monkeypatch.setattr(download_mod, "_place", racing)
+    result = download_file(runtime, str(uploaded.id), out, conflict="keep-both")
+    assert result.path.name == "big (2).pdf"
+    assert (out / "big (1).pdf").read_bytes() == b"someone else"

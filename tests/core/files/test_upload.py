@@ -243,3 +243,13 @@ def test_upload_many_reports_each_file(runtime: Runtime, make_file: Callable[...
     assert [o.ok for o in outcomes] == [True, True, False]
     assert isinstance(outcomes[2].error, InputError)
     assert runtime.store.files.count_documents({"status": "completed"}) == 2
+
+
+def test_long_non_ascii_name_fits_s3_metadata(
+    runtime: Runtime, make_file: Callable[..., Path]
+) -> None:
+    name = "é" * 200 + ".pdf"  # allowed (<= 255 characters) but ~1.8 KB once quoted
+    record = upload_file(runtime, UploadRequest(path=make_file("x.pdf", pdf_bytes()), name=name))
+    head = runtime.aws.s3.head_object(Bucket=record.s3Info.bucket, Key=record.key)
+    assert record.originalName == name and "original-name" not in head["Metadata"]
+    assert sum(len(k) + len(v) for k, v in head["Metadata"].items()) < 2048
