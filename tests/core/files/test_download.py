@@ -288,3 +288,32 @@ def test_keep_both_takes_the_next_free_name_if_one_appears(
     result = download_file(runtime, str(uploaded.id), out, conflict="keep-both")
     assert result.path.name == "big (2).pdf"
     assert (out / "big (1).pdf").read_bytes() == b"someone else"
+
+
+def test_mongo_down_after_a_download_keeps_the_file_and_says_so(
+    runtime: Runtime, uploaded: FileRecord, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pymongo.errors import ServerSelectionTimeoutError
+
+    def down(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise ServerSelectionTimeoutError("no servers")
+
+    monkeypatch.setattr(type(runtime.store.files), "update_one", down)
+    result = download_file(runtime, str(uploaded.id), out)
+    assert result.path.exists() and result.warning and "MongoDB down" in result.warning
+
+
+def test_mongo_down_before_a_download_refuses(
+    runtime: Runtime, uploaded: FileRecord, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pymongo.errors import ServerSelectionTimeoutError
+
+    from core.errors import StoreUnavailableError
+
+    def down(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise ServerSelectionTimeoutError("no servers")
+
+    monkeypatch.setattr(type(runtime.store.files), "find_one", down)
+    with pytest.raises(StoreUnavailableError, match="MongoDB is unreachable"):
+        download_file(runtime, str(uploaded.id), out)
+    assert listing(out) == []
