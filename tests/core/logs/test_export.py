@@ -106,6 +106,19 @@ def test_unwritable_folder(store: Store, tmp_path: Path) -> None:
         locked.chmod(0o700)
 
 
+def test_unwritable_folder_reported_before_any_write(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same check as above where permissions cannot be dropped (running as root):
+    the folder's write permission is asked of the OS, and a refusal is one clear line."""
+    import core.logs.export as export_module
+
+    monkeypatch.setattr(export_module.os, "access", lambda path, mode: False)
+    with pytest.raises(InputError, match="is not writable"):
+        export_logs(store, EmailQuery(), tmp_path / "out.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_overwrite_when_asked(store: Store, add_log: MakeLog, tmp_path: Path) -> None:
     add_log()
     (tmp_path / "o.csv").write_text("old")
