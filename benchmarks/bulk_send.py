@@ -131,7 +131,10 @@ def main() -> int:
     print(f"limit:           {args.rate:g} recipients/s -> {expected:.2f} s expected")
     print(f"total:           {elapsed:.3f} s ({off:.1%} from expected; budget 10%)")
     print(f"  waiting:       {result.waited:.3f} s for the rate")
-    print(f"  working:       {elapsed - result.waited:.3f} s (logs, store writes, SES calls)")
+    print(f"  store writes:  {result.store_seconds:.3f} s ({store.uri_label})")
+    print(f"  SES calls:     {result.ses_seconds:.3f} s")
+    other = elapsed - result.waited - result.store_seconds - result.ses_seconds
+    print(f"  the rest:      {other:.3f} s (building logs, bookkeeping)")
     print(f"achieved rate:   {achieved:.1f}/s = {achieved / args.rate:.3f} of the limit")
     print(
         f"outcomes:        sent {result.count('sent')}, failed {result.count('failed')}, "

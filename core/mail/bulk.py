@@ -103,6 +103,8 @@ class BulkResult:
     journaled: int = 0
     seconds: float = 0.0
     waited: float = 0.0  # of `seconds`, spent waiting for the send rate
+    store_seconds: float = 0.0  # ... writing logs
+    ses_seconds: float = 0.0  # ... in SES calls
     stopped: str | None = None
 
     def count(self, status: str) -> int:
@@ -398,6 +400,7 @@ def send_bulk(
             result.not_attempted = total - start
             break
         logs = [_log_for(runtime, bulk_plan, row, bulk_id, overhead) for row in batch]
+        mark = time.monotonic()
         try:
             insert_queued(runtime, logs)
         except Exception as exc:
@@ -409,6 +412,8 @@ def send_bulk(
             for row, log in zip(batch, logs, strict=True)
         ]
         result.destinations += dests
+        result.store_seconds += time.monotonic() - mark
+        mark = time.monotonic()
         try:
             statuses = pacing.call_with_retries(
                 functools.partial(_call, runtime, bulk_plan, batch), retry
@@ -427,6 +432,8 @@ def send_bulk(
             result.stopped = dests[0].error
             result.not_attempted = total - start - len(batch)
             break
+        result.ses_seconds += time.monotonic() - mark
+        mark = time.monotonic()
         updates = []
         sent_logs: list[EmailLog] = []
         for dest, log, status in zip(dests, logs, statuses, strict=False):
@@ -444,7 +451,13 @@ def send_bulk(
                     f"SES {status.get('Status', 'error')}: {status.get('Error', '')}".strip()
                 )
                 updates.append((log.id, failed_update(log, dest.error)))
+        for dest, log in list(zip(dests, logs, strict=True))[len(statuses) :]:
+            # SES answers each destination; if an answer is missing, a person checks
+            dest.status = "unknown"
+            dest.error = f"{UNKNOWN_OUTCOME} (no status for this destination)"
+            updates.append((log.id, unknown_update("no status for this destination")))
         result.journaled += _write(runtime, updates)
+        result.store_seconds += time.monotonic() - mark
         for log in sent_logs:
             with contextlib.suppress(Exception):  # a hook never makes a sent message an error
                 runtime.notify_sent(log)
