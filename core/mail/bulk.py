@@ -298,10 +298,9 @@ def _mime_overhead(runtime: Runtime, bulk_plan: BulkPlan) -> int:
 
 
 def _log_for(
-    runtime: Runtime, bulk_plan: BulkPlan, row: BulkRow, bulk_id: str, overhead: int
+    runtime: Runtime, bulk_plan: BulkPlan, row: BulkRow, bulk_id: str, overhead: int, sender: str
 ) -> EmailLog:
     rendered = bulk_plan.template.render_local(row.data)
-    sender = ses_address(runtime.settings.from_email)
     return EmailLog(
         messageId=f"queued-{uuid.uuid4().hex}",
         to=[row.email],
@@ -387,6 +386,7 @@ def send_bulk(
     total = len(bulk_plan.rows)
     done = 0
     overhead = _mime_overhead(runtime, bulk_plan) if bulk_plan.rows else 0
+    sender = ses_address(runtime.settings.from_email)
     for start in range(0, total, BATCH):
         batch = bulk_plan.rows[start : start + BATCH]
         if cancel is not None and cancel.is_set():
@@ -399,7 +399,7 @@ def send_bulk(
             result.stopped = "cancelled"
             result.not_attempted = total - start
             break
-        logs = [_log_for(runtime, bulk_plan, row, bulk_id, overhead) for row in batch]
+        logs = [_log_for(runtime, bulk_plan, row, bulk_id, overhead, sender) for row in batch]
         mark = time.monotonic()
         try:
             insert_queued(runtime, logs)

@@ -196,7 +196,7 @@ class ComposeScreen(ServiceScreen):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="compose-columns"):
-            with VerticalScroll(id="compose-form"):
+            with VerticalScroll(id="compose-form", can_focus=False):
                 with Horizontal(classes="compose-row"):
                     yield Label("Body")
                     yield Select(MODES, value="markdown", allow_blank=False, id="mode")
