@@ -278,3 +278,21 @@ def test_unverified_sender_fails_every_row(runtime: Runtime) -> None:
     assert result.count("failed") == 2
     doc = runtime.store.emaillogs.find_one({"status": "failed"})
     assert doc and "MessageRejected" in doc["error"]
+
+
+def test_each_call_takes_its_recipients_from_the_pacer(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.mail import pacing
+
+    taken: list[float] = []
+
+    class Recording(pacing.Pacer):
+        def acquire(self, recipients: int, cancel: Any = None) -> float:
+            taken.append(recipients)
+            return 0.0
+
+    recording = Recording(pacing.get_quota(runtime))
+    monkeypatch.setattr(pacing, "pacer_for", lambda _rt: recording)
+    bulk.send_bulk(runtime, _plan(runtime, _csv(120)))
+    assert taken == [50, 50, 20]

@@ -496,3 +496,21 @@ def test_unverified_sender_for_a_template_send(runtime: Runtime) -> None:
     log = _log(runtime, result.outcomes[0].log_id)
     assert log.status == EmailStatus.FAILED
     assert log.error and "MessageRejected" in log.error
+
+
+def test_each_message_takes_its_recipients_from_the_pacer(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.mail import pacing
+
+    taken: list[int] = []
+
+    class Recording(pacing.Pacer):
+        def acquire(self, recipients: int, cancel: Any = None) -> float:
+            taken.append(recipients)
+            return 0.0
+
+    recording = Recording(pacing.get_quota(runtime))
+    monkeypatch.setattr(pacing, "pacer_for", lambda _rt: recording)
+    _send(runtime, to=[f"c{i}@example.com" for i in range(70)])
+    assert taken == [50, 20]
