@@ -554,7 +554,15 @@ class ComposeScreen(ServiceScreen):
             except Exception as exc:
                 self.depllc.report_error(exc, title="Check the form")
                 return
-            self.plan_bulk(name, bulk_csv, tags)
+            from core.models import EmailCategory, EmailPriority
+
+            options = {  # read here, on the UI thread
+                "skip_bad_rows": self.query_one("#skip-bad-rows", Checkbox).value,
+                "category": EmailCategory(str(self.query_one("#category", Select).value)),
+                "priority": EmailPriority(str(self.query_one("#priority", Select).value)),
+                "tags": tags,
+            }
+            self.plan_bulk(name, bulk_csv, options)
             return
         try:
             request = self.build_request()
@@ -675,21 +683,12 @@ class ComposeScreen(ServiceScreen):
     # --- bulk --------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="compose-send", exit_on_error=False)
-    def plan_bulk(self, template: str, csv_path: str, tags: dict[str, str] | None) -> None:
+    def plan_bulk(self, template: str, csv_path: str, options: dict[str, Any]) -> None:
         from core.mail import bulk
-        from core.models import EmailCategory, EmailPriority
 
         runtime = self.runtime
         assert runtime is not None
-        plan = bulk.plan(
-            runtime,
-            template,
-            csv_path,
-            skip_bad_rows=self.query_one("#skip-bad-rows", Checkbox).value,
-            category=EmailCategory(str(self.query_one("#category", Select).value)),
-            priority=EmailPriority(str(self.query_one("#priority", Select).value)),
-            tags=tags,
-        )
+        plan = bulk.plan(runtime, template, csv_path, **options)
         self.app.call_from_thread(self._confirm_bulk, plan)
 
     def _confirm_bulk(self, plan: BulkPlan) -> None:
