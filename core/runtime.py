@@ -42,7 +42,8 @@ class Runtime:
         """Where the console is connected, for the header: never a secret."""
         if self.sandbox is not None:
             # The header shows the SANDBOX badge itself; this says what it runs on.
-            return f"local AWS (moto) {self.sandbox.endpoint_url} · in-process store"
+            host = self.sandbox.endpoint_url.removeprefix("http://")
+            return f"moto {host} · in-process store · nothing leaves this machine"
         db = f"{self.store.uri_label}/{self.settings.mongodb_db}"
         return f"{self.aws.describe_target()} · {db}"
 

@@ -1,15 +1,21 @@
 """The embedded sandbox: a moto server on 127.0.0.1 (a random free port, real HTTP so
-presigned URLs work from curl) and an in-process store, provisioned like a real
-account and seeded with realistic data. Nothing leaves this machine."""
+presigned URLs work from curl; its own process, see `core.sandbox_server`) and an
+in-process store, provisioned like a real account and seeded with realistic data.
+Nothing leaves this machine."""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import select
 import socket
-import threading
+import subprocess
+import sys
+import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.config import Settings
@@ -40,81 +46,117 @@ class Sandbox:
     settings: Settings
     endpoint_url: str
     store: Store
-    server: Any
+    server: subprocess.Popen[bytes]
     seeded: SeedSummary | None = None
 
     def stop(self) -> None:
-        """Stop the moto server at once: its loop polls every 0.5 s, so wake it with
-        connections until it has seen the shutdown request."""
-        stopper = threading.Thread(target=self.server.stop, daemon=True)
-        stopper.start()
-        address = self.endpoint_url.removeprefix("http://").rsplit(":", 1)
-        while stopper.is_alive():
-            with contextlib.suppress(OSError):
-                socket.create_connection((address[0], int(address[1])), timeout=0.2).close()
-            stopper.join(0.02)
+        """Stop the moto server: closing its stdin ends it at once."""
+        stop_server(self.server)
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(OSError):
+            if proc.stdin is not None:
+                proc.stdin.close()
+        try:
+            proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+
+
+def spawn_server(port: int) -> subprocess.Popen[bytes]:
+    """Start `core.sandbox_server` on 127.0.0.1:`port` (see that module); it serves
+    until its stdin closes. Call `wait_ready` before the first request."""
+    import core
+
+    package_root = str(Path(core.__file__).resolve().parent.parent)
+    path = os.environ.get("PYTHONPATH")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, path]))}
+    return subprocess.Popen(
+        [sys.executable, "-m", "core.sandbox_server", str(port)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=tempfile.TemporaryFile(),  # read only if it fails to start
+        env=env,
+        close_fds=True,
+    )
+
+
+def wait_ready(proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    """Wait for the server's `ready` line; a server that died says why."""
+    from core.errors import ServiceError
+
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    line = proc.stdout.readline().decode(errors="replace").strip() if ready else ""
+    if line.startswith("ready "):
+        return
+    stop_server(proc)
+    detail = ""
+    if proc.stderr is not None:
+        with contextlib.suppress(OSError, ValueError):
+            proc.stderr.seek(0)
+            detail = proc.stderr.read().decode(errors="replace").strip().splitlines()[-1]
+    raise ServiceError(
+        f"The sandbox's local AWS server did not start{': ' + detail if detail else ''}.",
+        "Check that moto is installed (`make run` installs it) and retry.",
+    )
 
 
 def start_sandbox(
     settings: Settings, progress: Progress | None = None, seed: bool = True
 ) -> Sandbox:
-    """Start, provision and (unless told not to) seed a fresh sandbox."""
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request lines on the TUI
+    """Start, provision and (unless told not to) seed a fresh sandbox. The server
+    starts in its own process while this one builds the seed data and its clients."""
     say = progress or (lambda _text: None)
     say("starting sandbox: local AWS (moto)…")
     port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = spawn_server(port)
     endpoint = f"http://127.0.0.1:{port}"
-    _reset_backends(endpoint)
-    store = connect(f"mongomock://sandbox-{uuid.uuid4().hex[:8]}", settings.mongodb_db)
-    sandbox_settings = settings.model_copy(
-        update={
-            "aws_region": settings.aws_region,
-            "aws_s3_region": settings.aws_region,
-            "aws_ses_from_email": SANDBOX_FROM,
-            "aws_ses_reply_to": SANDBOX_REPLY_TO,
-            "ses_configuration_set": SANDBOX_CONFIG_SET,
-            "aws_s3_bucket": SANDBOX_BUCKET,
-            "mongodb_uri": store.uri_label,
-            "ses_max_send_rate": settings.ses_max_send_rate or 200.0,
-            "ses_max_24h_send": settings.ses_max_24h_send or 50_000,
-            "sandbox": True,
-        }
-    )
-    sandbox = Sandbox(settings=sandbox_settings, endpoint_url=endpoint, store=store, server=server)
     try:
+        store = connect(f"mongomock://sandbox-{uuid.uuid4().hex[:8]}", settings.mongodb_db)
+        sandbox_settings = settings.model_copy(
+            update={
+                "aws_region": settings.aws_region,
+                "aws_s3_region": settings.aws_region,
+                "aws_ses_from_email": SANDBOX_FROM,
+                "aws_ses_reply_to": SANDBOX_REPLY_TO,
+                "ses_configuration_set": SANDBOX_CONFIG_SET,
+                "aws_s3_bucket": SANDBOX_BUCKET,
+                "mongodb_uri": store.uri_label,
+                "ses_max_send_rate": settings.ses_max_send_rate or 200.0,
+                "ses_max_24h_send": settings.ses_max_24h_send or 50_000,
+                "sandbox": True,
+            }
+        )
+        sandbox = Sandbox(
+            settings=sandbox_settings, endpoint_url=endpoint, store=store, server=server
+        )
         from core.aws import AwsClients
+        from core.sandbox_seed import apply_seed, plan_seed
 
+        plan = plan_seed(sandbox_settings) if seed else None
         aws = AwsClients(sandbox_settings, endpoint_url=endpoint, sandbox=True)
+        for service in ("s3", "ses", "sqs", "sns"):
+            aws.client(service)  # botocore loads its models while the server starts
+        wait_ready(server)
         say("starting sandbox: provisioning bucket, SES, queue…")
         queue_url = provision(aws, sandbox_settings)
         sandbox.settings = sandbox_settings.model_copy(update={"ses_events_queue_url": queue_url})
-        if seed:
-            from core.sandbox_seed import seed_all
-
+        if plan is not None:
             say("starting sandbox: seeding logs and files…")
-            sandbox.seeded = seed_all(store, aws, sandbox.settings, progress=say)
+            sandbox.seeded = apply_seed(plan, store, aws, sandbox.settings, progress=say)
         # After the bulk insert: mongomock checks unique indexes document by document.
         store.ensure_indexes()
     except BaseException:
-        sandbox.stop()
+        stop_server(server)
         raise
     return sandbox
-
-
-def _reset_backends(endpoint: str) -> None:
-    """moto keeps its accounts per process: a second sandbox in the same process (tests)
-    starts from an empty account, not from the last one's leftovers."""
-    import urllib.request
-
-    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        answer.read()
 
 
 def provision(aws: Any, settings: Settings) -> str:

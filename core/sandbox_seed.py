@@ -25,8 +25,8 @@ from typing import Any
 
 from core.config import Settings
 from core.db import Store
-from core.models import FileCategory, utcnow
-from core.seed.files import file_records, make_file_seeds, put_versions
+from core.models import EmailLog, FileCategory, Suppression, utcnow
+from core.seed.files import FileSeed, file_records, make_file_seeds, put_versions
 from core.seed.logs import make_logs
 from core.seed.people import make_people
 
@@ -47,20 +47,35 @@ class SeedSummary:
     suppressions: int
 
 
-def seed_all(
-    store: Store,
-    aws: Any,
-    settings: Settings,
-    progress: Progress | None = None,
-    now: datetime | None = None,
-) -> SeedSummary:
-    """Seed email logs, suppressions and files (bytes in S3 through a thread pool,
-    while the logs are built and inserted)."""
+@dataclass
+class SeedPlan:
+    """Everything to seed, built without touching AWS or the store (so it can be
+    built while the sandbox's server starts)."""
+
+    rng: random.Random
+    now: datetime
+    file_seeds: list[FileSeed]
+    keys: list[str]
+    logs: list[EmailLog]
+    suppressions: list[Suppression]
+
+
+def plan_seed(settings: Settings, now: datetime | None = None) -> SeedPlan:
     rng = random.Random(SEED)
     now = now or utcnow()
     people = make_people(rng)
     file_seeds = make_file_seeds(rng, now, people)
     keys = [seed.key(rng) for seed in file_seeds]
+    invoices = [s for s in file_seeds if s.category == FileCategory.INVOICE]
+    logs, suppressions = make_logs(rng, now, people, settings, invoices)
+    return SeedPlan(rng, now, file_seeds, keys, logs, suppressions)
+
+
+def apply_seed(
+    plan: SeedPlan, store: Store, aws: Any, settings: Settings, progress: Progress | None = None
+) -> SeedSummary:
+    """Upload the files (every version, through a thread pool) while the logs and
+    suppressions are inserted, then insert the file records with S3's answers."""
     bucket = settings.aws_s3_bucket
     assert bucket, "the sandbox bucket is provisioned before seeding"
     s3 = aws.s3
@@ -68,19 +83,30 @@ def seed_all(
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="seed-s3") as pool:
         futures = [
             pool.submit(put_versions, s3, bucket, key, seed)
-            for key, seed in zip(keys, file_seeds, strict=True)
+            for key, seed in zip(plan.keys, plan.file_seeds, strict=True)
         ]
-        invoices = [s for s in file_seeds if s.category == FileCategory.INVOICE]
-        logs, suppressions = make_logs(rng, now, people, settings, invoices)
-        store.emaillogs.insert_many([log.to_mongo() for log in logs])
-        store.suppressions.insert_many([s.to_mongo() for s in suppressions])
+        store.emaillogs.insert_many([log.to_mongo() for log in plan.logs])
+        store.suppressions.insert_many([s.to_mongo() for s in plan.suppressions])
         say("starting sandbox: uploading files…")
         answers = [f.result() for f in futures]
-    store.files.insert_many(file_records(file_seeds, keys, answers, settings, rng, now))
+    store.files.insert_many(
+        file_records(plan.file_seeds, plan.keys, answers, settings, plan.rng, plan.now)
+    )
     return SeedSummary(
-        logs=len(logs),
-        files=len(file_seeds),
+        logs=len(plan.logs),
+        files=len(plan.file_seeds),
         objects=sum(1 for a in answers if a),
         versions=sum(len(a) for a in answers),
-        suppressions=len(suppressions),
+        suppressions=len(plan.suppressions),
     )
+
+
+def seed_all(
+    store: Store,
+    aws: Any,
+    settings: Settings,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> SeedSummary:
+    """Seed email logs, suppressions and files."""
+    return apply_seed(plan_seed(settings, now), store, aws, settings, progress)

@@ -5,6 +5,7 @@ screen on `3`, and ctrl+q ending the program."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -109,7 +110,12 @@ def test_sandbox_console_in_a_real_terminal(terminal: Terminal) -> None:
     assert header.count("SANDBOX") == 1 and "127.0.0.1" in header
     terminal.press("3")
     files = terminal.wait_for(
-        "the Files screen", lambda s: " Files " in s.splitlines()[0] and ".pdf" in s
+        "the Files screen with seeded files",
+        lambda s: (
+            " Files " in s.splitlines()[0]
+            and re.search(r"\b\d+ files\b", s) is not None
+            and "completed" in s
+        ),
     )
     assert "SANDBOX" in files.splitlines()[0]
     terminal.press("C-q")

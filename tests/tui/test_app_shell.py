@@ -41,7 +41,7 @@ async def test_starts_a_sandbox_and_every_screen_opens_by_key() -> None:
         header = _header(app)
         assert header.count("SANDBOX") == 1
         assert app.runtime.sandbox is not None
-        assert app.runtime.sandbox.endpoint_url in header
+        assert app.runtime.sandbox.endpoint_url.removeprefix("http://") in header
         for mode, (key, label, screen_class) in SCREENS.items():
             await pilot.press(key)
             await pilot.pause()

@@ -19,7 +19,9 @@ class HeaderState:
 
 
 class ConnectionBar(Widget):
-    """One line: `depllc │ SANDBOX │ target │ screen │ status │ warning`."""
+    """One line: `depllc  screen  SANDBOX  target  warning  status`. Where the console
+    is connected comes first; warnings and status follow and are the ones cut with an
+    ellipsis when the line is too long."""
 
     DEFAULT_CSS = """
     ConnectionBar { height: 1; dock: top; background: $panel; }
@@ -37,10 +39,9 @@ class ConnectionBar(Widget):
         text.append(f" {self.title} ", style="bold")
         if state.sandbox:
             text.append(" SANDBOX ", style="bold black on yellow")
-            text.append(" nothing leaves this machine ", style="yellow")
+        text.append(f" {state.target} ", style="yellow" if state.sandbox else "dim")
         if state.warning:
             text.append(f" {state.warning} ", style="bold white on red")
         if state.status:
-            text.append(f" {state.status} ", style="cyan")
-        text.append(f" {state.target}", style="dim")
+            text.append(f" {state.status}", style="cyan")
         return text
