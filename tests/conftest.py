@@ -16,6 +16,9 @@ from core.db import MOCK_SCHEME, Store, connect
 from core.runtime import Runtime
 
 TEST_BUCKET = "depllc-test-files"
+# The store the suite runs against, read once: tests then see no MONGODB_* variables, so
+# settings tests are not steered by the developer's (or `make test`'s) environment.
+TEST_MONGODB_URI = os.environ.get("MONGODB_URI") or MOCK_SCHEME
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +33,8 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "SES_EVENTS_QUEUE_URL",
         "DEPLLC_SANDBOX",
         "DEPLLC_USER",
+        "MONGODB_URI",
+        "MONGODB_DB",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -44,7 +49,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def mongo_uri() -> str:
-    return os.environ.get("MONGODB_URI") or MOCK_SCHEME
+    return TEST_MONGODB_URI
 
 
 @pytest.fixture
