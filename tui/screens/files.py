@@ -49,23 +49,24 @@ STATUS_STYLE = {"completed": "green", "uploading": "yellow", "failed": "red", "d
 COLUMNS = ("Name", "Category", "Size", "Owner", "Client", "Status", "Uploaded", "Downloads")
 
 
-def _local(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.astimezone().strftime("%Y-%m-%d %H:%M")
-    return ""
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def row_cells(record: FileRecord, marked: bool = False) -> list[Any]:
     status = record.status.value
     name = ("● " if marked else "") + record.originalName
+    uploaded = record.createdAt.astimezone()
     return [
-        Text(name[:48], no_wrap=True, style="bold" if marked else ""),
+        Text(_cut(name, 26), no_wrap=True, style="bold" if marked else ""),
         record.category.value,
         Text(humanize.naturalsize(record.size, binary=True), justify="right"),
-        Text(record.userId[:16], no_wrap=True),
-        Text((record.clientId or "-")[:16], no_wrap=True),
+        Text(_cut(record.userId, 10), no_wrap=True),
+        Text(_cut(record.clientId or "-", 10), no_wrap=True),
         Text(status, style=STATUS_STYLE.get(status, "")),
-        _local(record.createdAt),
+        uploaded.strftime("%m-%d %H:%M")
+        if uploaded.year == datetime.now().year
+        else uploaded.strftime("%Y-%m-%d"),
         Text(str(record.access.downloadCount), justify="right"),
     ]
 
@@ -147,7 +148,7 @@ class FilesScreen(ServiceScreen):
         height: 1fr;
     }
     #files-detail {
-        width: 58;
+        width: 44;
         height: 1fr;
         border-left: solid $panel;
         padding: 0 1;

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from core.files.preview import ImageInfo, Preview
     from core.models import FileRecord
 
-MAX_WIDTH = 40  # cells across for the half-block image
+MAX_WIDTH = 36  # cells across for the half-block image
 
 
 def metadata_table(record: FileRecord) -> Table:
