@@ -13,6 +13,17 @@ from core.errors import ConfigError
 from tui.cli.main import main
 
 
+@pytest.fixture(autouse=True)
+def _no_settings_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make test` runs the suite with MONGODB_URI set (mongomock or a real server):
+    these tests set exactly the variables each one is about."""
+    for info in Settings.model_fields.values():
+        alias = info.validation_alias
+        for name in getattr(alias, "choices", []):
+            if isinstance(name, str) and name.isupper():
+                monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def layered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     """Every source sets AWS_REGION (and something only it sets)."""
