@@ -5,6 +5,7 @@ Nothing leaves this machine."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import select
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,6 +110,37 @@ def wait_ready(proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
     )
 
 
+_prestarted: tuple[int, subprocess.Popen[bytes]] | None = None
+_prestart_lock = threading.Lock()
+
+
+def prestart_server() -> None:
+    """Start the sandbox's server now for a `start_sandbox` that comes later: the TUI
+    calls this before it draws its first screen, so moto loads on the other core
+    meanwhile. A server never taken is stopped at exit (and dies with this process)."""
+    global _prestarted
+    with _prestart_lock:
+        if _prestarted is None:
+            port = _free_port()
+            _prestarted = (port, spawn_server(port))
+            atexit.register(_discard_prestarted)
+
+
+def _take_prestarted() -> tuple[int, subprocess.Popen[bytes]] | None:
+    global _prestarted
+    with _prestart_lock:
+        taken, _prestarted = _prestarted, None
+    if taken is not None and taken[1].poll() is not None:
+        return None  # it died: start another
+    return taken
+
+
+def _discard_prestarted() -> None:
+    taken = _take_prestarted()
+    if taken is not None:
+        stop_server(taken[1])
+
+
 def start_sandbox(
     settings: Settings, progress: Progress | None = None, seed: bool = True
 ) -> Sandbox:
@@ -115,8 +148,12 @@ def start_sandbox(
     starts in its own process while this one builds the seed data and its clients."""
     say = progress or (lambda _text: None)
     say("starting sandbox: local AWS (moto)…")
-    port = _free_port()
-    server = spawn_server(port)
+    taken = _take_prestarted()
+    if taken is not None:
+        port, server = taken
+    else:
+        port = _free_port()
+        server = spawn_server(port)
     endpoint = f"http://127.0.0.1:{port}"
     try:
         store = connect(f"mongomock://sandbox-{uuid.uuid4().hex[:8]}", settings.mongodb_db)

@@ -63,6 +63,10 @@ class DepllcApp(App[int]):
             self._describe_runtime(runtime)
 
     def on_mount(self) -> None:
+        if self.runtime is None and self.settings.wants_sandbox:
+            from core.sandbox import prestart_server
+
+            prestart_server()  # moto loads in its own process while the screen draws
         if self.runtime is None:
             self.header.target = (
                 "starting sandbox…" if self.settings.wants_sandbox else "connecting…"
