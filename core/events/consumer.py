@@ -19,7 +19,13 @@ from typing import Any
 
 from core.db import Store
 from core.errors import describe
-from core.events.apply import Outcome, Result, process_body, rematch_unmatched
+from core.events.apply import (
+    Outcome,
+    Result,
+    is_store_outage,
+    process_bodies,
+    rematch_unmatched,
+)
 from core.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -28,21 +34,6 @@ LONG_POLL_SECONDS = 20
 BATCH_SIZE = 10  # SQS's maximum per ReceiveMessage
 REMATCH_EVERY_SECONDS = 30.0
 MAX_BACKOFF_SECONDS = 30.0
-
-# Exceptions meaning "the store is unreachable": stop the batch, the rest stays queued.
-_OUTAGE_NAMES = {
-    "StoreUnavailableError",
-    "ServerSelectionTimeoutError",
-    "AutoReconnect",
-    "NetworkTimeout",
-    "ConnectionFailure",
-    "NotPrimaryError",
-    "ExecutionTimeout",
-}
-
-
-def is_store_outage(exc: BaseException) -> bool:
-    return any(cls.__name__ in _OUTAGE_NAMES for cls in type(exc).__mro__)
 
 
 @dataclass
@@ -154,24 +145,22 @@ class EventConsumer:
         report = BatchReport(received=len(messages))
         self.stats.received += len(messages)
         done: list[dict[str, str]] = []
-        for index, message in enumerate(messages):
-            if report.outage:
-                report.left_on_queue += 1
-                continue
-            try:
-                result = process_body(self.store, message.get("Body") or "")
-            except Exception as exc:
-                text = describe(exc).text
-                report.failures.append(text)
+        outcomes = process_bodies(self.store, [m.get("Body") or "" for m in messages])
+        for index, (message, outcome) in enumerate(zip(messages, outcomes, strict=True)):
+            if isinstance(outcome, Exception):
+                text = describe(outcome).text
                 report.left_on_queue += 1
                 self.stats.failed += 1
+                if not report.failures or report.failures[-1] != text:
+                    report.failures.append(text)
                 self.stats.last_error = text
-                report.outage = is_store_outage(exc)
+                report.outage = report.outage or is_store_outage(outcome)
                 log.info("event left on the queue: %s", text)
                 continue
-            report.results.append(result)
-            self.stats.count(result)
+            report.results.append(outcome)
+            self.stats.count(outcome)
             done.append({"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]})
+        del outcomes
         del messages, response  # one batch at a time
         if done:
             self._delete(done, report)

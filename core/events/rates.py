@@ -89,20 +89,18 @@ class Rates:
         )
 
     def warning(self) -> str | None:
-        """One short line for the header when a rate is near or over SES's threshold:
-        `bounces 5.5% over SES's 5% · complaints 0.06% near SES's 0.1% (7 d)`."""
+        """One short line for the header when a rate is near or over SES's review
+        threshold: `SES: bounces 4.1% near 5% · complaints 0.12% over 0.1% (7 d)`."""
         parts = []
         if self.bounce_level != Level.OK:
             word = "over" if self.bounce_level == Level.CRITICAL else "near"
-            parts.append(f"bounces {self.bounce_rate:.1%} {word} SES's {BOUNCE_REVIEW:.0%}")
+            parts.append(f"bounces {self.bounce_rate:.1%} {word} {BOUNCE_REVIEW:.0%}")
         if self.complaint_level != Level.OK:
             word = "over" if self.complaint_level == Level.CRITICAL else "near"
-            parts.append(
-                f"complaints {self.complaint_rate:.2%} {word} SES's {COMPLAINT_REVIEW:.1%}"
-            )
+            parts.append(f"complaints {self.complaint_rate:.2%} {word} {COMPLAINT_REVIEW:.1%}")
         if not parts:
             return None
-        return f"{' · '.join(parts)} ({self.days} d)"
+        return f"SES: {' · '.join(parts)} ({self.days} d)"
 
 
 def rolling_rates(store: Store, days: int = DEFAULT_DAYS, now: datetime | None = None) -> Rates:

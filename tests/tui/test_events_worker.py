@@ -97,7 +97,7 @@ async def test_worker_applies_events_and_updates_the_header(runtime: Runtime) ->
             Message=json.dumps(b.bounce(log.messageId, log.to, log.to, utcnow())),
         )
         await _wait_for(pilot, lambda: "bounces" in app.header.warning)
-        assert app.header.warning == "bounces 3.2% near SES's 5% (7 d)"
+        assert app.header.warning == "SES: bounces 3.2% near 5% (7 d)"
     # the app closed: the worker was told to stop and its thread ends after its poll
     assert worker.stop_event.is_set()
     worker.thread.join(timeout=5)

@@ -304,3 +304,61 @@ def test_ses_send_event_after_the_console_recorded_the_send(store: Store, mid: s
     result = apply_event(store, parsed(b.send(mid, [ANA])))
     assert result.outcome == Outcome.DUPLICATE
     assert len(log_of(store, mid).events) == 1
+
+
+def test_batch_writes_once_per_log_and_dedups_within_the_batch(store: Store, mid: str) -> None:
+    from core.events.apply import process_bodies
+
+    other = b.ses_message_id()
+    store.emaillogs.insert_one(b.make_log(other, [BEN]))
+    bodies = [
+        b.envelope(b.send(mid, [ANA]), "s1"),
+        b.envelope(b.delivery(mid, [ANA], [ANA], t(2)), "d1"),
+        b.envelope(b.delivery(mid, [ANA], [ANA], t(2)), "d1"),  # the same, twice
+        b.envelope(b.bounce(other, [BEN], [BEN], t(3)), "b1"),
+        "{broken",
+        b.envelope(b.opened(b.ses_message_id(), [ANA], t(9)), "u1"),
+    ]
+    results = process_bodies(store, bodies)
+    outcomes = [r.outcome if not isinstance(r, Exception) else r for r in results]
+    assert outcomes == [
+        Outcome.APPLIED,
+        Outcome.APPLIED,
+        Outcome.DUPLICATE,
+        Outcome.APPLIED,
+        Outcome.SET_ASIDE,
+        Outcome.UNMATCHED,
+    ]
+    first = store.emaillogs.find_one({"messageId": mid})
+    assert first is not None
+    assert first[REV_FIELD] == 1  # one write for its two events
+    assert [e["eventId"] for e in first["events"]] == ["s1", "d1"]
+    assert first["status"] == "delivered"
+    assert results[3].suppressed == (BEN,)  # type: ignore[union-attr]
+    again = process_bodies(store, bodies)
+    assert [getattr(r, "outcome", None) for r in again][:4] == [Outcome.DUPLICATE] * 4
+
+
+def test_batch_falls_back_when_the_log_changed_after_the_batch_read(store: Store, mid: str) -> None:
+    from core.events import apply as apply_module
+
+    real_write = apply_module._write
+    calls = {"n": 0}
+
+    def racing_write(st: Store, doc: dict[str, Any], items: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:  # another consumer lands a complaint first
+            assert apply_event(st, parsed(b.complaint(mid, [ANA], [ANA], t(60)), "c9")).outcome
+        return real_write(st, doc, items)
+
+    apply_module._write = racing_write  # type: ignore[assignment]
+    try:
+        results = apply_module.process_bodies(
+            store, [b.envelope(b.delivery(mid, [ANA], [ANA], t(2)), "d9")]
+        )
+    finally:
+        apply_module._write = real_write  # type: ignore[assignment]
+    assert getattr(results[0], "outcome", None) == Outcome.APPLIED
+    log = log_of(store, mid)
+    assert {e.eventId for e in log.events} == {"c9", "d9"}
+    assert log.status == EmailStatus.COMPLAINT

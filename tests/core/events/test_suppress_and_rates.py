@@ -93,12 +93,12 @@ def test_rates_and_levels(store: Store) -> None:
     assert (rates.sent, rates.bounced, rates.complaints) == (1000, 30, 0)
     assert rates.bounce_rate == pytest.approx(0.03)
     assert rates.bounce_level == Level.WARN
-    assert rates.warning() == "bounces 3.0% near SES's 5% (7 d)"
+    assert rates.warning() == "SES: bounces 3.0% near 5% (7 d)"
     _logs(store, 2, EmailStatus.COMPLAINT)
     rates = rolling_rates(store)
     assert rates.complaint_level == Level.CRITICAL
     assert rates.level == Level.CRITICAL
-    assert rates.warning() == "bounces 3.0% near SES's 5% · complaints 0.20% over SES's 0.1% (7 d)"
+    assert rates.warning() == "SES: bounces 3.0% near 5% · complaints 0.20% over 0.1% (7 d)"
     assert rates.describe() == "bounces 3.0% · complaints 0.20% (7 d, 1002 sent)"
 
 
