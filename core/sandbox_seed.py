@@ -63,7 +63,7 @@ class SeedPlan:
 def plan_seed(settings: Settings, now: datetime | None = None) -> SeedPlan:
     rng = random.Random(SEED)
     now = now or utcnow()
-    people = make_people(rng)
+    people = make_people(rng, operator=settings.depllc_user)
     file_seeds = make_file_seeds(rng, now, people)
     keys = [seed.key(rng) for seed in file_seeds]
     invoices = [s for s in file_seeds if s.category == FileCategory.INVOICE]

@@ -273,7 +273,8 @@ def make_file_seeds(rng: random.Random, now: datetime, people: People) -> list[F
         )
 
     for i, person in enumerate(staff[:4] + rng.sample(clients, 5)):
-        seed_value = int(person.userId or person.clientId or "0", 16) % 1_000_003 + i
+        ident = (person.userId or person.clientId or "0").encode()
+        seed_value = int.from_bytes(hashlib.sha256(ident).digest()[:4], "big") + i
         pixels = sample_files.avatar_pixels(seed_value)
         kind = ("png", "jpg", "gif", "webp")[i % 4]
         encode = {

@@ -43,7 +43,7 @@ EVENT_KEYS: dict[str, set[str]] = {
     "deliveryDelay": {"delayType", "expirationTime", "recipients"},
 }
 KEY_LAYOUT = re.compile(
-    r"^(?P<cat>[a-z]+)/(?P<user>[0-9a-f]{24})/(?P<ms>\d{13})-[0-9a-f]{16}-[\w.\-]+$"
+    r"^(?P<cat>[a-z]+)/(?P<user>[0-9a-f]{24}|tester)/(?P<ms>\d{13})-[0-9a-f]{16}-[\w.\-]+$"
 )
 
 
@@ -223,6 +223,17 @@ def test_files_follow_the_key_layout_and_states(files: list[FileRecord]) -> None
         "text/csv",
     ):
         assert kind in types
+
+
+def test_the_operator_owns_some_files_and_logs(
+    files: list[FileRecord], logs: list[EmailLog]
+) -> None:
+    """The console records its operator's login as the user id: the sandbox's
+    operator (here `tester`) finds files and sends of their own."""
+    own = [f for f in files if f.userId == "tester"]
+    assert 5 <= len(own) < len(files) / 2
+    assert all(f.metadata.uploadedBy == "tester" for f in own)
+    assert any(log.userId == "tester" for log in logs)
 
 
 def test_file_bytes_in_s3_match_the_records(sandbox: Runtime, files: list[FileRecord]) -> None:
