@@ -132,3 +132,41 @@ async def test_ctrl_q_quits(runtime: Runtime) -> None:
         await pilot.press("ctrl+q")
         await asyncio.sleep(0.1)
     assert app.return_code == 0
+
+
+async def test_footer_follows_the_keys_and_skips_needless_rebuilds() -> None:
+    from textual.app import App, ComposeResult
+    from textual.binding import Binding
+    from textual.widgets import Input
+
+    from tui.widgets.footer import ConsoleFooter
+
+    class Named(Input):
+        BINDINGS = [Binding("ctrl+t", "noop", "Tag it", id="named.tag")]
+
+    class Demo(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Input(id="plain-a")
+            yield Input(id="plain-b")
+            yield Named(id="named")
+            yield ConsoleFooter()
+
+    app = Demo()
+    async with app.run_test(size=SIZE) as pilot:
+        footer = app.query_one(ConsoleFooter)
+
+        def labels() -> list[str]:
+            return [str(key.description) for key in footer.query("FooterKey")]
+
+        app.query_one("#plain-a").focus()
+        await pilot.pause(0.2)
+        shown = list(footer.children)
+        app.query_one("#plain-b").focus()  # same keys: no rebuild
+        await pilot.pause(0.2)
+        assert list(footer.children) == shown
+        app.query_one("#named").focus()  # another key: rebuilt
+        await pilot.pause(0.2)
+        assert "Tag it" in labels()
+        app.query_one("#plain-a").focus()
+        await pilot.pause(0.2)
+        assert "Tag it" not in labels()
