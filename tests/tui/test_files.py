@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -123,13 +124,18 @@ async def test_upload_two_watch_progress_download_one(tmp_path: Path) -> None:
 @pytest.fixture
 def big_file(tmp_path: Path) -> Path:
     path = tmp_path / "huge.pdf"
-    path.write_bytes(pdf_bytes() + os.urandom(80 * MiB))
+    path.write_bytes(pdf_bytes() + os.urandom(48 * MiB))
     return path
 
 
 async def test_escape_cancels_a_transfer_without_freezing(runtime: Runtime, big_file: Path) -> None:
+    from core.files.transfer import transfer_client
     from tui.modals.files_upload import UploadPlan
 
+    def slow_line(**_: Any) -> None:  # a slow link: each part takes a while to go out
+        time.sleep(0.5)
+
+    transfer_client(runtime).meta.events.register("before-send.s3.UploadPart", slow_line)
     app = DepllcApp(runtime.settings, runtime=runtime)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("3")
