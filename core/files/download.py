@@ -177,7 +177,7 @@ def download_file(
                     record.key,
                     writer,  # type: ignore[arg-type]
                     extra_args=extra,
-                    subscribers=progress_subscriber(size, progress),
+                    subscribers=progress_subscriber(size, progress, info.get("ETag")),
                 )
                 wait(future, cancel)
             written, checksum = writer.finish()

@@ -118,12 +118,22 @@ def sha256_of_file(path: os.PathLike[str] | str, chunk: int = 4 * MiB) -> str:
     return b64_sha256(h.digest())
 
 
-def progress_subscriber(total: int, callback: ProgressCallback | None) -> list[Any]:
-    """s3transfer subscribers reporting cumulative bytes to `callback`."""
-    if callback is None:
-        return []
+def progress_subscriber(
+    total: int, callback: ProgressCallback | None, etag: str | None = None
+) -> list[Any]:
+    """s3transfer subscribers: one that tells s3transfer the size (and, for a download,
+    the ETag) from our own HEAD, so it skips a second HEAD and pins every ranged GET to
+    that ETag (If-Match); and one reporting cumulative bytes to `callback`."""
     from s3transfer.subscribers import BaseSubscriber
 
+    class _KnownSize(BaseSubscriber):
+        def on_queued(self, future: Any, **kwargs: Any) -> None:
+            future.meta.provide_transfer_size(total)
+            if etag:
+                future.meta.provide_object_etag(etag)
+
+    if callback is None:
+        return [_KnownSize()]
     lock = threading.Lock()
     done = [0]
     report: ProgressCallback = callback
@@ -135,7 +145,7 @@ def progress_subscriber(total: int, callback: ProgressCallback | None) -> list[A
                 value = max(0, min(done[0], total))
             report(value, total)
 
-    return [_Progress()]
+    return [_KnownSize(), _Progress()]
 
 
 def wait(future: TransferFuture, cancel: threading.Event | None, poll: float = 0.1) -> None:

@@ -51,10 +51,17 @@ def test_download_verifies_and_counts(
     out: Path,
     small_tuning: TransferTuning,
 ) -> None:
+    from core.files.transfer import transfer_client
+
     seen: list[int] = []
+    calls: list[str] = []
+    transfer_client(runtime).meta.events.register(
+        "before-call.s3", lambda model, **_: calls.append(model.name)
+    )
     result = download_file(
         runtime, str(uploaded.id), out, progress=lambda d, t: seen.append(d), tuning=small_tuning
     )
+    assert calls == ["GetObject"] * 3  # three ranged GETs; the size we knew saved a HEAD
     assert result.path == out.resolve() / "big.pdf"
     assert result.path.read_bytes() == big_pdf.read_bytes()
     assert result.verified == "size + SHA-256"
