@@ -86,3 +86,36 @@ def test_sent_hook_publishes_to_the_queue_and_logs_follow(
         f"complaint@{SIM}": "complaint",
         f"suppressionlist@{SIM}": "bounce",
     }
+
+
+def test_send_flow_to_the_simulator_ends_in_the_right_statuses(
+    runtime: Runtime, make_consumer: Callable[..., EventConsumer]
+) -> None:
+    """The real send (core.mail) calls the sent hook; the events come back on the queue."""
+    from core.mail.send import send
+    from core.models import EmailCategory
+    from core.validation import SendEmailRequest
+
+    register(runtime)
+    results = {}
+    for name in ("success", "bounce", "complaint"):
+        request = SendEmailRequest(
+            to=[f"{name}@{SIM}"],
+            subject=f"Simulator check: {name}",
+            textContent="Hello from the sandbox.",
+            category=EmailCategory.NOTIFICATION,
+        )
+        results[name] = send(runtime, request)
+    consumer = make_consumer()
+    consumer.run(threading.Event(), until_empty=True)
+    assert consumer.stats.set_aside == 0 and consumer.stats.unmatched == 0
+    status = {
+        doc["to"][0].split("@")[0]: (doc["status"], [e["type"] for e in doc["events"]])
+        for doc in runtime.store.emaillogs.find()
+    }
+    assert status == {
+        "success": ("delivered", ["send", "delivery"]),  # SES's Send = the console's own
+        "bounce": ("bounced", ["send", "bounce"]),
+        "complaint": ("complaint", ["send", "delivery", "complaint"]),
+    }
+    assert consumer.stats.duplicates == 3
