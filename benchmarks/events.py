@@ -283,6 +283,10 @@ def main() -> int:
         url = sqs.create_queue(QueueName="depllc-ses-events-bench")["QueueUrl"]
         logs, bodies = build_stream(args.events, args.logs)
         total_bytes = sum(len(b) for b in bodies)
+        import os
+
+        load = os.getloadavg()[0]
+        print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at the start")
         print(
             f"stream: {len(bodies):,} events for {len(logs):,} logs, "
             f"{total_bytes / 1e6:.1f} MB of bodies ({total_bytes // len(bodies):,} B each)"
