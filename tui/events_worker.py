@@ -72,7 +72,16 @@ class EventsWorker:
 
     def _run(self) -> None:
         self._check_rates(force=True)
-        self.consumer.run(self.stop_event, on_batch=self._on_batch)
+        self.consumer.run(self.stop_event, on_batch=self._on_batch, on_error=self._on_error)
+
+    def _on_error(self, text: str) -> None:
+        """Polling failed (queue gone, no permission, network): say so and retry."""
+        if self.stop_event.is_set():
+            return
+        self._show_status(f"{STATUS_PREFIX}cannot poll, retrying · {self.consumer.stats.summary()}")
+        if text != self._last_error:
+            self._last_error = text
+            self.app.call_later(self._report, text)
 
     def _on_batch(self, report: BatchReport) -> None:
         if self.stop_event.is_set():
@@ -120,7 +129,7 @@ class EventsWorker:
 
     def _report(self, text: str) -> None:
         self.app.notify(
-            f"{text} The events stay on the queue and are retried.",
+            f"{text} Events stay on the queue; the console keeps retrying.",
             title="SES events",
             severity="warning",
             timeout=12,

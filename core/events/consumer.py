@@ -196,9 +196,11 @@ class EventConsumer:
         on_batch: Callable[[BatchReport], None] | None = None,
         until_empty: bool = False,
         max_messages: int | None = None,
+        on_error: Callable[[str], None] | None = None,
     ) -> ConsumerStats:
         """Poll until `stop` is set (or the queue is empty with `until_empty`, or
-        `max_messages` were received). SQS and store errors back off and retry."""
+        `max_messages` were received). SQS and store errors back off and retry;
+        `on_error` hears about a failed poll (the message is `describe`'s line)."""
         backoff = 1.0
         while not stop.is_set():
             try:
@@ -210,6 +212,8 @@ class EventConsumer:
                 log.info("polling the events queue failed: %s", self.stats.last_error)
                 if until_empty:
                     raise
+                if on_error is not None:
+                    on_error(self.stats.last_error)
                 stop.wait(backoff)
                 backoff = min(MAX_BACKOFF_SECONDS, backoff * 2)
                 continue

@@ -170,3 +170,18 @@ async def test_suppressions_in_the_palette(runtime: Runtime) -> None:
         await pilot.pause(0.3)
         await pilot.press("enter")
         await _wait_for(pilot, lambda: isinstance(app.screen, SuppressionsScreen))
+
+
+async def test_a_queue_that_cannot_be_polled_is_reported(runtime: Runtime) -> None:
+    runtime.settings = runtime.settings.model_copy(
+        update={"ses_events_queue_url": "https://sqs.us-east-1.amazonaws.com/123456789012/gone"}
+    )
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        app.post_message(RuntimeReady(runtime))
+        await _wait_for(pilot, lambda: "cannot poll" in app.header.status)
+        assert app.header.status.startswith("events: cannot poll, retrying · last poll never")
+        await _wait_for(pilot, lambda: bool(app._notifications))
+        text = next(iter(app._notifications)).message
+        assert "NonExistentQueue" in text or "does not exist" in text
+        assert "keeps retrying" in text
