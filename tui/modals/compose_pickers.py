@@ -13,7 +13,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import DataTable, DirectoryTree, Input, Label, Static
-from textual.worker import Worker, WorkerState
+
+from tui.screens.base import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from core.models import FileRecord
@@ -96,7 +97,7 @@ class LocalFilePicker(ModalScreen[str | None]):
         self.dismiss(str(event.path))
 
 
-class StoredFilePicker(ModalScreen[str | None]):
+class StoredFilePicker(ReportsWorkerErrors, ModalScreen[str | None]):
     """The stored files that can be attached (completed, not deleted); type to filter,
     Enter attaches the highlighted one (returns its `files` _id)."""
 
@@ -151,14 +152,6 @@ class StoredFilePicker(ModalScreen[str | None]):
 
         records = attachable_files(self.runtime, search)
         self.app.call_from_thread(self._show, records)
-
-    @on(Worker.StateChanged)
-    def _failed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            event.stop()
-            from core.errors import describe
-
-            self.notify(describe(event.worker.error).text, severity="error")
 
     def _show(self, records: list[FileRecord]) -> None:
         import humanize

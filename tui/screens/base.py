@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from tui.widgets.connection_bar import ConnectionBar
 from tui.widgets.footer import ConsoleFooter
@@ -15,7 +16,26 @@ if TYPE_CHECKING:
     from tui.app import DepllcApp
 
 
-class ServiceScreen(Screen[None]):
+class ReportsWorkerErrors:
+    """Mixed into screens and modals: a failed worker's error goes to the app's one
+    error reporter. (Textual's Worker.StateChanged does not bubble past the node that
+    started the worker, so each screen must forward it.)"""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            event.stop()
+            self.worker_failed(event.worker, event.worker.error)
+
+    def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
+        """Report the error; screens override to also reset their own state."""
+        from tui.app import DepllcApp
+
+        app = getattr(self, "app", None)
+        if isinstance(app, DepllcApp):
+            app.report_error(error)
+
+
+class ServiceScreen(ReportsWorkerErrors, Screen[None]):
     """A main screen; `on_runtime_ready` runs once the services are connected (and on
     later visits via `refresh_data`)."""
 

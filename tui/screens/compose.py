@@ -37,7 +37,7 @@ from textual.widgets import (
     Static,
     TextArea,
 )
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from tui.screens.base import ServiceScreen
 
@@ -287,14 +287,10 @@ class ComposeScreen(ServiceScreen):
         self.suggester.addresses = recent
         self.query_one("#template", Select).set_options([(n, n) for n in names])
 
-    @on(Worker.StateChanged)
-    def _worker_failed(self, event: Worker.StateChanged) -> None:
-        # Worker.StateChanged does not bubble: report this screen's worker errors here.
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            event.stop()
-            self._close_progress()
-            title = "Not sent" if event.worker.group == "compose-send" else "Compose"
-            self.depllc.report_error(event.worker.error, title=title)
+    def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
+        self._close_progress()
+        title = "Not sent" if worker.group == "compose-send" else "Compose"
+        self.depllc.report_error(error, title=title)
 
     # --- form state --------------------------------------------------------------
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar, Sparkline, Static
-from textual.worker import Worker, WorkerState
 
 from tui.screens.base import ServiceScreen
 
@@ -54,13 +53,6 @@ class DashboardScreen(ServiceScreen):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("r,f5", "reload", "Refresh", id="dashboard.refresh"),
     ]
-
-    @on(Worker.StateChanged)
-    def _worker_failed(self, event: Worker.StateChanged) -> None:
-        # Worker.StateChanged does not bubble: report this screen's worker errors here.
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            event.stop()
-            self.depllc.report_error(event.worker.error)
 
     def compose_body(self) -> ComposeResult:
         yield Static("Loading…", id="dash-summary", classes="summary")

@@ -26,7 +26,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import get_current_worker
 
 from tui.screens.base import ServiceScreen
 from tui.widgets.transfer_panel import TransferFinished, TransferPanel, TransferUpdate
@@ -187,12 +187,6 @@ class FilesScreen(ServiceScreen):
         self._last_pick: Path | None = None
         self.finished_batches = 0  # for tests: transfer batches fully done
         self.previewed: Preview | None = None  # what the detail pane shows
-
-    @on(Worker.StateChanged)
-    def _worker_failed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            event.stop()
-            self.depllc.report_error(event.worker.error)
 
     # --- layout ----------------------------------------------------------------
 

@@ -15,9 +15,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
-from textual.worker import Worker, WorkerState
 
 from tui.messages import LogsChanged
+from tui.screens.base import ReportsWorkerErrors
 from tui.widgets.connection_bar import ConnectionBar
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def timeline_text(detail: LogDetail) -> Text:
     return text
 
 
-class LogDetailScreen(Screen[None]):
+class LogDetailScreen(ReportsWorkerErrors, Screen[None]):
     """Pushed over the logs screen; Esc goes back."""
 
     DEFAULT_CSS = """
@@ -138,13 +138,6 @@ class LogDetailScreen(Screen[None]):
     @property
     def runtime(self) -> Runtime | None:
         return self.depllc.runtime
-
-    @on(Worker.StateChanged)
-    def _worker_failed(self, event: Worker.StateChanged) -> None:
-        # Worker.StateChanged does not bubble: report this screen's worker errors here.
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            event.stop()
-            self.depllc.report_error(event.worker.error)
 
     def compose(self) -> ComposeResult:
         yield ConnectionBar(self.depllc.header, self.TITLE)

@@ -25,7 +25,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import get_current_worker
 
 from tui.messages import LogsChanged
 from tui.screens.base import ServiceScreen
@@ -209,13 +209,6 @@ class LogsScreen(ServiceScreen):
         self._count_label = ""
         self.renders = 0  # how many times the table was refilled (for tests/benchmarks)
         self.last_render = 0.0
-
-    @on(Worker.StateChanged)
-    def _worker_failed(self, event: Worker.StateChanged) -> None:
-        # Worker.StateChanged does not bubble: report this screen's worker errors here.
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            event.stop()
-            self.depllc.report_error(event.worker.error)
 
     # --- layout ----------------------------------------------------------------
 
