@@ -96,7 +96,9 @@ class EventsWorker:
         )
         self._check_rates(force=feedback)
         stats = self.consumer.stats
-        if stats.last_error and stats.last_error != self._last_error and report.failures:
+        if not report.failures:
+            self._last_error = None  # recovered: the next problem is reported again
+        elif stats.last_error and stats.last_error != self._last_error:
             self._last_error = stats.last_error
             self.app.call_later(self._report, stats.last_error)
         self._show_status(STATUS_PREFIX + stats.summary())
