@@ -767,3 +767,4 @@ class ComposeScreen(ServiceScreen):
         self.query_one("#template-data", TextArea).text = "{\n}"
         self.attachments.clear()
         self._show_attachments()
+        self.query_one("#to", Input).focus()
