@@ -129,7 +129,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     stats = sub.add_parser(
         "stats",
         help="delivery figures: totals, rates against SES thresholds, quota",
-        description="Totals, cost, rates (bounce review at 5%%, complaint at 0.1%%), "
+        description="Totals, cost, rates (bounce review at 5%, complaint at 0.1%), "
         "per-day counts, and SES's quota and two-week statistics.",
     )
     stats.add_argument("--since", default="30d", metavar="RANGE", help="default 30d")
