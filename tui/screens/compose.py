@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import Suggester
 from textual.timer import Timer
@@ -39,6 +38,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker
 
+from tui.palette import PaletteCommand, ScreenCommands
 from tui.screens.base import ServiceScreen
 
 if TYPE_CHECKING:
@@ -107,10 +107,10 @@ def _listing(addresses: list[str], shown: int = 8) -> str:
     return ", ".join(addresses[:shown]) + (f" (+{more} more)" if more > 0 else "")
 
 
-class ComposeCommands(Provider):
+class ComposeCommands(ScreenCommands):
     """Command palette: the Compose screen's actions (the same as its keys)."""
 
-    def _commands(self) -> list[tuple[str, str, Any]]:
+    def _commands(self) -> list[PaletteCommand]:
         screen = self.screen
         if not isinstance(screen, ComposeScreen):
             return []
@@ -134,17 +134,6 @@ class ComposeCommands(Provider):
             ),
             ("Compose: new message", "Clear the form (ctrl+n)", screen.action_new),
         ]
-
-    async def discover(self) -> Hits:
-        for text, help_text, command in self._commands():
-            yield DiscoveryHit(text, command, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for text, help_text, command in self._commands():
-            score = matcher.match(text)
-            if score > 0:
-                yield Hit(score, matcher.highlight(text), command, help=help_text)
 
 
 class ComposeScreen(ServiceScreen):

@@ -22,12 +22,12 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
+from tui.palette import ScreenCommands
 from tui.screens.base import ServiceScreen
 from tui.widgets.transfer_panel import TransferFinished, TransferPanel, TransferUpdate
 
@@ -71,7 +71,7 @@ def row_cells(record: FileRecord, marked: bool = False) -> list[Any]:
     ]
 
 
-class FilesCommands(Provider):
+class FilesCommands(ScreenCommands):
     """Command palette: the Files screen's actions (the same as its keys)."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
@@ -107,17 +107,6 @@ class FilesCommands(Provider):
                 screen.action_clear_transfers,
             ),
         ]
-
-    async def discover(self) -> Hits:
-        for text, help_text, command in self._commands():
-            yield DiscoveryHit(text, command, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for text, help_text, command in self._commands():
-            score = matcher.match(text)
-            if score > 0:
-                yield Hit(score, matcher.highlight(text), command, help=help_text)
 
 
 class FilesScreen(ServiceScreen):

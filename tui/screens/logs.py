@@ -21,13 +21,13 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
 from tui.messages import LogsChanged
+from tui.palette import PaletteCommand, ScreenCommands
 from tui.screens.base import ServiceScreen
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def row_cells(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class SavedSearchCommands(Provider):
+class SavedSearchCommands(ScreenCommands):
     """Command palette: recall a saved search, save or export the current one."""
 
     def _logs_screen(self) -> LogsScreen | None:
@@ -122,7 +122,7 @@ class SavedSearchCommands(Provider):
         screen = self._logs_screen()
         if screen is None:
             return []
-        found: list[tuple[str, str, Callable[[], Any]]] = [
+        found: list[PaletteCommand] = [
             ("Logs: save this search", "Name the current filters (ctrl+s)", screen.action_save),
             ("Logs: export the filtered logs", "CSV or JSON Lines (key e)", screen.action_export),
             ("Logs: clear the filters", "Show every log (key x)", screen.action_clear),
@@ -136,17 +136,6 @@ class SavedSearchCommands(Provider):
                 (f"Saved search: {name}", filters.describe(), partial(screen.apply_saved, name))
             )
         return found
-
-    async def discover(self) -> Hits:
-        for text, help_text, command in self._commands():
-            yield DiscoveryHit(text, command, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for text, help_text, command in self._commands():
-            score = matcher.match(text)
-            if score > 0:
-                yield Hit(score, matcher.highlight(text), command, help=help_text)
 
 
 class LogsScreen(ServiceScreen):
