@@ -1,8 +1,6 @@
 """Bounce and complaint rates over a rolling window, against SES's thresholds.
 
-SES puts an account under review at a 5% bounce rate or a 0.1% complaint rate (and
-pauses sending at 10% / 0.5%); AWS advises staying under 2% bounces. Here: `warn` from
-2% bounces or 0.05% complaints, `critical` from the review thresholds.
+The lines (warn, critical = SES's review thresholds) are in core/ses_thresholds.py.
 
 A rate is per message sent in the window (logs created in it that SES accepted:
 sent, delivered, bounced, complaint). Messages to the SES mailbox simulator are left
@@ -14,16 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
+from core import ses_thresholds
 from core.db import Store
 from core.models import EmailStatus, utcnow
+from core.ses_thresholds import BOUNCE_REVIEW, COMPLAINT_REVIEW, LEVEL_RANK, Level
 
-BOUNCE_REVIEW = 0.05
-COMPLAINT_REVIEW = 0.001
-BOUNCE_WARN = 0.02
-COMPLAINT_WARN = 0.0005
 DEFAULT_DAYS = 7
 WINDOWS = (7, 30)
 
@@ -34,23 +29,6 @@ _SENT = [
     EmailStatus.BOUNCED.value,
     EmailStatus.COMPLAINT.value,
 ]
-
-
-class Level(StrEnum):
-    OK = "ok"
-    WARN = "warn"
-    CRITICAL = "critical"
-
-
-_LEVEL_RANK = {Level.OK: 0, Level.WARN: 1, Level.CRITICAL: 2}
-
-
-def level_of(rate: float, warn: float, critical: float) -> Level:
-    if rate >= critical:
-        return Level.CRITICAL
-    if rate >= warn:
-        return Level.WARN
-    return Level.OK
 
 
 @dataclass(frozen=True)
@@ -71,15 +49,15 @@ class Rates:
 
     @property
     def bounce_level(self) -> Level:
-        return level_of(self.bounce_rate, BOUNCE_WARN, BOUNCE_REVIEW)
+        return ses_thresholds.bounce_level(self.bounce_rate)
 
     @property
     def complaint_level(self) -> Level:
-        return level_of(self.complaint_rate, COMPLAINT_WARN, COMPLAINT_REVIEW)
+        return ses_thresholds.complaint_level(self.complaint_rate)
 
     @property
     def level(self) -> Level:
-        return max(self.bounce_level, self.complaint_level, key=_LEVEL_RANK.__getitem__)
+        return max(self.bounce_level, self.complaint_level, key=LEVEL_RANK.__getitem__)
 
     def describe(self) -> str:
         """`bounces 1.2% · complaints 0.00% (7 d, 250 sent)`"""

@@ -3,43 +3,25 @@
 scale), rates against SES's review thresholds, and SES's own quota and statistics.
 
 Rates are per message over the messages SES accepted (sent, delivered, bounced,
-complaint; `queued` and `failed` never reached SES). SES puts an account under review
-at a 5% bounce rate or a 0.1% complaint rate; AWS advises staying under 2% bounces,
-and we warn at half the complaint threshold.
+complaint; `queued` and `failed` never reached SES), judged against the lines in
+core/ses_thresholds.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
+from core import ses_thresholds
 from core.db import Store
 from core.logs.query import build_filter
 from core.models import EmailCategory, EmailStatus
+from core.ses_thresholds import Level
 from core.validation import EmailQuery
 
-BOUNCE_REVIEW = 0.05
-BOUNCE_WARN = 0.02
-COMPLAINT_REVIEW = 0.001
-COMPLAINT_WARN = 0.0005
 DAILY_DAYS = 30
 ACCEPTED = ("sent", "delivered", "bounced", "complaint")
-
-
-class Level(StrEnum):
-    OK = "ok"
-    WARN = "warn"
-    CRITICAL = "critical"
-
-
-def level_for(rate: float, warn: float, critical: float) -> Level:
-    if rate >= critical:
-        return Level.CRITICAL
-    if rate >= warn:
-        return Level.WARN
-    return Level.OK
 
 
 @dataclass(frozen=True)
@@ -51,11 +33,11 @@ class Rates:
 
     @property
     def bounce_level(self) -> Level:
-        return level_for(self.bounce, BOUNCE_WARN, BOUNCE_REVIEW)
+        return ses_thresholds.bounce_level(self.bounce)
 
     @property
     def complaint_level(self) -> Level:
-        return level_for(self.complaint, COMPLAINT_WARN, COMPLAINT_REVIEW)
+        return ses_thresholds.complaint_level(self.complaint)
 
     @classmethod
     def of(cls, accepted: int, delivered: int, bounced: int, complaints: int) -> Rates:

@@ -69,3 +69,7 @@ async def test_cards_rates_sparkline_and_quota(runtime: Runtime) -> None:
         assert "SES, last 2 weeks" in str(screen.query_one("#dash-ses", Static).render())
         status = str(screen.query_one("#dash-status", Static).render())
         assert "delivered" in status and "97" in status
+        rolling = str(screen.query_one("#dash-rolling", Static).render())
+        # 7 days and 30 days hold the same 101 sent: 2.97% bounces, 0.99% complaints
+        assert " 7 d  bounces 3.0%  complaints 0.99%  (101 sent)" in rolling
+        assert "30 d  bounces 3.0%" in rolling

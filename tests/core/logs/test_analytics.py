@@ -8,7 +8,6 @@ import pytest
 
 from core.db import Store
 from core.logs.analytics import (
-    Level,
     Rates,
     compute,
     fetch_quota,
@@ -17,6 +16,7 @@ from core.logs.analytics import (
     with_ses,
 )
 from core.runtime import Runtime
+from core.ses_thresholds import Level
 from core.validation import EmailQuery
 from tests.core.logs.conftest import T0, MakeLog
 
