@@ -16,9 +16,7 @@ Exit code 1 when outside 10%.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -26,36 +24,6 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _serve(port: int) -> None:
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    while True:
-        time.sleep(3600)
-
-
-def _wait_until_up(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"moto server did not start on port {port}")
 
 
 def main() -> int:
@@ -72,14 +40,15 @@ def main() -> int:
     from core.db import MOCK_SCHEME, connect
     from core.mail import bulk, pacing
     from core.runtime import Runtime
-    from core.sandbox import SANDBOX_BUCKET, SANDBOX_CONFIG_SET, SANDBOX_FROM, provision
+    from core.sandbox import (
+        SANDBOX_BUCKET,
+        SANDBOX_CONFIG_SET,
+        SANDBOX_FROM,
+        local_moto_server,
+        provision,
+    )
 
-    port = _free_port()
-    server = multiprocessing.Process(target=_serve, args=(port,), daemon=True)
-    server.start()
-    try:
-        _wait_until_up(port)
-        endpoint = f"http://127.0.0.1:{port}"
+    with local_moto_server() as endpoint:
         uri = os.environ.get("MONGODB_URI") or MOCK_SCHEME
         db_name = f"depllc_bench_{uuid.uuid4().hex[:8]}"
         store = connect(uri, db_name)
@@ -117,9 +86,6 @@ def main() -> int:
         message_ids = len(store.emaillogs.distinct("messageId"))
         if not store.is_mock:
             store.db.client.drop_database(db_name)
-    finally:
-        server.terminate()
-        server.join(5)
 
     expected = args.rows / args.rate
     achieved = args.rows / elapsed

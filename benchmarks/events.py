@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import random
-import socket
 import sys
 import threading
 import time
@@ -39,36 +37,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 TARGET_PER_SECOND = 500.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _serve(port: int) -> None:
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    while True:
-        time.sleep(3600)
-
-
-def _wait_until_up(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"moto server did not start on port {port}")
 
 
 def _iso(moment: datetime) -> str:
@@ -267,16 +235,13 @@ def main() -> int:
     import boto3
 
     from core.events.consumer import BatchReport, EventConsumer
+    from core.sandbox import local_moto_server
 
-    port = _free_port()
-    proc = multiprocessing.Process(target=_serve, args=(port,), daemon=True)
-    proc.start()
-    try:
-        _wait_until_up(port)
+    with local_moto_server() as endpoint:
         sqs = boto3.client(
             "sqs",
             region_name="us-east-1",
-            endpoint_url=f"http://127.0.0.1:{port}",
+            endpoint_url=endpoint,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
@@ -366,8 +331,6 @@ def main() -> int:
             f"in-process store keeping {consumer.stats.applied:,} events"
         )
         return 0 if rate >= TARGET_PER_SECOND else 1
-    finally:
-        proc.terminate()
 
 
 if __name__ == "__main__":

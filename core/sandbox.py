@@ -15,7 +15,7 @@ import sys
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,6 +108,19 @@ def wait_ready(proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
         f"The sandbox's local AWS server did not start{': ' + detail if detail else ''}.",
         "Check that moto is installed (`make run` installs it) and retry.",
     )
+
+
+@contextlib.contextmanager
+def local_moto_server() -> Iterator[str]:
+    """A moto server in its own process for as long as the block runs (benchmarks and
+    tools that need real HTTP); yields its endpoint URL."""
+    port = _free_port()
+    proc = spawn_server(port)
+    try:
+        wait_ready(proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_server(proc)
 
 
 _prestarted: tuple[int, subprocess.Popen[bytes]] | None = None
