@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,36 +25,8 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _serve(port: int) -> None:
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False).start()
-    while True:
-        time.sleep(3600)
-
-
-def _wait_until_up(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"moto server did not start on port {port}")
 
 
 def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str]]:
@@ -160,16 +130,12 @@ def main() -> int:
         "doctor": [],
         "guide phase 1": [],
     }
+    from core.sandbox import local_moto_server
+
     for run in range(args.runs):
         # A fresh server per run: moto checks event destination names account-wide.
-        port = _free_port()
-        server = multiprocessing.Process(target=_serve, args=(port,), daemon=True)
-        server.start()
-        try:
-            _wait_until_up(port)
-            _one_run(run, f"http://127.0.0.1:{port}", figures)
-        finally:
-            server.terminate()
+        with local_moto_server() as endpoint:
+            _one_run(run, endpoint, figures)
     print(f"setup and doctor against a local moto server, {args.runs} runs (median, s):")
     medians = {label: statistics.median(values) for label, values in figures.items()}
     for label, value in medians.items():
