@@ -3,7 +3,7 @@ header, and the one place where a worker's error becomes a readable notification
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -16,32 +16,42 @@ from core.config import Settings
 from styles import stylesheets
 from tui.messages import LogsChanged, RuntimeFailed, RuntimeReady, StartupProgress
 from tui.screens.base import ServiceScreen
-from tui.screens.compose import ComposeScreen
-from tui.screens.dashboard import DashboardScreen
-from tui.screens.files import FilesScreen
-from tui.screens.logs import LogsScreen
-from tui.screens.suppressions import SuppressionsScreen
 from tui.widgets.connection_bar import ConnectionBar, HeaderState
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
     from tui.events_worker import EventsWorker
 
-SCREENS: dict[str, tuple[str, str, type[ServiceScreen]]] = {
-    # mode: (key, label, screen class)
-    "logs": ("1", "Logs", LogsScreen),
-    "compose": ("2", "Compose", ComposeScreen),
-    "files": ("3", "Files", FilesScreen),
-    "dashboard": ("4", "Dashboard", DashboardScreen),
-    "suppressions": ("5", "Suppressions", SuppressionsScreen),
+SCREENS: dict[str, tuple[str, str, str]] = {
+    # mode: (key, label, "module:class"), imported when first opened: only the Logs
+    # screen is needed for the first frame
+    "logs": ("1", "Logs", "tui.screens.logs:LogsScreen"),
+    "compose": ("2", "Compose", "tui.screens.compose:ComposeScreen"),
+    "files": ("3", "Files", "tui.screens.files:FilesScreen"),
+    "dashboard": ("4", "Dashboard", "tui.screens.dashboard:DashboardScreen"),
+    "suppressions": ("5", "Suppressions", "tui.screens.suppressions:SuppressionsScreen"),
 }
+
+
+def screen_class(mode: str) -> type[ServiceScreen]:
+    """The screen class of a mode (imports its module)."""
+    import importlib
+
+    module, _, name = SCREENS[mode][2].partition(":")
+    cls = getattr(importlib.import_module(module), name)
+    assert isinstance(cls, type) and issubclass(cls, ServiceScreen)
+    return cls
+
+
+def _mode_factory(mode: str) -> Callable[[], Screen[None]]:
+    return lambda: screen_class(mode)()
 
 
 class DepllcApp(App[int]):
     TITLE = "depllc console"
     CSS_PATH = [str(p) for p in stylesheets()]
-    MODES: ClassVar[dict[str, type[Screen[None]]]] = {  # type: ignore[assignment]
-        mode: cls for mode, (_, _, cls) in SCREENS.items()
+    MODES: ClassVar[dict[str, Callable[[], Screen[None]]]] = {  # type: ignore[assignment]
+        mode: _mode_factory(mode) for mode in SCREENS
     }
     DEFAULT_MODE = "logs"
     events_worker: EventsWorker | None = None  # SES events consumer (tui/events_worker.py)

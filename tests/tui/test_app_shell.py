@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 
 from core.config import Settings
 from core.runtime import Runtime
-from tui.app import SCREENS, DepllcApp
+from tui.app import SCREENS, DepllcApp, screen_class
 from tui.modals.help import HelpScreen, binding_rows
 from tui.screens.base import ServiceScreen
 from tui.widgets.connection_bar import ConnectionBar
@@ -42,11 +42,11 @@ async def test_starts_a_sandbox_and_every_screen_opens_by_key() -> None:
         assert header.count("SANDBOX") == 1
         assert app.runtime.sandbox is not None
         assert app.runtime.sandbox.endpoint_url.removeprefix("http://") in header
-        for mode, (key, label, screen_class) in SCREENS.items():
+        for mode, (key, label, _) in SCREENS.items():
             await pilot.press(key)
             await pilot.pause()
             assert app.current_mode == mode
-            assert isinstance(app.screen, screen_class)
+            assert isinstance(app.screen, screen_class(mode))
             header = _header(app)
             assert "SANDBOX" in header and label in header
             if mode == "compose":  # its first field has focus: esc leaves it, so keys work
