@@ -203,6 +203,16 @@ def start_sandbox(
             sandbox.seeded = apply_seed(plan, store, aws, sandbox.settings, progress=say)
         # After the bulk insert: mongomock checks unique indexes document by document.
         store.ensure_indexes()
+        # What `depllc setup` adds on a real account (queue policy, public access block,
+        # lifecycle rule), by the same code: `depllc --sandbox doctor` passes.
+        from core.setup.apply import apply_plan, build_plan, make_context
+
+        # Not the TLS-only policy: the sandbox is plain HTTP, so it would refuse every
+        # request (presigned links included).
+        say("starting sandbox: bucket and queue policies…")
+        hardening = build_plan(make_context(sandbox.settings, aws, store, write_config=False))
+        hardening.steps = [s for s in hardening.steps if s.aspect != "TLS-only policy"]
+        apply_plan(hardening)
     except BaseException:
         stop_server(server)
         raise

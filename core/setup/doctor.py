@@ -464,6 +464,9 @@ def check_bucket(env: DoctorEnv) -> list[Check]:
         return _check("bucket-encryption", Status.FAIL, f"{text}; want {want}", SETUP_FIX)
 
     def tls() -> Check:
+        if (env.aws.endpoint_url or "").startswith("http://"):
+            # A TLS-only policy would refuse every request to a plain-HTTP endpoint.
+            return _check("bucket-tls", Status.WARN, "not applicable: the endpoint is plain HTTP")
         policy = b.read_policy(s3, t.bucket)
         statements = (policy or {}).get("Statement", [])
         statements = statements if isinstance(statements, list) else [statements]

@@ -311,3 +311,25 @@ def test_a_second_sandbox_in_one_process_starts_clean(sandbox: Runtime) -> None:
         assert len(objects) == other.sandbox.seeded.versions
     finally:
         other.close()
+
+
+def test_doctor_passes_and_presigned_links_work_over_plain_http(
+    sandbox: Runtime, files: list[FileRecord]
+) -> None:
+    """Provisioned like a real account (setup's queue policy, public access block and
+    lifecycle rule), but without the TLS-only bucket policy, which would refuse every
+    request to the sandbox's plain-HTTP endpoint, presigned links included."""
+    import urllib.request
+
+    from core.setup.doctor import run_doctor
+
+    report = run_doctor(sandbox.settings, sandbox.aws, sandbox.store)
+    assert [c.title for c in report.failed] == []
+    record = next(f for f in files if f.status.value == "completed")
+    url = sandbox.aws.s3.generate_presigned_url(
+        "get_object",
+        Params={"Bucket": record.s3Info.bucket, "Key": record.key},
+        ExpiresIn=60,
+    )
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert len(response.read()) == record.size
