@@ -151,7 +151,9 @@ def print_iam_policy(ctx: CommandContext) -> int:
     from core.setup.iam import build_policy
     from core.setup.targets import Account, Targets
 
-    settings = ctx.settings
+    # With --sandbox: the sandbox's own names (a fresh, unseeded sandbox).
+    runtime = ctx.runtime(seed=False) if ctx.settings.wants_sandbox else None
+    settings = runtime.settings if runtime is not None else ctx.settings
     targets = Targets.from_settings(settings)
     account: Account | None = None
     if ctx.args.account:
@@ -161,7 +163,9 @@ def print_iam_policy(ctx: CommandContext) -> int:
         from core.setup.context import caller_account
 
         try:
-            account, _ = caller_account(AwsClients(settings))
+            account, _ = caller_account(
+                runtime.aws if runtime is not None else AwsClients(settings)
+            )
         except Exception as exc:
             from core.errors import describe
 

@@ -140,3 +140,13 @@ def test_journal_list_and_replay(account_env: str, capsys: pytest.CaptureFixture
 def test_journal_replay_refuses_the_sandbox(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--sandbox", "journal", "replay"]) == 2
     assert "not the sandbox" in capsys.readouterr().err
+
+
+def test_sandbox_iam_policy_names_the_sandbox_resources(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--sandbox", "iam-policy"]) == 0
+    policy = json.loads(capsys.readouterr().out)
+    resources = json.dumps([s["Resource"] for s in policy["Statement"]])
+    assert "arn:aws:s3:::depllc-crm-files" in resources
+    assert "arn:aws:sqs:us-east-1:123456789012:depllc-ses-events" in resources
