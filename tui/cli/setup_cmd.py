@@ -151,8 +151,8 @@ def print_iam_policy(ctx: CommandContext) -> int:
     from core.setup.iam import build_policy
     from core.setup.targets import Account, Targets
 
-    # With --sandbox: the sandbox's own names (a fresh, unseeded sandbox).
-    runtime = ctx.runtime(seed=False) if ctx.settings.wants_sandbox else None
+    # With --sandbox (asked for, not implied by missing settings): the sandbox's names.
+    runtime = ctx.runtime(seed=False) if ctx.settings.sandbox else None
     settings = runtime.settings if runtime is not None else ctx.settings
     targets = Targets.from_settings(settings)
     account: Account | None = None
