@@ -93,3 +93,15 @@ def list_all(store: Store, limit: int = 500) -> list[Suppression]:
     return [
         Suppression.model_validate(d) for d in store.suppressions.find().sort("at", -1).limit(limit)
     ]
+
+
+def suppress_manually(store: Store, email: str, by: str, message_id: str | None = None) -> str:
+    """A person blocks an address (from a log's recipient); returns what to tell them."""
+    created = add(store, email, SuppressionReason.MANUAL, by=by, message_id=message_id)
+    return f"{email} is suppressed" if created else f"{email} was already suppressed"
+
+
+def lift(store: Store, email: str, by: str) -> str:
+    """A person lifts a suppression; returns what to tell them."""
+    removed = remove(store, email, by)
+    return f"{email} may receive mail again (was {removed.reason.value})"

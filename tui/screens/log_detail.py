@@ -266,18 +266,12 @@ class LogDetailScreen(ReportsWorkerErrors, Screen[None]):
     @work(thread=True, group="detail-action", exit_on_error=False)
     def suppress(self, email: str) -> None:
         from core import suppressions
-        from core.models import SuppressionReason
 
         runtime = self.runtime
         assert runtime is not None and self.detail is not None
-        created = suppressions.add(
-            runtime.store,
-            email,
-            SuppressionReason.MANUAL,
-            by=runtime.operator,
-            message_id=self.detail.log.messageId,
+        text = suppressions.suppress_manually(
+            runtime.store, email, by=runtime.operator, message_id=self.detail.log.messageId
         )
-        text = f"{email} is suppressed" if created else f"{email} was already suppressed"
         self.app.call_from_thread(self.notify, text, title="Suppression list")
         self.app.call_from_thread(self.load)
 
@@ -287,10 +281,6 @@ class LogDetailScreen(ReportsWorkerErrors, Screen[None]):
 
         runtime = self.runtime
         assert runtime is not None
-        removed = suppressions.remove(runtime.store, email, by=runtime.operator)
-        self.app.call_from_thread(
-            self.notify,
-            f"{email} may receive mail again (was {removed.reason.value})",
-            title="Suppression list",
-        )
+        text = suppressions.lift(runtime.store, email, by=runtime.operator)
+        self.app.call_from_thread(self.notify, text, title="Suppression list")
         self.app.call_from_thread(self.load)

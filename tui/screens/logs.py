@@ -596,18 +596,12 @@ class LogsScreen(ServiceScreen):
     @work(thread=True, group="logs-action", exit_on_error=False)
     def suppress(self, message_id: str, email: str) -> None:
         from core import suppressions
-        from core.models import SuppressionReason
 
         runtime = self.runtime
         assert runtime is not None
-        created = suppressions.add(
-            runtime.store,
-            email,
-            SuppressionReason.MANUAL,
-            by=runtime.operator,
-            message_id=message_id,
+        text = suppressions.suppress_manually(
+            runtime.store, email, by=runtime.operator, message_id=message_id
         )
-        text = f"{email} is suppressed" if created else f"{email} was already suppressed"
         self.app.call_from_thread(self.notify, text, title="Suppression list")
 
     @work(thread=True, group="logs-action", exit_on_error=False)
@@ -616,12 +610,8 @@ class LogsScreen(ServiceScreen):
 
         runtime = self.runtime
         assert runtime is not None
-        removed = suppressions.remove(runtime.store, email, by=runtime.operator)
-        self.app.call_from_thread(
-            self.notify,
-            f"{email} may receive mail again (was {removed.reason.value})",
-            title="Suppression list",
-        )
+        text = suppressions.lift(runtime.store, email, by=runtime.operator)
+        self.app.call_from_thread(self.notify, text, title="Suppression list")
 
     def action_export(self) -> None:
         from tui.modals.logs_dialogs import LogsPrompt
