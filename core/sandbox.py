@@ -207,12 +207,9 @@ def start_sandbox(
         # lifecycle rule), by the same code: `depllc --sandbox doctor` passes.
         from core.setup.apply import apply_plan, build_plan, make_context
 
-        # Not the TLS-only policy: the sandbox is plain HTTP, so it would refuse every
-        # request (presigned links included).
+        # (Setup leaves out the TLS-only policy on a plain-HTTP endpoint like this one.)
         say("starting sandbox: bucket and queue policies…")
-        hardening = build_plan(make_context(sandbox.settings, aws, store, write_config=False))
-        hardening.steps = [s for s in hardening.steps if s.aspect != "TLS-only policy"]
-        apply_plan(hardening)
+        apply_plan(build_plan(make_context(sandbox.settings, aws, store, write_config=False)))
     except BaseException:
         stop_server(server)
         raise

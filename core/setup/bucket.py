@@ -96,6 +96,11 @@ def encryption_rule(t: Targets) -> dict[str, Any]:
     return rule
 
 
+def plain_http(endpoint_url: str | None) -> bool:
+    """An S3-compatible endpoint without TLS (the sandbox, a local test server)."""
+    return (endpoint_url or "").startswith("http://")
+
+
 def tls_statement(arns: Arns) -> dict[str, Any]:
     """The guide's DenyInsecureConnections statement, for this bucket."""
     return {
@@ -318,7 +323,12 @@ def plan_bucket(ctx: SetupContext) -> list[Step]:
     arns = ctx.arns
     policy = read_policy(s3, t.bucket) if exists else None
     statements = _as_list((policy or {}).get("Statement", []))
-    if any(isinstance(s, dict) and denies_insecure_transport(s, arns) for s in statements):
+    if plain_http(ctx.aws.endpoint_url):
+        # It would refuse every request to this endpoint, presigned links included.
+        steps.append(
+            Step(resource, "TLS-only policy", "not applicable: plain-HTTP endpoint", Action.NONE)
+        )
+    elif any(isinstance(s, dict) and denies_insecure_transport(s, arns) for s in statements):
         steps.append(Step(resource, "TLS-only policy", "denies insecure transport", Action.NONE))
     else:
 

@@ -464,7 +464,7 @@ def check_bucket(env: DoctorEnv) -> list[Check]:
         return _check("bucket-encryption", Status.FAIL, f"{text}; want {want}", SETUP_FIX)
 
     def tls() -> Check:
-        if (env.aws.endpoint_url or "").startswith("http://"):
+        if b.plain_http(env.aws.endpoint_url):
             # A TLS-only policy would refuse every request to a plain-HTTP endpoint.
             return _check("bucket-tls", Status.WARN, "not applicable: the endpoint is plain HTTP")
         policy = b.read_policy(s3, t.bucket)
