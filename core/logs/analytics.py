@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core import ses_thresholds
 from core.db import Store
@@ -19,6 +19,10 @@ from core.logs.query import build_filter
 from core.models import EmailCategory, EmailStatus
 from core.ses_thresholds import Level
 from core.validation import EmailQuery
+
+if TYPE_CHECKING:
+    from core.mail.pacing import Quota
+    from core.runtime import Runtime
 
 DAILY_DAYS = 30
 ACCEPTED = ("sent", "delivered", "bounced", "complaint")
@@ -54,17 +58,6 @@ class DayFigures:
     bounced: int
     complaints: int
     failed: int
-
-
-@dataclass(frozen=True)
-class Quota:
-    max_24h: float
-    max_rate: float
-    sent_24h: float
-
-    @property
-    def used(self) -> float:
-        return self.sent_24h / self.max_24h if self.max_24h > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -129,7 +122,8 @@ class Analytics:
             if self.quota is None
             else {
                 "max24HourSend": self.quota.max_24h,
-                "maxSendRate": self.quota.max_rate,
+                "maxSendRate": self.quota.max_send_rate,
+                "paceRate": self.quota.rate,
                 "sentLast24Hours": self.quota.sent_24h,
             },
             "sesStatistics": None
@@ -244,16 +238,6 @@ def compute(
     )
 
 
-def fetch_quota(ses: Any) -> Quota:
-    """SES GetSendQuota."""
-    found = ses.get_send_quota()
-    return Quota(
-        max_24h=float(found.get("Max24HourSend", 0)),
-        max_rate=float(found.get("MaxSendRate", 0)),
-        sent_24h=float(found.get("SentLast24Hours", 0)),
-    )
-
-
 def fetch_ses_statistics(ses: Any) -> SesStatistics:
     """SES GetSendStatistics, summed over its data points (15-minute buckets)."""
     points = ses.get_send_statistics().get("SendDataPoints", [])
@@ -266,16 +250,17 @@ def fetch_ses_statistics(ses: Any) -> SesStatistics:
     )
 
 
-def with_ses(analytics: Analytics, ses: Any) -> Analytics:
-    """Add SES's quota and statistics; an SES failure is noted, not fatal (the store's
-    figures still stand)."""
+def with_ses(analytics: Analytics, runtime: Runtime) -> Analytics:
+    """Add SES's quota (with the settings' overrides, as sends are paced) and
+    statistics; an SES failure is noted, not fatal (the store's figures still stand)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     from core.errors import describe
+    from core.mail.pacing import get_quota
 
     try:
-        analytics.quota = fetch_quota(ses)
-        analytics.ses_stats = fetch_ses_statistics(ses)
+        analytics.quota = get_quota(runtime)
+        analytics.ses_stats = fetch_ses_statistics(runtime.aws.ses)
     except (BotoCoreError, ClientError) as exc:
         analytics.ses_error = describe(exc).text
     return analytics

@@ -51,6 +51,11 @@ class Quota:
     rate: float  # what we pace at (after the setting)
 
     @property
+    def used(self) -> float:
+        """Share of the daily quota sent in the last 24 h (0 when unlimited)."""
+        return self.sent_24h / self.max_24h if self.max_24h > 0 else 0.0
+
+    @property
     def remaining_24h(self) -> float:
         return float("inf") if self.max_24h < 0 else max(0.0, self.max_24h - self.sent_24h)
 

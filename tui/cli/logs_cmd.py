@@ -323,7 +323,7 @@ def stats_cmd(ctx: CommandContext) -> int:
     since = parse_since(args.since)
     query = FilterSet(category=args.category or "").to_query()
     runtime = ctx.runtime()
-    figures = with_ses(compute(runtime.store, query, since=since), runtime.aws.ses)
+    figures = with_ses(compute(runtime.store, query, since=since), runtime)
     ctx.clear_status()
     if args.json:
         ctx.print_json(figures.to_json())
@@ -344,7 +344,8 @@ def stats_cmd(ctx: CommandContext) -> int:
         q = figures.quota
         print(
             f"SES quota: {q.sent_24h:,.0f} of {q.max_24h:,.0f} sent in 24 h ({q.used:.1%}), "
-            f"max {q.max_rate:g}/s"
+            f"max {q.max_send_rate:g}/s"
+            + (f", paced at {q.rate:g}/s" if q.rate != q.max_send_rate else "")
         )
     if figures.ses_stats is not None:
         s = figures.ses_stats

@@ -98,7 +98,7 @@ class DashboardScreen(ServiceScreen):
         runtime = self.runtime
         assert runtime is not None
         since = datetime.now(UTC) - timedelta(days=DAYS)
-        figures = with_ses(compute(runtime.store, since=since, days=DAYS), runtime.aws.ses)
+        figures = with_ses(compute(runtime.store, since=since, days=DAYS), runtime)
         rolling = [rolling_rates(runtime.store, days) for days in WINDOWS]
         self.app.call_from_thread(self.show, figures, rolling)
 
@@ -152,7 +152,10 @@ class DashboardScreen(ServiceScreen):
             quota_text.update(
                 Text(
                     f"{quota.sent_24h:,.0f} of {quota.max_24h:,.0f} sent · "
-                    f"max {quota.max_rate:g}/s",
+                    f"max {quota.max_send_rate:g}/s"
+                    + (
+                        f" · paced at {quota.rate:g}/s" if quota.rate != quota.max_send_rate else ""
+                    ),
                     style=style,
                 )
             )
