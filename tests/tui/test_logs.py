@@ -323,3 +323,21 @@ async def test_detail_never_shows_auth_bodies(runtime: Runtime) -> None:
         await until(pilot, lambda: isinstance(app.screen, HelpScreen))
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, LogDetailScreen))
+
+
+def test_timeline_does_not_repeat_what_the_summary_says() -> None:
+    from types import SimpleNamespace
+
+    from core.logs.detail import TimelineEntry
+    from core.models import utcnow
+    from tui.screens.log_detail import timeline_text
+
+    entry = TimelineEntry(
+        at=utcnow(),
+        type="delivery",
+        summary="a@example.com · 250 Ok: queued as 212d",
+        details={"SMTP response": "250 Ok: queued as 212d", "processing": "8811 ms"},
+    )
+    shown = timeline_text(SimpleNamespace(timeline=[entry])).plain  # type: ignore[arg-type]
+    assert shown.count("250 Ok: queued as 212d") == 1
+    assert "processing: 8811 ms" in shown

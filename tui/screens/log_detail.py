@@ -98,6 +98,8 @@ def timeline_text(detail: LogDetail) -> Text:
         text.append(f"{entry.type:<16}", style=EVENT_STYLE.get(entry.type, ""))
         text.append(f"{entry.summary}\n")
         for name, value in entry.details.items():
+            if value in entry.summary:
+                continue  # already on the summary line
             text.append(f"{'':>37}{name}: ", style="bold")
             text.append(f"{value}\n")
     return text
