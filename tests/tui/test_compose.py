@@ -163,6 +163,10 @@ async def test_invalid_address_is_flagged_as_you_type_and_refused(runtime: Runti
         check = screen.query_one("#to-check", Static)
         assert check.has_class("-bad")
         assert "'bob@' is not a valid address" in str(check.render())
+        await type_into(pilot, screen, "#to", ", carol, dave")  # the field now has three
+        shown = str(check.render())
+        assert "'bob@' is not a valid address" in shown and "(and 2 more)" in shown
+        assert "carol" not in shown  # counted, not listed: the form stays readable
         await type_into(pilot, screen, "#subject", "Hi")
         screen.query_one("#body", TextArea).text = "hello"
         await pilot.press("ctrl+s")

@@ -70,8 +70,10 @@ class AddressList(Validator):
         from core.mail.recipients import check_addresses
 
         found = check_addresses(value)
-        if found.problems:
-            return self.failure("; ".join(found.problems), value)
+        if found.problems:  # the first in full; the rest counted, so the form stays readable
+            more = len(found.problems) - 1
+            text = found.problems[0] + (f" (and {more} more)" if more else "")
+            return self.failure(text, value)
         if self.required and not found.addresses:
             return self.failure("at least one recipient", value)
         return self.success()
