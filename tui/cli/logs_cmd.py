@@ -257,7 +257,8 @@ def show_log(ctx: CommandContext) -> int:
         diag = f"  {r.diagnostic}" if r.diagnostic else ""
         console.print(f"  {r.email} ({r.kind})  {r.status}{diag}{flag}", markup=True)
     console.print("\n[b]Events[/b]")
-    console.print(timeline_text(detail))
+    # Piped: one event line per event (grep-able), not wrapped at 80 columns.
+    console.print(timeline_text(detail), soft_wrap=not console.is_terminal)
     console.print("[b]Body[/b]")
     console.print(detail.body, markup=False)
     return 0
