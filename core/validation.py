@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -256,3 +257,21 @@ class FileQuery(BaseModel):
 def escape_search(text: str) -> str:
     """The user's text as a literal, case-insensitive regex (the guide passed it raw)."""
     return re.escape(text.strip())
+
+
+def read_text_file(path: str | Path, what: str, encoding: str = "utf-8") -> str:
+    """Read a text file the operator named (a body, a CSV), each failure one line:
+    `{what} file not found: …`, a folder, permission denied, not UTF-8."""
+    from core.errors import InputError
+
+    file = Path(path).expanduser()
+    try:
+        return file.read_text(encoding=encoding)
+    except FileNotFoundError:
+        raise InputError(f"{what} file not found: {file}") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} path is a folder, not a file: {file}") from None
+    except PermissionError:
+        raise InputError(f"{what} file is not readable (permission denied): {file}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{what} file is not UTF-8 text: {file}", "Save it as UTF-8.") from None

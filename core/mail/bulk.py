@@ -146,17 +146,9 @@ def _errors_text(errors: list[RowError]) -> str:
 
 
 def read_csv_text(path: str | Path) -> str:
-    file = Path(path).expanduser()
-    try:
-        return file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"CSV file not found: {file}") from None
-    except IsADirectoryError:
-        raise InputError(f"{file} is a folder, not a CSV file.") from None
-    except PermissionError:
-        raise InputError(f"CSV file is not readable (permission denied): {file}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{file} is not UTF-8 text.", "Save the CSV as UTF-8.") from None
+    from core.validation import read_text_file
+
+    return read_text_file(path, "CSV", encoding="utf-8-sig")  # a BOM from Excel is dropped
 
 
 def parse_rows(text: str, template: Template) -> tuple[list[BulkRow], list[RowError]]:

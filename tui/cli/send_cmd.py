@@ -110,23 +110,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _read(path: str, what: str) -> str:
-    from pathlib import Path
-
-    from core.errors import InputError
+    from core.validation import read_text_file
 
     if path == "-":
         return sys.stdin.read()
-    file = Path(path).expanduser()
-    try:
-        return file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{what} file not found: {file}") from None
-    except IsADirectoryError:
-        raise InputError(f"{what} path is a folder: {file}") from None
-    except PermissionError:
-        raise InputError(f"{what} file is not readable (permission denied): {file}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{what} file is not UTF-8 text: {file}") from None
+    return read_text_file(path, what)
 
 
 def _data(value: str | None) -> dict[str, Any]:
