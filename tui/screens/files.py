@@ -28,13 +28,13 @@ from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
 from tui.palette import ScreenCommands
-from tui.screens.base import ServiceScreen
+from tui.screens.paged_table import PagedTableScreen, PageSlice
 from tui.widgets.transfer_panel import TransferFinished, TransferPanel, TransferUpdate
 
 if TYPE_CHECKING:
-    from core.files.catalogue import Page
     from core.files.preview import Preview
     from core.models import FileRecord
+    from core.runtime import Runtime
     from core.validation import FileQuery
     from tui.modals.files_download import DownloadPlan
     from tui.modals.files_upload import UploadPlan
@@ -53,7 +53,7 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def row_cells(record: FileRecord, marked: bool = False) -> list[Any]:
+def file_cells(record: FileRecord, marked: bool = False) -> list[Any]:
     status = record.status.value
     name = ("● " if marked else "") + record.originalName
     uploaded = record.createdAt.astimezone()
@@ -109,8 +109,11 @@ class FilesCommands(ScreenCommands):
         ]
 
 
-class FilesScreen(ServiceScreen):
+class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
     TITLE = "Files"
+    PREFIX = "files"
+    DEBOUNCE_SECONDS = DEBOUNCE_SECONDS
+    LOAD_AHEAD = LOAD_AHEAD
     COMMANDS: ClassVar[set[Any]] = {FilesCommands}
     DEFAULT_CSS = """
     #files-filters {
@@ -125,9 +128,6 @@ class FilesScreen(ServiceScreen):
     }
     #files-search {
         width: 1fr;
-    }
-    #files-summary.-error {
-        color: $error;
     }
     #files-main {
         height: 1fr;
@@ -162,13 +162,7 @@ class FilesScreen(ServiceScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._generation = 0
-        self._query: FileQuery | None = None
-        self._next: str | None = None
-        self._loading_more = False
-        self._records: dict[str, FileRecord] = {}
         self._marked: set[str] = set()
-        self._debounce: Timer | None = None
         self._preview_timer: Timer | None = None
         self._cancels: list[threading.Event] = []
         self._ids = itertools.count(1)
@@ -176,6 +170,11 @@ class FilesScreen(ServiceScreen):
         self._last_pick: Path | None = None
         self.finished_batches = 0  # for tests: transfer batches fully done
         self.previewed: Preview | None = None  # what the detail pane shows
+
+    @property
+    def _records(self) -> dict[str, FileRecord]:
+        """The files shown, by row key (str of the record id), in table order."""
+        return self._rows
 
     # --- layout ----------------------------------------------------------------
 
@@ -197,14 +196,7 @@ class FilesScreen(ServiceScreen):
                 yield Static("Select a file to see its details.", id="files-preview")
         yield TransferPanel(id="files-transfers")
 
-    def on_mount(self) -> None:
-        self.query_one("#files-table", DataTable).focus()
-        super().on_mount()
-
-    def refresh_data(self) -> None:
-        self.apply_filters()
-
-    # --- filters ---------------------------------------------------------------
+    # --- the paged table's hooks -------------------------------------------------
 
     def build_query(self) -> FileQuery:
         from core.logs.dates import parse_range
@@ -229,106 +221,35 @@ class FilesScreen(ServiceScreen):
             endDate=dates.end,
         )
 
-    @on(Select.Changed, "#files-filters Select")
-    def _select_changed(self, event: Select.Changed) -> None:
-        event.stop()
-        self.apply_filters()
+    def invalid_input(self, error: Exception) -> str | None:
+        text = str(error).lower()
+        return "#files-dates" if "date" in text or ".." in text else None
 
-    @on(Input.Changed, "#files-filters Input")
-    def _input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self.apply_filters)
-
-    @on(Input.Submitted, "#files-filters Input")
-    def _input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.apply_filters()
-        self.query_one("#files-table", DataTable).focus()
-
-    def apply_filters(self) -> None:
-        from core.errors import InputError, describe
-
-        if self._debounce is not None:
-            self._debounce.stop()
-            self._debounce = None
-        if self.runtime is None:
-            return
-        summary = self.query_one("#files-summary", Static)
-        try:
-            query = self.build_query()
-        except (InputError, ValueError) as exc:
-            self._generation += 1
-            summary.add_class("-error")
-            summary.update(Text(describe(exc).text))
-            return
-        summary.remove_class("-error")
-        self._generation += 1
-        self._query = query
-        self._next = None
-        self._loading_more = False
-        self.load_page(query, None, self._generation)
-
-    # --- catalogue workers -----------------------------------------------------
-
-    @work(thread=True, exclusive=True, group="files-query", exit_on_error=False)
-    def load_page(self, query: FileQuery, cursor: str | None, generation: int) -> None:
+    def fetch_page(
+        self, runtime: Runtime, query: FileQuery, after: str | None
+    ) -> PageSlice[FileRecord, str]:
         from core.files.catalogue import list_files
 
-        runtime = self.runtime
-        assert runtime is not None
-        try:
-            page = list_files(runtime, query, cursor)
-        finally:
-            if cursor is not None:
-                self.app.call_from_thread(setattr, self, "_loading_more", False)
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_page, generation, page, cursor is None)
+        page = list_files(runtime, query, after)
+        return PageSlice(page.items, page.next_cursor)
 
-    def _show_page(self, generation: int, page: Page, first: bool) -> None:
-        if generation != self._generation:
-            return
-        table = self.query_one("#files-table", DataTable)
-        if first:
-            selected = self.selected_id()
-            table.clear()
-            self._records.clear()
-        else:
-            selected = None
-        for record in page.items:
-            rid = str(record.id)
-            if rid in self._records:
-                continue
-            self._records[rid] = record
-            table.add_row(*row_cells(record, rid in self._marked), key=rid)
-        self._next = page.next_cursor
-        if selected is not None and selected in self._records:
-            table.move_cursor(row=table.get_row_index(selected))
-        self._update_summary()
-        if first:
-            self._schedule_preview()
+    def row_key(self, row: FileRecord) -> str:
+        return str(row.id)
 
-    def _update_summary(self) -> None:
-        shown = len(self._records)
-        more = " (more below)" if self._next else ""
+    def row_cells(self, row: FileRecord) -> list[Any]:
+        return file_cells(row, str(row.id) in self._marked)
+
+    def summary_text(self) -> str:
         marked = f" · {len(self._marked)} marked" if self._marked else ""
         total = sum(r.size for r in self._records.values())
-        self.query_one("#files-summary", Static).update(
-            f"{shown} files{more} · {humanize.naturalsize(total, binary=True)}{marked}"
-        )
+        size = humanize.naturalsize(total, binary=True)
+        return f"{self.shown_phrase('files')} · {size}{marked}"
+
+    def first_page_shown(self) -> None:
+        self._schedule_preview()
 
     @on(DataTable.RowHighlighted, "#files-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        table = event.data_table
-        if (
-            self._next is not None
-            and not self._loading_more
-            and self._query is not None
-            and event.cursor_row >= table.row_count - LOAD_AHEAD
-        ):
-            self._loading_more = True
-            self.load_page(self._query, self._next, self._generation)
         self._schedule_preview()
 
     def _schedule_preview(self) -> None:
@@ -337,7 +258,7 @@ class FilesScreen(ServiceScreen):
         self._preview_timer = self.set_timer(0.15, self._start_preview)
 
     def _start_preview(self) -> None:
-        rid = self.selected_id()
+        rid = self.selected_key()
         if rid is None:
             self.query_one("#files-preview", Static).update("No file selected.")
             return
@@ -363,48 +284,33 @@ class FilesScreen(ServiceScreen):
     def _show_preview(self, rid: str, found: Preview) -> None:
         from tui.widgets.files_preview import render_preview
 
-        if rid == self.selected_id():
+        if rid == self.selected_key():
             self.previewed = found
             self.query_one("#files-preview", Static).update(render_preview(found))
 
     def _show_preview_text(self, rid: str, text: Text) -> None:
-        if rid == self.selected_id():
+        if rid == self.selected_key():
             self.query_one("#files-preview", Static).update(text)
 
     # --- selection -------------------------------------------------------------
 
-    def selected_id(self) -> str | None:
-        table = self.query_one("#files-table", DataTable)
-        if table.row_count == 0 or not table.is_valid_row_index(table.cursor_row):
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return str(key) if key is not None else None
-
     def selected_record(self) -> FileRecord | None:
-        rid = self.selected_id()
+        rid = self.selected_key()
         record = self._records.get(rid) if rid else None
         if record is None:
             self.notify("Select a file first.", severity="warning")
         return record
 
     def action_mark(self) -> None:
-        rid = self.selected_id()
+        rid = self.selected_key()
         if rid is None or rid not in self._records:
             return
         self._marked.symmetric_difference_update({rid})
-        table = self.query_one("#files-table", DataTable)
-        table.update_cell(
-            rid, table.ordered_columns[0].key, row_cells(self._records[rid], rid in self._marked)[0]
-        )
+        self.replace_rows([self._records[rid]])
+        table = self.table
         if table.cursor_row < table.row_count - 1:
             table.move_cursor(row=table.cursor_row + 1)
-        self._update_summary()
-
-    def action_focus_search(self) -> None:
-        self.query_one("#files-search", Input).focus()
-
-    def action_reload(self) -> None:
-        self.apply_filters()
+        self.update_summary()
 
     # --- transfers -------------------------------------------------------------
 
@@ -435,7 +341,7 @@ class FilesScreen(ServiceScreen):
                 event.set()
             self.notify("Cancelling transfers…", timeout=3)
             return
-        self.query_one("#files-table", DataTable).focus()
+        self.action_focus_table()
 
     def action_clear_transfers(self) -> None:
         self.query_one(TransferPanel).clear_finished()

@@ -10,7 +10,6 @@ filtered result, save and recall searches (also from the command palette).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -28,15 +27,17 @@ from textual.worker import get_current_worker
 
 from tui.messages import LogsChanged
 from tui.palette import PaletteCommand, ScreenCommands
-from tui.screens.base import ServiceScreen
+from tui.screens.paged_table import PagedTableScreen, PageSlice
 
 if TYPE_CHECKING:
-    from core.logs.query import Count, Cursor, FilterSet, Page
+    from core.logs.query import Cursor, FilterSet, Page
+    from core.runtime import Runtime
     from core.validation import EmailQuery
 
 DEBOUNCE_SECONDS = 0.1
 PAGE_SIZE = 60  # a screenful and more; the next page loads as the cursor nears the end
 LOAD_AHEAD = 15  # rows before the end at which the next page is fetched
+NEW_CHECK_SECONDS = 0.3  # events for logs not shown: look for new ones at most this often
 
 STATUSES = ("queued", "sent", "delivered", "bounced", "complaint", "failed")
 CATEGORIES = ("auth", "notification", "marketing", "system", "client-portal")
@@ -90,7 +91,7 @@ def _events_cell(doc: dict[str, Any]) -> Text:
     return Text(" ".join(parts) or "send", style="dim" if parts == [] else "", no_wrap=True)
 
 
-def row_cells(doc: dict[str, Any]) -> dict[str, Any]:
+def log_cells(doc: dict[str, Any]) -> dict[str, Any]:
     """The table cells of one log, by column key."""
     people = _recipients(doc)
     first = people[0] if people else "-"
@@ -138,8 +139,12 @@ class SavedSearchCommands(ScreenCommands):
         return found
 
 
-class LogsScreen(ServiceScreen):
+class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
     TITLE = "Logs"
+    PREFIX = "logs"
+    DEBOUNCE_SECONDS = DEBOUNCE_SECONDS
+    LOAD_AHEAD = LOAD_AHEAD
+    COUNTS = True
     COMMANDS: ClassVar[set[Any]] = {SavedSearchCommands}
     DEFAULT_CSS = """
     #logs-filters {
@@ -158,12 +163,6 @@ class LogsScreen(ServiceScreen):
     }
     #logs-search {
         width: 1fr;
-    }
-    #logs-filters Input.-invalid {
-        background: $error 30%;
-    }
-    #logs-summary.-error {
-        color: $error;
     }
     """
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
@@ -184,20 +183,18 @@ class LogsScreen(ServiceScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._generation = 0
-        self._query: EmailQuery | None = None
         self._filters: FilterSet | None = None
-        self._next: Cursor | None = None
-        self._loading_more = False
-        self._docs: dict[str, dict[str, Any]] = {}
-        self._debounce: Timer | None = None
-        self._last_keystroke = 0.0
         self._sort_field = "createdAt"
         self._sort_dir = "desc"
         self._extra: dict[str, Any] = {}  # filters without a widget (from saved searches)
-        self._count_label = ""
-        self.renders = 0  # how many times the table was refilled (for tests/benchmarks)
-        self.last_render = 0.0
+        self._new_check: Timer | None = None
+        self.new_above = 0  # new logs found while the reader was down the list
+        self.live_added = 0  # logs put on top of the table as they arrived (for tests)
+
+    @property
+    def _docs(self) -> dict[str, dict[str, Any]]:
+        """The logs shown, by row key (str of `_id`), in table order."""
+        return self._rows
 
     # --- layout ----------------------------------------------------------------
 
@@ -234,13 +231,9 @@ class LogsScreen(ServiceScreen):
 
     def on_mount(self) -> None:
         self._label_columns()
-        self.query_one("#logs-table", DataTable).focus()
         super().on_mount()
 
-    def refresh_data(self) -> None:
-        self.apply_filters()
-
-    # --- filters ---------------------------------------------------------------
+    # --- the paged table's hooks ---------------------------------------------------
 
     def current_filters(self) -> FilterSet:
         from core.logs.query import FilterSet
@@ -260,170 +253,48 @@ class LogsScreen(ServiceScreen):
             **self._extra,
         )
 
-    @on(Select.Changed)
-    def _select_changed(self, event: Select.Changed) -> None:
-        event.stop()
-        self.apply_filters()
+    def build_query(self) -> EmailQuery:
+        filters = self.current_filters()
+        query = filters.to_query(limit=PAGE_SIZE)
+        self._filters = filters  # only once valid: the summary describes it
+        return query
 
-    @on(Input.Changed, "#logs-filters Input")
-    def _input_changed(self, event: Input.Changed) -> None:
-        """Leading-edge debounce: the first keystroke after a pause queries at once;
-        a burst of typing queries again once it pauses for DEBOUNCE_SECONDS."""
-        event.stop()
-        now = time.monotonic()
-        quiet = now - self._last_keystroke >= DEBOUNCE_SECONDS
-        self._last_keystroke = now
-        if self._debounce is not None:
-            self._debounce.stop()
-            self._debounce = None
-        if quiet:
-            self.apply_filters()
-        else:
-            self._debounce = self.set_timer(DEBOUNCE_SECONDS, self.apply_filters)
+    def invalid_input(self, error: Exception) -> str | None:
+        text = str(error).lower()
+        if "date" in text or ".." in text:
+            return "#logs-dates"
+        return "#logs-search" if "search" in text else None
 
-    @on(Input.Submitted, "#logs-filters Input")
-    def _input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.apply_filters()
-        self.action_focus_table()
-
-    def apply_filters(self) -> None:
-        """Validate the filter bar and start a query (the previous one is dropped)."""
-        from core.errors import InputError
-
-        if self._debounce is not None:
-            self._debounce.stop()
-            self._debounce = None
-        if self.runtime is None:
-            return
-        summary = self.query_one("#logs-summary", Static)
-        for widget in self.query("#logs-filters Input"):
-            widget.remove_class("-invalid")
-        try:
-            filters = self.current_filters()
-            query = filters.to_query(limit=PAGE_SIZE)
-        except InputError as exc:
-            self._generation += 1  # results of an older query no longer apply
-            summary.add_class("-error")
-            summary.update(Text(str(exc)))
-            bad = "#logs-dates" if "date" in str(exc).lower() or ".." in str(exc) else None
-            if bad is None and "search" in str(exc).lower():
-                bad = "#logs-search"
-            if bad:
-                self.query_one(bad, Input).add_class("-invalid")
-            return
-        summary.remove_class("-error")
-        self._generation += 1
-        self._filters = filters
-        self._query = query
-        self._next = None
-        self._loading_more = False
+    def query_started(self) -> None:
+        self.new_above = 0  # the new query shows them
         self._label_columns()
-        self.load_first(query, self._generation)
 
-    # --- workers ---------------------------------------------------------------
-
-    @work(thread=True, exclusive=True, group="logs-query", exit_on_error=False)
-    def load_first(self, query: EmailQuery, generation: int) -> None:
+    def fetch_page(
+        self, runtime: Runtime, query: EmailQuery, after: Cursor | None
+    ) -> PageSlice[dict[str, Any], Cursor]:
         from core.logs.query import fetch_page
 
-        runtime = self.runtime
-        assert runtime is not None
-        page = fetch_page(runtime.store, query)
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_first, generation, page)
+        page = fetch_page(runtime.store, query, after=after)
+        return PageSlice(page.rows, page.next_cursor)
 
-    @work(thread=True, exclusive=True, group="logs-count", exit_on_error=False)
-    def load_count(self, query: EmailQuery, generation: int) -> None:
+    def fetch_count(self, runtime: Runtime, query: EmailQuery) -> str:
         from core.logs.query import count
 
-        runtime = self.runtime
-        assert runtime is not None
-        found = count(runtime.store, query)
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_count, generation, found)
+        return count(runtime.store, query).label()
 
-    @work(thread=True, exclusive=True, group="logs-more", exit_on_error=False)
-    def load_more(self, query: EmailQuery, after: Cursor, generation: int) -> None:
-        from core.logs.query import fetch_page
+    def row_key(self, row: dict[str, Any]) -> str:
+        return str(row["_id"])
 
-        runtime = self.runtime
-        assert runtime is not None
-        try:
-            page = fetch_page(runtime.store, query, after=after)
-        except BaseException:
-            self.app.call_from_thread(setattr, self, "_loading_more", False)
-            raise
-        self.app.call_from_thread(self._show_more, generation, page)
+    def row_cells(self, row: dict[str, Any]) -> list[Any]:
+        cells = log_cells(row)
+        return [cells[c] for c in COLUMNS]
 
-    # --- results ---------------------------------------------------------------
-
-    def _show_first(self, generation: int, page: Page) -> None:
-        if generation != self._generation:
-            return
-        table = self.query_one("#logs-table", DataTable)
-        selected = self._selected_key()
-        table.clear()
-        self._docs.clear()
-        self._add_rows(page.rows)
-        self._next = page.next_cursor
-        if selected is not None and selected in self._docs:
-            table.move_cursor(row=table.get_row_index(selected))
-        self.renders += 1
-        self.last_render = time.perf_counter()
-        self._count_label = ""
-        self._update_summary()
-        if self._query is not None:  # the count follows the rows, never delays them
-            self.load_count(self._query, generation)
-
-    def _show_more(self, generation: int, page: Page) -> None:
-        self._loading_more = False
-        if generation != self._generation:
-            return
-        self._add_rows(page.rows)
-        self._next = page.next_cursor
-        self._update_summary()
-
-    def _show_count(self, generation: int, found: Count) -> None:
-        if generation != self._generation:
-            return
-        self._count_label = found.label()
-        self._update_summary()
-
-    def _add_rows(self, rows: list[dict[str, Any]]) -> None:
-        table = self.query_one("#logs-table", DataTable)
-        for doc in rows:
-            key = str(doc["_id"])
-            if key in self._docs:  # never show a row twice
-                continue
-            self._docs[key] = doc
-            cells = row_cells(doc)
-            table.add_row(*[cells[c] for c in COLUMNS], key=key)
-
-    def _update_summary(self) -> None:
-        if self._filters is None:
-            return
-        shown = len(self._docs)
-        more = " (more below)" if self._next is not None else ""
-        total = f" of {self._count_label}" if self._count_label else ""
+    def summary_text(self) -> Text:
         label = "time" if self._sort_field == "createdAt" else self._sort_field
         arrow = "↓" if self._sort_dir == "desc" else "↑"
-        text = (
-            f"{shown:,}{total} logs{more} · {self._filters.describe()} · sorted by {label} {arrow}"
-        )
-        self.query_one("#logs-summary", Static).update(Text(text))
-
-    @on(DataTable.RowHighlighted, "#logs-table")
-    def _near_end(self, event: DataTable.RowHighlighted) -> None:
-        table = event.data_table
-        if (
-            self._next is not None
-            and not self._loading_more
-            and self._query is not None
-            and event.cursor_row >= table.row_count - LOAD_AHEAD
-        ):
-            self._loading_more = True
-            self.load_more(self._query, self._next, self._generation)
+        described = self._filters.describe() if self._filters is not None else ""
+        new = f" · {self.new_above} new above: ctrl+home shows them" if self.new_above else ""
+        return Text(f"{self.shown_phrase('logs')}{new} · {described} · sorted by {label} {arrow}")
 
     @on(DataTable.RowSelected, "#logs-table")
     def _open(self, event: DataTable.RowSelected) -> None:
@@ -440,11 +311,17 @@ class LogsScreen(ServiceScreen):
         self.refresh_rows(message.message_ids)
 
     def refresh_rows(self, message_ids: list[str]) -> None:
-        """Re-read the rows showing these SES MessageIds and update them in place."""
+        """Logs with these SES MessageIds changed or were created: rows showing them
+        are re-read and updated in place; logs not shown may be new ones, looked for
+        (at most every NEW_CHECK_SECONDS) above the first row."""
+        if self.runtime is None:
+            return
         shown = {str(d.get("messageId")) for d in self._docs.values()}
         wanted = [m for m in message_ids if m in shown]
-        if wanted and self.runtime is not None:
+        if wanted:
             self._reload_rows(wanted)
+        if len(wanted) < len(set(message_ids)) and self._new_check is None:
+            self._new_check = self.set_timer(NEW_CHECK_SECONDS, self.look_for_new)
 
     @work(thread=True, group="logs-rows", exit_on_error=False)
     def _reload_rows(self, message_ids: list[str]) -> None:
@@ -453,17 +330,55 @@ class LogsScreen(ServiceScreen):
         runtime = self.runtime
         assert runtime is not None
         docs = fetch_by_message_ids(runtime.store, message_ids)
-        self.app.call_from_thread(self._update_rows, docs)
+        self.app.call_from_thread(self.replace_rows, docs)
 
-    def _update_rows(self, docs: list[dict[str, Any]]) -> None:
-        table = self.query_one("#logs-table", DataTable)
-        for doc in docs:
-            key = str(doc["_id"])
-            if key not in self._docs:
-                continue
-            self._docs[key] = doc
-            for column, value in row_cells(doc).items():
-                table.update_cell(key, column, value)
+    def look_for_new(self) -> None:
+        """Fetch the logs that now sort above the first row shown (new ones, under
+        the current filters and sort)."""
+        self._new_check = None
+        if self._query is None or self.runtime is None:
+            return
+        if not self._docs:  # nothing shown: the first page is all there is to show
+            if self.at_top():
+                self.reload_first_page()
+            return
+        from core.logs.query import Cursor
+
+        top = Cursor.of(self._query, next(iter(self._docs.values())))
+        self._fetch_above(self._query, top, self._generation)
+
+    @work(thread=True, exclusive=True, group="logs-new", exit_on_error=False)
+    def _fetch_above(self, query: EmailQuery, top: Cursor, generation: int) -> None:
+        from core.logs.query import fetch_page
+
+        runtime = self.runtime
+        assert runtime is not None
+        page = fetch_page(runtime.store, query, before=top)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_above, generation, page)
+
+    def _show_above(self, generation: int, page: Page) -> None:
+        """New logs on top: shown at once when the reader is at the top of the list
+        (the cursor stays on its log); otherwise counted in the summary until the
+        reader goes back to the top."""
+        if not self.query_is_current(generation):
+            return
+        fresh = [doc for doc in page.rows if self.row_key(doc) not in self._docs]
+        if not self.at_top():
+            self.new_above = len(fresh) if page.prev_cursor is None else max(len(fresh), PAGE_SIZE)
+            self.update_summary()
+            return
+        self.new_above = 0
+        if page.prev_cursor is not None:  # more than a page arrived: start from the top
+            self.reload_first_page()
+            return
+        self.live_added += self.prepend_rows(fresh)
+        self.update_summary()
+
+    @on(DataTable.RowHighlighted, "#logs-table")
+    def _back_at_the_top(self, event: DataTable.RowHighlighted) -> None:
+        if self.new_above and event.cursor_row == 0 and self._new_check is None:
+            self._new_check = self.set_timer(NEW_CHECK_SECONDS, self.look_for_new)
 
     # --- sorting ---------------------------------------------------------------
 
@@ -501,15 +416,8 @@ class LogsScreen(ServiceScreen):
 
     # --- selection helpers -----------------------------------------------------
 
-    def _selected_key(self) -> str | None:
-        table = self.query_one("#logs-table", DataTable)
-        if table.row_count == 0 or not table.is_valid_row_index(table.cursor_row):
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return str(key) if key is not None else None
-
     def selected_doc(self) -> dict[str, Any] | None:
-        key = self._selected_key()
+        key = self.selected_key()
         doc = self._docs.get(key) if key else None
         if doc is None:
             self.notify("No log is selected.", severity="warning")
@@ -530,15 +438,6 @@ class LogsScreen(ServiceScreen):
         self.app.push_screen(LogsPick(f"{verb} which recipient?", [(p, p) for p in people]), picked)
 
     # --- actions -----------------------------------------------------------------
-
-    def action_focus_search(self) -> None:
-        self.query_one("#logs-search", Input).focus()
-
-    def action_focus_table(self) -> None:
-        self.query_one("#logs-table", DataTable).focus()
-
-    def action_reload(self) -> None:
-        self.apply_filters()
 
     def action_clear(self) -> None:
         self._extra = {}

@@ -1,0 +1,377 @@
+"""What the Logs and Files screens share: a filter bar over a keyset-paged table.
+
+The filter bar (Selects and Inputs inside `#<prefix>-filters`) is applied as you type:
+a Select at once, text with a leading-edge debounce (the first keystroke after a pause
+queries at once, a burst queries again when it pauses). Each query runs in an
+exclusive thread worker, so the UI never waits on the store, and carries a generation
+number: results of a query that a newer one replaced are dropped. The next page loads
+when the cursor comes within LOAD_AHEAD rows of the end. A row is never shown twice.
+
+A screen names its widgets `#<prefix>-filters`, `#<prefix>-summary`, `#<prefix>-table`
+and `#<prefix>-search`, and fills in the hooks: `build_query`, `fetch_page` (runs in a
+thread), `row_key`, `row_cells`, `summary_text`; optionally `fetch_count`,
+`invalid_input`, `query_started` and `first_page_shown`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from rich.text import Text
+from textual import on
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Select, Static
+from textual.worker import get_current_worker
+
+from tui.screens.base import ServiceScreen
+
+if TYPE_CHECKING:
+    from core.runtime import Runtime
+
+QueryT = TypeVar("QueryT")
+CursorT = TypeVar("CursorT")
+RowT = TypeVar("RowT")
+
+
+@dataclass
+class PageSlice(Generic[RowT, CursorT]):
+    """One page as the table needs it: its rows, and where the next page starts
+    (None: nothing more below)."""
+
+    rows: Sequence[RowT]
+    next_cursor: CursorT | None
+
+
+class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
+    """A screen whose main widget is a DataTable of keyset pages under a filter bar."""
+
+    PREFIX: ClassVar[str] = ""  # widget ids are `#<PREFIX>-table` and so on
+    DEBOUNCE_SECONDS: ClassVar[float] = 0.1
+    LOAD_AHEAD: ClassVar[int] = 15  # rows before the end at which the next page is fetched
+    COUNTS: ClassVar[bool] = False  # run `fetch_count` after each first page
+    DEFAULT_CSS = """
+    PagedTableScreen .summary.-error {
+        color: $error;
+    }
+    PagedTableScreen .filter-bar Input.-invalid {
+        background: $error 30%;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._generation = 0  # bumped by every query; older results are dropped
+        self._query: QueryT | None = None  # the query the table shows (None: invalid filters)
+        self._next: CursorT | None = None
+        self._loading_more = False
+        self._rows: dict[str, RowT] = {}  # by row key, in table order
+        self._debounce: Timer | None = None
+        self._last_keystroke = 0.0
+        self.count_label = ""  # "~520", "10,000+"; "" until the count arrives
+        self.renders = 0  # how many times the table was refilled (for tests/benchmarks)
+        self.last_render = 0.0
+
+    # --- hooks -------------------------------------------------------------------
+
+    def build_query(self) -> QueryT:
+        """The query of the filter bar; raise InputError (or ValueError) when it is
+        not valid: the summary line shows why."""
+        raise NotImplementedError
+
+    def fetch_page(
+        self, runtime: Runtime, query: QueryT, after: CursorT | None
+    ) -> PageSlice[RowT, CursorT]:
+        """One page after `after` (the first page when None). Runs in a thread."""
+        raise NotImplementedError
+
+    def fetch_count(self, runtime: Runtime, query: QueryT) -> str:
+        """How many rows match, as shown ("~520"). Runs in a thread; used when COUNTS."""
+        raise NotImplementedError
+
+    def row_key(self, row: RowT) -> str:
+        raise NotImplementedError
+
+    def row_cells(self, row: RowT) -> Sequence[Any]:
+        """The cells of a row, in column order."""
+        raise NotImplementedError
+
+    def summary_text(self) -> str | Text:
+        """The line above the table (see `shown_phrase`)."""
+        return self.shown_phrase("rows")
+
+    def invalid_input(self, error: Exception) -> str | None:
+        """The selector of the filter-bar Input an error is about (marked red)."""
+        return None
+
+    def query_started(self) -> None:
+        """A valid query was just started (the table still shows the previous rows)."""
+
+    def first_page_shown(self) -> None:
+        """The table was refilled with a first page."""
+
+    # --- widgets -----------------------------------------------------------------
+
+    @property
+    def table(self) -> DataTable[Any]:
+        return self.query_one(f"#{self.PREFIX}-table", DataTable)
+
+    @property
+    def filter_bar(self) -> Widget:
+        return self.query_one(f"#{self.PREFIX}-filters")
+
+    @property
+    def summary(self) -> Static:
+        return self.query_one(f"#{self.PREFIX}-summary", Static)
+
+    def _in_filter_bar(self, widget: Widget) -> bool:
+        return self.filter_bar in widget.ancestors
+
+    def on_mount(self) -> None:
+        self.filter_bar.add_class("filter-bar")
+        self.table.focus()
+        super().on_mount()
+
+    def refresh_data(self) -> None:
+        self.apply_filters()
+
+    # --- the filter bar ----------------------------------------------------------
+
+    @on(Select.Changed)
+    def _filter_select_changed(self, event: Select.Changed) -> None:
+        if self._in_filter_bar(event.select):
+            event.stop()
+            self.apply_filters()
+
+    @on(Input.Changed)
+    def _filter_input_changed(self, event: Input.Changed) -> None:
+        """Leading-edge debounce: the first keystroke after a pause queries at once;
+        a burst of typing queries again once it pauses for DEBOUNCE_SECONDS."""
+        if not self._in_filter_bar(event.input):
+            return
+        event.stop()
+        now = time.monotonic()
+        quiet = now - self._last_keystroke >= self.DEBOUNCE_SECONDS
+        self._last_keystroke = now
+        self._stop_debounce()
+        if quiet:
+            self.apply_filters()
+        else:
+            self._debounce = self.set_timer(self.DEBOUNCE_SECONDS, self.apply_filters)
+
+    @on(Input.Submitted)
+    def _filter_input_submitted(self, event: Input.Submitted) -> None:
+        if self._in_filter_bar(event.input):
+            event.stop()
+            self.apply_filters()
+            self.action_focus_table()
+
+    def _stop_debounce(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+
+    def apply_filters(self) -> None:
+        """Validate the filter bar and start a query (the previous one is dropped)."""
+        from core.errors import InputError, describe
+
+        self._stop_debounce()
+        if self.runtime is None:
+            return
+        summary = self.summary
+        for box in self.filter_bar.query(Input):
+            box.remove_class("-invalid")
+        try:
+            query = self.build_query()
+        except (InputError, ValueError) as exc:
+            self._generation += 1  # results of an older query no longer apply
+            summary.add_class("-error")
+            summary.update(Text(describe(exc).text))
+            bad = self.invalid_input(exc)
+            if bad is not None:
+                self.query_one(bad, Input).add_class("-invalid")
+            return
+        summary.remove_class("-error")
+        self._query = query
+        self.query_started()
+        self.reload_first_page()
+
+    def reload_first_page(self) -> None:
+        """Run the current query again from its first page (the cursor stays on the
+        same row when that row is on the new first page)."""
+        if self._query is None or self.runtime is None:
+            return
+        self._generation += 1
+        self._next = None
+        self._loading_more = False
+        self._start(
+            "query", partial(self._fetch_first, self._query, self._generation), exclusive=True
+        )
+
+    # --- workers -------------------------------------------------------------------
+
+    def _start(self, group: str, call: Any, exclusive: bool) -> None:
+        self.run_worker(
+            call,
+            group=f"{self.PREFIX}-{group}",
+            thread=True,
+            exclusive=exclusive,
+            exit_on_error=False,
+        )
+
+    def _fetch_first(self, query: QueryT, generation: int) -> None:
+        runtime = self.runtime
+        assert runtime is not None
+        page = self.fetch_page(runtime, query, None)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_first, generation, page)
+
+    def _fetch_more(self, query: QueryT, after: CursorT, generation: int) -> None:
+        runtime = self.runtime
+        assert runtime is not None
+        try:
+            page = self.fetch_page(runtime, query, after)
+        except BaseException:
+            self.app.call_from_thread(self._more_failed, generation)
+            raise
+        self.app.call_from_thread(self._show_more, generation, page)
+
+    def _fetch_count(self, query: QueryT, generation: int) -> None:
+        runtime = self.runtime
+        assert runtime is not None
+        found = self.fetch_count(runtime, query)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_count, generation, found)
+
+    # --- results -------------------------------------------------------------------
+
+    def query_is_current(self, generation: int) -> bool:
+        """Whether results started at `generation` still apply."""
+        return generation == self._generation
+
+    def _show_first(self, generation: int, page: PageSlice[RowT, CursorT]) -> None:
+        if not self.query_is_current(generation):
+            return
+        table = self.table
+        selected = self.selected_key()
+        table.clear()
+        self._rows.clear()
+        self.add_rows(page.rows)
+        self._next = page.next_cursor
+        if selected is not None and selected in self._rows:
+            table.move_cursor(row=table.get_row_index(selected))
+        self.renders += 1
+        self.last_render = time.perf_counter()
+        self.count_label = ""
+        self.update_summary()
+        self.first_page_shown()
+        if self.COUNTS and self._query is not None:  # the count follows the rows
+            self._start("count", partial(self._fetch_count, self._query, generation), True)
+
+    def _show_more(self, generation: int, page: PageSlice[RowT, CursorT]) -> None:
+        if not self.query_is_current(generation):
+            return  # a newer query reset the paging state itself
+        self._loading_more = False
+        self.add_rows(page.rows)
+        self._next = page.next_cursor
+        self.update_summary()
+
+    def _more_failed(self, generation: int) -> None:
+        if self.query_is_current(generation):
+            self._loading_more = False
+
+    def _show_count(self, generation: int, label: str) -> None:
+        if self.query_is_current(generation):
+            self.count_label = label
+            self.update_summary()
+
+    def add_rows(self, rows: Iterable[RowT]) -> None:
+        """Append rows to the table, skipping any already shown."""
+        table = self.table
+        for row in rows:
+            key = self.row_key(row)
+            if key in self._rows:
+                continue
+            self._rows[key] = row
+            table.add_row(*self.row_cells(row), key=key)
+
+    def replace_rows(self, rows: Iterable[RowT]) -> None:
+        """Newer versions of shown rows: update their cells in place (rows not shown
+        are ignored)."""
+        table = self.table
+        columns = [column.key for column in table.ordered_columns]
+        for row in rows:
+            key = self.row_key(row)
+            if key not in self._rows:
+                continue
+            self._rows[key] = row
+            for column, value in zip(columns, self.row_cells(row), strict=True):
+                table.update_cell(key, column, value)
+
+    def prepend_rows(self, rows: Sequence[RowT]) -> int:
+        """Put rows above those shown (new rows that sort first), keeping the cursor
+        on the row it was on. Returns how many were added."""
+        new = [row for row in rows if self.row_key(row) not in self._rows]
+        if not new:
+            return 0
+        table = self.table
+        selected = self.selected_key()
+        shown = list(self._rows.values())
+        table.clear()
+        self._rows.clear()
+        self.add_rows([*new, *shown])
+        if selected is not None:
+            table.move_cursor(row=table.get_row_index(selected), scroll=False)
+        self.update_summary()
+        return len(new)
+
+    def update_summary(self) -> None:
+        if self._query is not None:
+            self.summary.update(self.summary_text())
+
+    def shown_phrase(self, noun: str) -> str:
+        """`60 of ~520 logs (more below)`."""
+        total = f" of {self.count_label}" if self.count_label else ""
+        more = " (more below)" if self._next is not None else ""
+        return f"{len(self._rows):,}{total} {noun}{more}"
+
+    @on(DataTable.RowHighlighted)
+    def _load_more_near_the_end(self, event: DataTable.RowHighlighted) -> None:
+        table = event.data_table
+        if (
+            table is self.table
+            and self._next is not None
+            and not self._loading_more
+            and self._query is not None
+            and event.cursor_row >= table.row_count - self.LOAD_AHEAD
+        ):
+            self._loading_more = True
+            call = partial(self._fetch_more, self._query, self._next, self._generation)
+            self._start("more", call, exclusive=True)
+
+    # --- selection and navigation ------------------------------------------------
+
+    def selected_key(self) -> str | None:
+        """The key of the row under the cursor."""
+        table = self.table
+        if table.row_count == 0 or not table.is_valid_row_index(table.cursor_row):
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return str(key) if key is not None else None
+
+    def at_top(self) -> bool:
+        """The first rows are on screen (the reader is not further down the list)."""
+        return self.table.scroll_y == 0
+
+    def action_focus_search(self) -> None:
+        self.query_one(f"#{self.PREFIX}-search", Input).focus()
+
+    def action_focus_table(self) -> None:
+        self.table.focus()
+
+    def action_reload(self) -> None:
+        self.apply_filters()
