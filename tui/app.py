@@ -19,6 +19,7 @@ from tui.screens.base import ServiceScreen
 from tui.widgets.connection_bar import ConnectionBar, HeaderState
 
 if TYPE_CHECKING:
+    from core.models import EmailLog
     from core.runtime import Runtime
     from tui.events_worker import EventsWorker
 
@@ -71,6 +72,7 @@ class DepllcApp(App[int]):
         self.header = HeaderState(sandbox=settings.wants_sandbox)
         if runtime is not None:
             self._describe_runtime(runtime)
+            self._watch_sends(runtime)
 
     def on_mount(self) -> None:
         if self.runtime is None and self.settings.wants_sandbox:
@@ -89,6 +91,8 @@ class DepllcApp(App[int]):
         if self.events_worker is not None:
             self.events_worker.stop()
         if self.runtime is not None:
+            if self._log_sent in self.runtime.sent_hooks:
+                self.runtime.sent_hooks.remove(self._log_sent)
             self.runtime.close()
 
     # --- startup -------------------------------------------------------------
@@ -111,6 +115,15 @@ class DepllcApp(App[int]):
     def _describe_runtime(self, runtime: Runtime) -> None:
         self.header.sandbox = runtime.is_sandbox
         self.header.target = runtime.target_label()
+
+    def _watch_sends(self, runtime: Runtime) -> None:
+        """A log this console sends shows on the Logs screen at once (events, if any,
+        then update it in place)."""
+        if self._log_sent not in runtime.sent_hooks:
+            runtime.sent_hooks.append(self._log_sent)
+
+    def _log_sent(self, log: EmailLog) -> None:  # called in the sending thread
+        self.post_message(LogsChanged([log.messageId]))
 
     def set_header(self, status: str | None = None, warning: str | None = None) -> None:
         """Update the header's status slots on every screen."""
@@ -141,6 +154,7 @@ class DepllcApp(App[int]):
         gc.freeze()
         self.runtime = message.runtime
         self._describe_runtime(message.runtime)
+        self._watch_sends(message.runtime)
         self.refresh_headers()
         for screen in self._mode_screens():
             screen.runtime_ready()

@@ -35,9 +35,10 @@ class StartupProgress(Message):
 
 
 class LogsChanged(Message):
-    """Email logs changed (SES events applied): rows showing these SES MessageIds
-    are re-read and updated in place. Post it to the app (it forwards it to every
-    screen with `refresh_rows`) or to the logs screen."""
+    """Email logs changed (SES events applied) or were created (a send from this
+    console): rows showing these SES MessageIds are re-read and updated in place, and
+    the Logs screen looks for new logs above its first row. Post it to the app (it
+    forwards it to every screen with `refresh_rows`) or to the logs screen."""
 
     def __init__(self, message_ids: list[str]) -> None:
         super().__init__()

@@ -293,7 +293,8 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
         label = "time" if self._sort_field == "createdAt" else self._sort_field
         arrow = "↓" if self._sort_dir == "desc" else "↑"
         described = self._filters.describe() if self._filters is not None else ""
-        new = f" · {self.new_above} new above: ctrl+home shows them" if self.new_above else ""
+        more = "+" if self.new_above >= PAGE_SIZE else ""
+        new = f" · {self.new_above}{more} new above: ctrl+home shows them" if self.new_above else ""
         return Text(f"{self.shown_phrase('logs')}{new} · {described} · sorted by {label} {arrow}")
 
     @on(DataTable.RowSelected, "#logs-table")
@@ -336,8 +337,8 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
         """Fetch the logs that now sort above the first row shown (new ones, under
         the current filters and sort)."""
         self._new_check = None
-        if self._query is None or self.runtime is None:
-            return
+        if not self.settled or self._query is None or self.runtime is None:
+            return  # a query is loading: it will show them
         if not self._docs:  # nothing shown: the first page is all there is to show
             if self.at_top():
                 self.reload_first_page()
@@ -373,7 +374,6 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
             self.reload_first_page()
             return
         self.live_added += self.prepend_rows(fresh)
-        self.update_summary()
 
     @on(DataTable.RowHighlighted, "#logs-table")
     def _back_at_the_top(self, event: DataTable.RowHighlighted) -> None:

@@ -66,6 +66,7 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
     def __init__(self) -> None:
         super().__init__()
         self._generation = 0  # bumped by every query; older results are dropped
+        self._shown_generation = -1  # the query whose rows the table shows
         self._query: QueryT | None = None  # the query the table shows (None: invalid filters)
         self._next: CursorT | None = None
         self._loading_more = False
@@ -261,6 +262,7 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
         table.clear()
         self._rows.clear()
         self.add_rows(page.rows)
+        self._shown_generation = generation
         self._next = page.next_cursor
         if selected is not None and selected in self._rows:
             table.move_cursor(row=table.get_row_index(selected))
@@ -269,8 +271,13 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
         self.count_label = ""
         self.update_summary()
         self.first_page_shown()
-        if self.COUNTS and self._query is not None:  # the count follows the rows
-            self._start("count", partial(self._fetch_count, self._query, generation), True)
+        self.recount()  # the count follows the rows, never delays them
+
+    def recount(self) -> None:
+        """Fetch the count of the current query again (when the screen COUNTS)."""
+        if self.COUNTS and self._query is not None:
+            call = partial(self._fetch_count, self._query, self._generation)
+            self._start("count", call, exclusive=True)
 
     def _show_more(self, generation: int, page: PageSlice[RowT, CursorT]) -> None:
         if not self.query_is_current(generation):
@@ -279,6 +286,11 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
         self.add_rows(page.rows)
         self._next = page.next_cursor
         self.update_summary()
+
+    @property
+    def settled(self) -> bool:
+        """The table shows the first page(s) of the current query (none is loading)."""
+        return self._query is not None and self._shown_generation == self._generation
 
     def _more_failed(self, generation: int) -> None:
         if self.query_is_current(generation):
@@ -325,8 +337,9 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
         self._rows.clear()
         self.add_rows([*new, *shown])
         if selected is not None:
-            table.move_cursor(row=table.get_row_index(selected), scroll=False)
+            table.move_cursor(row=table.get_row_index(selected))
         self.update_summary()
+        self.recount()
         return len(new)
 
     def update_summary(self) -> None:
