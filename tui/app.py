@@ -125,12 +125,22 @@ class DepllcApp(App[int]):
     def _log_sent(self, log: EmailLog) -> None:  # called in the sending thread
         self.post_message(LogsChanged([log.messageId]))
 
-    def set_header(self, status: str | None = None, warning: str | None = None) -> None:
-        """Update the header's status slots on every screen."""
+    def set_header(
+        self,
+        status: str | None = None,
+        warning: str | None = None,
+        *,
+        status_short: str = "",
+        warning_short: str = "",
+    ) -> None:
+        """Update the header's status slots on every screen; the short forms (used
+        when the terminal is narrow) go with the text they shorten."""
         if status is not None:
             self.header.status = status
+            self.header.status_short = status_short
         if warning is not None:
             self.header.warning = warning
+            self.header.warning_short = warning_short
         self.refresh_headers()
 
     def refresh_headers(self) -> None:

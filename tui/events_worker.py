@@ -19,8 +19,9 @@ import time
 from typing import TYPE_CHECKING
 
 from core.events.apply import Outcome
-from core.events.consumer import LONG_POLL_SECONDS, BatchReport, EventConsumer
+from core.events.consumer import LONG_POLL_SECONDS, BatchReport, ConsumerStats, EventConsumer
 from core.models import EmailEventType
+from core.ses_thresholds import Level
 from tui.messages import LogsChanged
 
 if TYPE_CHECKING:
@@ -61,7 +62,10 @@ class EventsWorker:
         return self.thread.is_alive() and not self.stop_event.is_set()
 
     def start(self) -> None:
-        self._show_status(f"{STATUS_PREFIX}listening (long poll {self.consumer.wait_seconds} s)")
+        self._show_status(
+            f"{STATUS_PREFIX}listening (long poll {self.consumer.wait_seconds} s)",
+            f"{STATUS_PREFIX}listening",
+        )
         self.thread.start()
 
     def stop(self) -> None:
@@ -78,7 +82,10 @@ class EventsWorker:
         """Polling failed (queue gone, no permission, network): say so and retry."""
         if self.stop_event.is_set():
             return
-        self._show_status(f"{STATUS_PREFIX}cannot poll, retrying · {self.consumer.stats.summary()}")
+        self._show_status(
+            f"{STATUS_PREFIX}cannot poll, retrying · {self.consumer.stats.summary()}",
+            f"{STATUS_PREFIX}cannot poll",
+        )
         if text != self._last_error:
             self._last_error = text
             self.app.call_later(self._report, text)
@@ -101,7 +108,7 @@ class EventsWorker:
         elif stats.last_error and stats.last_error != self._last_error:
             self._last_error = stats.last_error
             self.app.call_later(self._report, stats.last_error)
-        self._show_status(STATUS_PREFIX + stats.summary())
+        self._show_status(STATUS_PREFIX + stats.summary(), short_status(stats))
 
     def _check_rates(self, force: bool = False) -> None:
         from core.events.rates import rolling_rates
@@ -115,19 +122,19 @@ class EventsWorker:
         except Exception:  # the store is down: the consumer reports that
             return
         warning = self.rates.warning()
-        self.app.call_later(self._show_warning, warning or "")
+        self.app.call_later(self._show_warning, warning or "", short_warning(self.rates))
 
-    def _show_status(self, text: str) -> None:
-        self.app.call_later(self.app.set_header, status=text)
+    def _show_status(self, text: str, short: str) -> None:
+        self.app.call_later(self.app.set_header, status=text, status_short=short)
 
     # --- on the app's thread (via call_later) ----------------------------------
 
-    def _show_warning(self, warning: str) -> None:
+    def _show_warning(self, warning: str, short: str) -> None:
         current = self.app.header.warning
         if current and current != self.warning:
             return  # someone else's warning is showing: do not overwrite it
         self.warning = warning
-        self.app.set_header(warning=warning)
+        self.app.set_header(warning=warning, warning_short=short if warning else "")
 
     def _report(self, text: str) -> None:
         self.app.notify(
@@ -136,6 +143,24 @@ class EventsWorker:
             severity="warning",
             timeout=12,
         )
+
+
+def short_status(stats: ConsumerStats) -> str:
+    """The status for a narrow header: `events 12:03:04 · 35 applied`."""
+    when = stats.last_poll.astimezone().strftime("%H:%M:%S") if stats.last_poll else "never"
+    failed = f" · {stats.failed} failed" if stats.failed else ""
+    return f"events {when} · {stats.applied} applied{failed}"
+
+
+def short_warning(rates: Rates) -> str:
+    """The rates warning for a narrow header: `SES: bounces 4.1% · complaints 0.12%`
+    (only the rates near or over SES's thresholds; "" when none is)."""
+    parts = []
+    if rates.bounce_level != Level.OK:
+        parts.append(f"bounces {rates.bounce_rate:.1%}")
+    if rates.complaint_level != Level.OK:
+        parts.append(f"complaints {rates.complaint_rate:.2%}")
+    return f"SES: {' · '.join(parts)}" if parts else ""
 
 
 def start_events_worker(app: DepllcApp, runtime: Runtime) -> EventsWorker | None:
