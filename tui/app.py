@@ -144,9 +144,12 @@ class DepllcApp(App[int]):
         self.refresh_headers()
 
     def refresh_headers(self) -> None:
-        for screen in self._mode_screens():
-            for bar in screen.query(ConnectionBar):
-                bar.refresh()
+        # every screen with a header, pushed ones too (the log detail is not a mode screen)
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                if screen.is_mounted:
+                    for bar in screen.query(ConnectionBar):
+                        bar.refresh()
 
     @on(StartupProgress)
     def _startup_progress(self, message: StartupProgress) -> None:

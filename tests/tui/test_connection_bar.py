@@ -13,7 +13,8 @@ import pytest
 import tui.events_worker as events_worker
 from core.config import Settings
 from core.events.rates import Rates
-from core.models import utcnow
+from core.models import EmailLog, utcnow
+from core.runtime import Runtime
 from tui.app import DepllcApp
 from tui.events_worker import short_warning
 from tui.widgets.connection_bar import ConnectionBar, HeaderState, header_line
@@ -118,3 +119,29 @@ async def test_sandbox_header_at_160_and_100_columns(monkeypatch: pytest.MonkeyP
         assert app.header.warning_short and app.header.warning_short in header
         assert "complaints" in header
         assert "…" not in header  # shortened by its forms, not cut
+
+
+async def test_a_pushed_screen_header_follows_the_status(runtime: Runtime) -> None:
+    from tui.screens.log_detail import LogDetailScreen
+
+    log_id = runtime.store.emaillogs.insert_one(
+        EmailLog.model_validate(
+            {
+                "messageId": "m-1",
+                "to": ["ann@acme.test"],
+                "from": "noreply@depllc.example",
+                "subject": "Hello",
+                "category": "notification",
+                "status": "sent",
+                "size": 10,
+            }
+        ).to_mongo()
+    ).inserted_id
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.push_screen(LogDetailScreen(str(log_id)))
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, LogDetailScreen)
+        app.set_header(status="events: last poll 01:02:03 · 5 applied")
+        await pilot.pause(0.1)
+        assert "events: last poll 01:02:03 · 5 applied" in shown_header(app)
