@@ -68,6 +68,7 @@ async def test_at_the_top_new_logs_go_on_top_and_the_cursor_stays(runtime: Runti
     app = DepllcApp(runtime.settings, runtime=runtime)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_logs(app, pilot)
+        assert screen._generation == 1  # one query when the screen opens
         table = screen.query_one("#logs-table", DataTable)
         table.move_cursor(row=1)
         reading = screen.selected_key()

@@ -105,6 +105,7 @@ async def test_pages_load_near_the_end_and_a_failed_page_is_retried(runtime: Run
     app = DepllcApp(runtime.settings, runtime=runtime)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_numbers(app, pilot, 70)
+        assert screen._generation == 1  # one query when the screen opens, not one per class
         assert shown(screen) == list(range(PAGE))
         assert summary(screen) == "20 numbers (more below)"
         screen.fail_after.add(PAGE - 1)

@@ -229,9 +229,8 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
             table.add_column(label, key=key)
         yield table
 
-    def on_mount(self) -> None:
+    def on_mount(self) -> None:  # then the base classes' own (Textual calls each)
         self._label_columns()
-        super().on_mount()
 
     # --- the paged table's hooks ---------------------------------------------------
 

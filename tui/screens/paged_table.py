@@ -133,9 +133,10 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
         return self.filter_bar in widget.ancestors
 
     def on_mount(self) -> None:
+        # Textual calls each class's on_mount in turn (no super() call): then
+        # ServiceScreen's, which loads the first page
         self.filter_bar.add_class("filter-bar")
         self.table.focus()
-        super().on_mount()
 
     def refresh_data(self) -> None:
         self.apply_filters()
