@@ -5,13 +5,12 @@ worker errors become one readable notification, ctrl+q quits."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
-from textual.pilot import Pilot
 
 from core.config import Settings
 from core.runtime import Runtime
+from tests.tui.waiting import until
 from tui.app import SCREENS, DepllcApp, screen_class
 from tui.modals.help import HelpScreen, binding_rows
 from tui.screens.base import ServiceScreen
@@ -24,18 +23,11 @@ def _header(app: DepllcApp) -> str:
     return app.screen.query_one(ConnectionBar).render().plain
 
 
-async def _wait_for(pilot: Pilot[int], condition: object, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not callable(condition) or not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
-
-
 async def test_starts_a_sandbox_and_every_screen_opens_by_key() -> None:
     app = DepllcApp(Settings.model_validate({"sandbox": True, "depllc_user": "tester"}))
     async with app.run_test(size=SIZE) as pilot:
         assert "SANDBOX" in _header(app)  # shown from the first frame, before it is up
-        await _wait_for(pilot, lambda: app.runtime is not None)
+        await until(pilot, lambda: app.runtime is not None)
         assert app.runtime is not None and app.runtime.is_sandbox
         await pilot.pause()
         header = _header(app)
@@ -64,7 +56,7 @@ async def test_palette_opens_screens(runtime: Runtime) -> None:
         await pilot.press(*"Go to Dashboard")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await _wait_for(pilot, lambda: app.current_mode == "dashboard", timeout=20)
+        await until(pilot, lambda: app.current_mode == "dashboard", timeout=20)
 
 
 async def test_help_lists_the_consoles_bindings_with_ids(runtime: Runtime) -> None:
@@ -99,7 +91,7 @@ async def test_worker_errors_become_one_readable_notification(runtime: Runtime) 
             raise InputError("No such log.", "Check the id.")
 
         app.run_worker(boom, thread=True, exit_on_error=False)
-        await _wait_for(pilot, lambda: bool(app._notifications), timeout=15)
+        await until(pilot, lambda: bool(app._notifications), timeout=15)
         (note,) = list(app._notifications)
         assert note.message == "No such log. Check the id."
         assert note.severity == "error"
@@ -119,7 +111,7 @@ async def test_a_failed_connection_is_reported_not_raised(
     )
     app = DepllcApp(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await _wait_for(pilot, lambda: bool(app._notifications), timeout=15)
+        await until(pilot, lambda: bool(app._notifications), timeout=15)
         assert "not connected" in _header(app)
         assert "SANDBOX" not in _header(app)
         (note,) = list(app._notifications)

@@ -5,9 +5,8 @@ bulk send with progress."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from core.models import (
     SuppressionReason,
 )
 from core.runtime import Runtime
+from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.modals.compose_pickers import LocalFilePicker, StoredFilePicker
 from tui.modals.send_confirm import SendConfirm
@@ -33,15 +33,6 @@ from tui.screens.compose import ComposeScreen, RecipientSuggester
 from tui.screens.log_detail import LogDetailScreen
 
 SIZE = (160, 48)
-
-
-async def until(pilot: Any, check: Callable[[], bool], timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError("timed out waiting for the screen")
-        await pilot.pause(0.02)
 
 
 def seed_stored_file(runtime: Runtime) -> FileRecord:

@@ -4,10 +4,6 @@ where the console is connected, the warning, the events status."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 
 import tui.events_worker as events_worker
@@ -15,6 +11,7 @@ from core.config import Settings
 from core.events.rates import Rates
 from core.models import EmailLog, utcnow
 from core.runtime import Runtime
+from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.events_worker import short_warning
 from tui.widgets.connection_bar import ConnectionBar, HeaderState, header_line
@@ -80,15 +77,6 @@ def test_short_warning_names_only_the_rates_near_or_over() -> None:
     assert short_warning(bounces) == "SES: bounces 4.5%"
     fine = Rates(days=7, since=utcnow(), sent=1000, bounced=1, complaints=0)
     assert short_warning(fine) == "" and fine.warning() is None
-
-
-async def until(pilot: Any, check: Callable[[], bool], timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError("timed out waiting for the header")
-        await pilot.pause(0.05)
 
 
 def shown_header(app: DepllcApp) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -11,17 +9,9 @@ from textual.widgets import ProgressBar, Sparkline, Static
 
 from core.models import EmailLog, utcnow
 from core.runtime import Runtime
+from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.screens.dashboard import DashboardScreen
-
-
-async def until(pilot: Any, check: Callable[[], bool], timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError("timed out waiting for the dashboard")
-        await pilot.pause(0.02)
 
 
 def _log(n: int, status: str, days_ago: int) -> dict[str, Any]:

@@ -4,27 +4,18 @@ fails and says why."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from core.config import Settings
 from core.runtime import Runtime
 from core.setup.apply import apply_plan, build_plan, make_context
 from core.setup.doctor import CHECKS
+from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.screens.doctor import DoctorScreen
 
 SIZE = (160, 48)
-
-
-async def _wait_for(pilot: Pilot[int], condition: object, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not callable(condition) or not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 def _rows(screen: DoctorScreen) -> dict[str, str]:
@@ -40,10 +31,10 @@ async def test_palette_opens_the_doctor_and_r_reruns_it(runtime: Runtime) -> Non
         await pilot.press(*"doctor")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await _wait_for(pilot, lambda: isinstance(app.screen, DoctorScreen))
+        await until(pilot, lambda: isinstance(app.screen, DoctorScreen))
         screen = app.screen
         assert isinstance(screen, DoctorScreen)
-        await _wait_for(pilot, lambda: screen.report is not None)
+        await until(pilot, lambda: screen.report is not None)
         rows = _rows(screen)
         assert list(rows) == [cid for cid, _ in CHECKS]
         # the fixture provisions like the sandbox: no TLS-only bucket policy yet
@@ -56,7 +47,7 @@ async def test_palette_opens_the_doctor_and_r_reruns_it(runtime: Runtime) -> Non
         apply_plan(build_plan(ctx))
         first = screen.report
         await pilot.press("r")
-        await _wait_for(pilot, lambda: screen.report is not first)
+        await until(pilot, lambda: screen.report is not first)
         rows = _rows(screen)
         assert "FAIL" not in rows.values(), rows
         summary = str(screen.query_one("#doctor-summary", Static).render())
@@ -80,10 +71,10 @@ async def test_failed_startup_opens_the_doctor(
     )
     app = DepllcApp(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await _wait_for(pilot, lambda: isinstance(app.screen, DoctorScreen))
+        await until(pilot, lambda: isinstance(app.screen, DoctorScreen))
         screen = app.screen
         assert isinstance(screen, DoctorScreen)
-        await _wait_for(pilot, lambda: screen.report is not None)
+        await until(pilot, lambda: screen.report is not None)
         rows = _rows(screen)
         assert rows["mongodb"] == "FAIL"  # MONGODB_URI is not set: why startup failed
         assert rows["bucket"] == "FAIL"

@@ -6,13 +6,10 @@ And the Suppressions screen: list, add, remove (audited)."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 import tui.events_worker as events_worker
@@ -20,18 +17,12 @@ from core.events.simulator import register
 from core.models import EmailLog, EmailStatus, utcnow
 from core.runtime import Runtime
 from tests.core.events import bodies as b
+from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.messages import LogsChanged, RuntimeReady
 from tui.screens.suppressions import SuppressionsScreen
 
 SIZE = (160, 48)
-
-
-async def _wait_for(pilot: Pilot[int], condition: Callable[[], Any], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 @pytest.fixture(autouse=True)
@@ -73,17 +64,17 @@ async def test_worker_applies_events_and_updates_the_header(runtime: Runtime) ->
     app.post_message = spy  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         app.post_message(RuntimeReady(runtime))
-        await _wait_for(pilot, lambda: app.events_worker is not None)
+        await until(pilot, lambda: app.events_worker is not None)
         worker = app.events_worker
         assert worker is not None and worker.running
         runtime.notify_sent(bounce_log)  # the simulator publishes Send + Bounce
-        await _wait_for(
+        await until(
             pilot,
             lambda: (
                 store.emaillogs.find_one({"messageId": bounce_log.messageId})["status"] == "bounced"
             ),
         )
-        await _wait_for(pilot, lambda: "2 applied" in app.header.status)
+        await until(pilot, lambda: "2 applied" in app.header.status)
         assert app.header.status.startswith("events: last poll ")
         assert app.header.status.endswith("2 applied · 0 set aside")
         assert [bounce_log.messageId] in seen
@@ -96,7 +87,7 @@ async def test_worker_applies_events_and_updates_the_header(runtime: Runtime) ->
             TopicArn=runtime.aws.sns.create_topic(Name="depllc-ses-events")["TopicArn"],
             Message=json.dumps(b.bounce(log.messageId, log.to, log.to, utcnow())),
         )
-        await _wait_for(pilot, lambda: "bounces" in app.header.warning)
+        await until(pilot, lambda: "bounces" in app.header.warning)
         assert app.header.warning == "SES: bounces 3.2% near 5% (7 d)"
     # the app closed: the worker was told to stop and its thread ends after its poll
     assert worker.stop_event.is_set()
@@ -135,7 +126,7 @@ async def test_suppressions_screen_lists_adds_and_removes(runtime: Runtime) -> N
         assert isinstance(app.screen, SuppressionsScreen)
         screen = app.screen
         table = screen.query_one("#sup-table", DataTable)
-        await _wait_for(pilot, lambda: table.row_count == 1)
+        await until(pilot, lambda: table.row_count == 1)
 
         await pilot.press("a")
         await pilot.pause()
@@ -146,7 +137,7 @@ async def test_suppressions_screen_lists_adds_and_removes(runtime: Runtime) -> N
         app.screen.query_one("#sup-email", Input).value = "Client@Example.com"
         app.screen.query_one("#sup-note", Input).value = "asked by phone"
         await pilot.press("enter")
-        await _wait_for(pilot, lambda: table.row_count == 2)
+        await until(pilot, lambda: table.row_count == 2)
         entry = runtime.store.suppressions.find_one({"email": "client@example.com"})
         assert entry is not None and entry["reason"] == "manual" and entry["by"] == "tester"
 
@@ -154,7 +145,7 @@ async def test_suppressions_screen_lists_adds_and_removes(runtime: Runtime) -> N
         await pilot.press("d")
         await pilot.pause()
         await pilot.press("y")
-        await _wait_for(pilot, lambda: table.row_count == 1)
+        await until(pilot, lambda: table.row_count == 1)
         assert runtime.store.suppressions.find_one({"email": "hard@client.example"}) is None
         actions = {(a["action"], a["target"]) for a in runtime.store.auditlog.find()}
         assert ("suppress", "client@example.com") in actions
@@ -169,7 +160,7 @@ async def test_suppressions_in_the_palette(runtime: Runtime) -> None:
         await pilot.press(*"Suppressions")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await _wait_for(pilot, lambda: isinstance(app.screen, SuppressionsScreen))
+        await until(pilot, lambda: isinstance(app.screen, SuppressionsScreen))
 
 
 async def test_a_queue_that_cannot_be_polled_is_reported(runtime: Runtime) -> None:
@@ -179,9 +170,9 @@ async def test_a_queue_that_cannot_be_polled_is_reported(runtime: Runtime) -> No
     app = DepllcApp(runtime.settings, runtime=runtime)
     async with app.run_test(size=SIZE) as pilot:
         app.post_message(RuntimeReady(runtime))
-        await _wait_for(pilot, lambda: "cannot poll" in app.header.status)
+        await until(pilot, lambda: "cannot poll" in app.header.status)
         assert app.header.status.startswith("events: cannot poll, retrying · last poll never")
-        await _wait_for(pilot, lambda: bool(app._notifications))
+        await until(pilot, lambda: bool(app._notifications))
         text = next(iter(app._notifications)).message
         assert "NonExistentQueue" in text or "does not exist" in text
         assert "keeps retrying" in text

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from core.config import Settings
 from core.files.upload import UploadRequest, upload_file
 from core.runtime import Runtime
 from tests.core.files.conftest import pdf_bytes, pending_uploads
+from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.modals.files_confirm import FilesPurgeConfirm
 from tui.modals.files_download import FilesDownloadDialog
@@ -30,15 +30,6 @@ from tui.widgets.transfer_panel import TransferPanel
 
 SIZE = (160, 48)
 MiB = 1024 * 1024
-
-
-async def until(pilot: Any, check: Callable[[], bool], timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError("timed out waiting for the screen")
-        await pilot.pause(0.02)
 
 
 def files_screen(app: DepllcApp) -> FilesScreen:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from core.logs import saved
 from core.models import EmailLog, utcnow
 from core.runtime import Runtime
 from core.sandbox_seed import seed_all
+from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.messages import LogsChanged
 from tui.modals.logs_dialogs import LogsConfirm, LogsPick, LogsPrompt
@@ -29,16 +28,6 @@ SIZE = (160, 48)
 def seeded(runtime: Runtime) -> Runtime:
     seed_all(runtime.store, runtime.aws, runtime.settings)
     return runtime
-
-
-async def until(pilot: Any, check: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Let workers run until `check()` holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError("timed out waiting for the screen")
-        await pilot.pause(0.02)
 
 
 def logs_screen(app: DepllcApp) -> LogsScreen:

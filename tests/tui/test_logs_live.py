@@ -6,7 +6,6 @@ show. End to end: a mail to the bounce simulator shows, then turns bounced."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -17,20 +16,12 @@ import tui.events_worker as events_worker
 from core.events.simulator import register
 from core.models import EmailLog, utcnow
 from core.runtime import Runtime
+from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.messages import LogsChanged, RuntimeReady
 from tui.screens.logs import PAGE_SIZE, LogsScreen
 
 SIZE = (160, 48)
-
-
-async def until(pilot: Any, check: Callable[[], bool], timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError("timed out waiting for the screen")
-        await pilot.pause(0.02)
 
 
 def new_log(subject: str, minutes_ago: float = 0, **fields: Any) -> dict[str, Any]:

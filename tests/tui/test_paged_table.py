@@ -6,9 +6,8 @@ the cursor on its row."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from textual.app import ComposeResult
@@ -17,6 +16,7 @@ from textual.widgets import DataTable, Input, Static
 
 from core.errors import InputError
 from core.runtime import Runtime
+from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.screens.paged_table import PagedTableScreen, PageSlice
 
@@ -75,15 +75,6 @@ class NumbersScreen(PagedTableScreen[str, int, int]):
 
     def summary_text(self) -> str:
         return self.shown_phrase("numbers")
-
-
-async def until(pilot: Any, check: Callable[[], bool], timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError("timed out waiting for the screen")
-        await pilot.pause(0.02)
 
 
 def shown(screen: NumbersScreen) -> list[int]:

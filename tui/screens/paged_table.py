@@ -16,7 +16,7 @@ thread), `row_key`, `row_cells`, `summary_text`; optionally `fetch_count`,
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -210,19 +210,15 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
         self._generation += 1
         self._next = None
         self._loading_more = False
-        self._start(
-            "query", partial(self._fetch_first, self._query, self._generation), exclusive=True
-        )
+        self._start("query", partial(self._fetch_first, self._query, self._generation))
 
     # --- workers -------------------------------------------------------------------
 
-    def _start(self, group: str, call: Any, exclusive: bool) -> None:
+    def _start(self, group: str, call: Callable[[], None]) -> None:
+        """Run `call` in a thread worker, replacing the group's previous one (a
+        replaced worker still runs to its end: its results are dropped)."""
         self.run_worker(
-            call,
-            group=f"{self.PREFIX}-{group}",
-            thread=True,
-            exclusive=exclusive,
-            exit_on_error=False,
+            call, group=f"{self.PREFIX}-{group}", thread=True, exclusive=True, exit_on_error=False
         )
 
     def _fetch_first(self, query: QueryT, generation: int) -> None:
@@ -278,7 +274,7 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
         """Fetch the count of the current query again (when the screen COUNTS)."""
         if self.COUNTS and self._query is not None:
             call = partial(self._fetch_count, self._query, self._generation)
-            self._start("count", call, exclusive=True)
+            self._start("count", call)
 
     def _show_more(self, generation: int, page: PageSlice[RowT, CursorT]) -> None:
         if not self.query_is_current(generation):
@@ -365,7 +361,7 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
         ):
             self._loading_more = True
             call = partial(self._fetch_more, self._query, self._next, self._generation)
-            self._start("more", call, exclusive=True)
+            self._start("more", call)
 
     # --- selection and navigation ------------------------------------------------
 
