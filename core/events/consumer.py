@@ -4,7 +4,10 @@ stays on the queue: SQS redelivers it after its visibility timeout (and moves it
 the dead-letter queue after the queue's maxReceiveCount, when one is configured).
 
 Memory is constant: one batch is held at a time, and nothing is kept between batches
-but counters.
+but counters. In `run`, a batch's DeleteMessageBatch goes out on a helper thread while
+the next batch is received and applied (it carries only receipt handles), so the SQS
+round trip of the delete does not stall the stream; at most one delete is in flight,
+and `run` waits for it before returning.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -126,10 +130,16 @@ class EventConsumer:
         self.rematch_every = rematch_every
         self.stats = ConsumerStats()
         self._last_rematch = 0.0
+        self._deleter: ThreadPoolExecutor | None = None
+        self._deleting: Future[list[str]] | None = None
 
-    def poll_once(self, wait_seconds: int | None = None) -> BatchReport:
+    def poll_once(
+        self, wait_seconds: int | None = None, *, defer_delete: bool = False
+    ) -> BatchReport:
         """Receive one batch, apply it, delete what was applied. Raises only when SQS
-        itself fails (receive); store failures are reported in the batch."""
+        itself fails (receive); store failures are reported in the batch. With
+        `defer_delete` the delete runs on a helper thread and this returns at once;
+        its failures are reported with the next batch (or by `finish_deletes`)."""
         request: dict[str, Any] = {
             "QueueUrl": self.queue_url,
             "MaxNumberOfMessages": self.batch_size,
@@ -162,21 +172,33 @@ class EventConsumer:
             done.append({"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]})
         del outcomes
         del messages, response  # one batch at a time
-        if done:
-            self._delete(done, report)
+        report.failures += self.finish_deletes()
+        if done and defer_delete:
+            if self._deleter is None:
+                self._deleter = ThreadPoolExecutor(1, thread_name_prefix="sqs-delete")
+            self._deleting = self._deleter.submit(self._delete, done)
+        elif done:
+            report.failures += self._delete(done)
         return report
 
-    def _delete(self, entries: list[dict[str, str]], report: BatchReport) -> None:
+    def finish_deletes(self) -> list[str]:
+        """Wait for the delete in flight, if any; its failures (one line each)."""
+        pending, self._deleting = self._deleting, None
+        return pending.result() if pending is not None else []
+
+    def _delete(self, entries: list[dict[str, str]]) -> list[str]:
+        """Delete applied messages. Applied but not deleted is safe: the redelivery
+        is recognised as a duplicate. Never raises."""
         try:
             response = self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
         except Exception as exc:
-            # Applied but not deleted: the redelivery is recognised as a duplicate.
             text = describe(exc).text
-            report.failures.append(f"delete failed: {text}")
             self.stats.last_error = text
-            return
-        for failed in response.get("Failed") or []:
-            report.failures.append(f"delete failed: {failed.get('Message') or failed.get('Code')}")
+            return [f"delete failed: {text}"]
+        return [
+            f"delete failed: {failed.get('Message') or failed.get('Code')}"
+            for failed in response.get("Failed") or []
+        ]
 
     def rematch_if_due(self, force: bool = False) -> list[str]:
         """Apply kept unmatched events whose log has appeared (at most every
@@ -201,10 +223,29 @@ class EventConsumer:
         """Poll until `stop` is set (or the queue is empty with `until_empty`, or
         `max_messages` were received). SQS and store errors back off and retry;
         `on_error` hears about a failed poll (the message is `describe`'s line)."""
+        try:
+            return self._run(stop, on_batch, until_empty, max_messages, on_error)
+        finally:
+            for text in self.finish_deletes():
+                log.info("%s", text)
+                if on_error is not None:
+                    on_error(text)
+            if self._deleter is not None:
+                self._deleter.shutdown()
+                self._deleter = None
+
+    def _run(
+        self,
+        stop: threading.Event,
+        on_batch: Callable[[BatchReport], None] | None,
+        until_empty: bool,
+        max_messages: int | None,
+        on_error: Callable[[str], None] | None,
+    ) -> ConsumerStats:
         backoff = 1.0
         while not stop.is_set():
             try:
-                report = self.poll_once()
+                report = self.poll_once(defer_delete=True)
             except Exception as exc:
                 if stop.is_set():
                     break

@@ -318,3 +318,59 @@ def test_sqs_failure_is_raised_for_a_one_shot_run(runtime: Runtime, store: Store
     with pytest.raises(Exception, match=r"NonExistentQueue|does not exist"):
         consumer.run(threading.Event(), until_empty=True)
     assert consumer.stats.last_error
+
+
+class _DeleteFailsOnce:
+    """The SQS client, but the first DeleteMessageBatch fails (throttled)."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+        self.deletes = 0
+
+    def delete_message_batch(self, **kwargs: Any) -> Any:
+        from botocore.exceptions import ClientError
+
+        self.deletes += 1
+        if self.deletes == 1:
+            raise ClientError(
+                {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}},
+                "DeleteMessageBatch",
+            )
+        return self._real.delete_message_batch(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def test_run_deletes_in_the_background_and_reports_a_failed_delete(
+    runtime: Runtime, queue_url: str
+) -> None:
+    """`run` overlaps each batch's delete with the next batch; a failed delete is
+    reported (with the next batch or when the run ends) and the messages come back
+    and are recognised as duplicates, not applied twice."""
+    store = runtime.store
+    mids = [b.ses_message_id() for _ in range(15)]
+    for mid in mids:
+        store.emaillogs.insert_one(b.make_log(mid, [ANA]))
+    send_bodies(
+        runtime,
+        queue_url,
+        [b.envelope(b.delivery(m, [ANA], [ANA], t(2)), f"d-{i}") for i, m in enumerate(mids)],
+    )
+    sqs = _DeleteFailsOnce(runtime.aws.sqs)
+    consumer = EventConsumer(sqs, queue_url, store, wait_seconds=0, visibility_timeout=0)
+    failures: list[str] = []
+    errors: list[str] = []
+    consumer.run(
+        threading.Event(),
+        until_empty=True,
+        on_batch=lambda r: failures.extend(r.failures),
+        on_error=errors.append,
+    )
+    assert any("delete failed" in f and "Rate exceeded" in f for f in failures + errors)
+    assert consumer.stats.applied == 15
+    assert consumer.stats.duplicates >= 1  # the undeleted batch came back
+    assert store.emaillogs.count_documents({"status": "delivered"}) == 15
+    for doc in store.emaillogs.find():
+        assert len(doc["events"]) == 1
+    assert queue_depth(runtime, queue_url) == 0
