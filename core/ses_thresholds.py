@@ -7,6 +7,7 @@ bounces or 0.05% complaints and call the review thresholds critical.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 BOUNCE_REVIEW = 0.05
@@ -20,6 +21,9 @@ class Level(StrEnum):
     WARN = "warn"
     CRITICAL = "critical"
 
+
+# Messages to the SES mailbox simulator do not count in SES's own rates, nor in ours.
+SIMULATOR_ONLY = re.compile(r"@simulator\.amazonses\.com$", re.IGNORECASE)
 
 LEVEL_RANK = {Level.OK: 0, Level.WARN: 1, Level.CRITICAL: 2}
 

@@ -9,7 +9,6 @@ out, as SES leaves them out of its own rates.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,12 +16,17 @@ from typing import Any
 from core import ses_thresholds
 from core.db import Store
 from core.models import EmailStatus, utcnow
-from core.ses_thresholds import BOUNCE_REVIEW, COMPLAINT_REVIEW, LEVEL_RANK, Level
+from core.ses_thresholds import (
+    BOUNCE_REVIEW,
+    COMPLAINT_REVIEW,
+    LEVEL_RANK,
+    SIMULATOR_ONLY,
+    Level,
+)
 
 DEFAULT_DAYS = 7
 WINDOWS = (7, 30)
 
-SIMULATOR_ONLY = re.compile(r"@simulator\.amazonses\.com$", re.IGNORECASE)
 _SENT = [
     EmailStatus.SENT.value,
     EmailStatus.DELIVERED.value,

@@ -4,12 +4,14 @@ scale), rates against SES's review thresholds, and SES's own quota and statistic
 
 Rates are per message over the messages SES accepted (sent, delivered, bounced,
 complaint; `queued` and `failed` never reached SES), judged against the lines in
-core/ses_thresholds.py.
+core/ses_thresholds.py. Messages to the SES mailbox simulator are counted in the totals
+but left out of the rates, as SES leaves them out of its own (and as the rolling rates
+in core/events/rates.py do).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +19,7 @@ from core import ses_thresholds
 from core.db import Store
 from core.logs.query import build_filter
 from core.models import EmailCategory, EmailStatus
-from core.ses_thresholds import Level
+from core.ses_thresholds import SIMULATOR_ONLY, Level
 from core.validation import EmailQuery
 
 if TYPE_CHECKING:
@@ -89,7 +91,7 @@ class Analytics:
     quota: Quota | None = None
     ses_stats: SesStatistics | None = None
     ses_error: str | None = None
-    notes: list[str] = field(default_factory=list)
+    simulator: int = 0  # accepted messages to the mailbox simulator, left out of the rates
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -106,6 +108,7 @@ class Analytics:
                 "bounceLevel": self.rates.bounce_level.value,
                 "complaint": self.rates.complaint,
                 "complaintLevel": self.rates.complaint_level.value,
+                "simulatorLeftOut": self.simulator,
             },
             "daily": [
                 {
@@ -159,6 +162,10 @@ def pipeline(match: dict[str, Any], daily_from: datetime) -> list[dict[str, Any]
                     }
                 ],
                 "byStatus": [{"$group": {"_id": "$status", "n": {"$sum": 1}}}],
+                "reputation": [
+                    {"$match": {"status": {"$in": list(ACCEPTED)}, "to": {"$not": SIMULATOR_ONLY}}},
+                    {"$group": {"_id": "$status", "n": {"$sum": 1}}},
+                ],
                 "byCategory": [{"$group": {"_id": "$category", "n": {"$sum": 1}}}],
                 "daily": [
                     {"$match": {"createdAt": {"$gte": daily_from}}},
@@ -219,12 +226,14 @@ def compute(
                 failed=int(row.get("failed", 0)),
             )
         )
-    accepted = sum(by_status[s] for s in ACCEPTED)
+    counted = {str(r["_id"]): int(r["n"]) for r in result.get("reputation", [])}
+    accepted = sum(counted.values())
     rates = Rates.of(
         accepted,
-        by_status["delivered"] + by_status["complaint"],  # a complaint was delivered first
-        by_status["bounced"],
-        by_status["complaint"],
+        # a complaint was delivered first
+        counted.get("delivered", 0) + counted.get("complaint", 0),
+        counted.get("bounced", 0),
+        counted.get("complaint", 0),
     )
     return Analytics(
         total=int(totals.get("n", 0)),
@@ -235,6 +244,7 @@ def compute(
         daily=daily,
         rates=rates,
         since=since,
+        simulator=sum(by_status[s] for s in ACCEPTED) - accepted,
     )
 
 

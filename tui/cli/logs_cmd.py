@@ -332,7 +332,8 @@ def stats_cmd(ctx: CommandContext) -> int:
     r = figures.rates
     print(f"since {since.astimezone():%Y-%m-%d %H:%M}: {figures.total:,} emails")
     print(f"  cost ${figures.cost:,.4f} · average size {humanize.naturalsize(figures.avg_size)}")
-    print(f"  delivered {r.delivered:.2%} of {r.accepted:,} accepted by SES")
+    left_out = f" ({figures.simulator:,} to the simulator left out)" if figures.simulator else ""
+    print(f"  delivered {r.delivered:.2%} of {r.accepted:,} accepted by SES{left_out}")
     print(f"  bounce    {r.bounce:.2%}  [{r.bounce_level.value}]  (SES reviews at 5%)")
     print(f"  complaint {r.complaint:.3%}  [{r.complaint_level.value}]  (SES reviews at 0.1%)")
     print("  by status:   " + ", ".join(f"{k} {v:,}" for k, v in figures.by_status.items() if v))

@@ -118,7 +118,8 @@ class DashboardScreen(ServiceScreen):
 
         rates = figures.rates
         self._card("total", f"emails in {DAYS} days", f"{figures.total:,}")
-        self._card("delivered", f"delivered of {rates.accepted:,}", pct(rates.delivered))
+        left_out = f" · {figures.simulator:,} simulator left out" if figures.simulator else ""
+        self._card("delivered", f"delivered of {rates.accepted:,}{left_out}", pct(rates.delivered))
         self._card("bounce", "bounces · SES at 5%", pct(rates.bounce), rates.bounce_level)
         self._card(
             "complaint", "complaints · SES at 0.1%", pct(rates.complaint), rates.complaint_level

@@ -56,6 +56,24 @@ def test_totals_and_breakdowns(store: Store, fixture_logs: None) -> None:
     assert found.rates.complaint == pytest.approx(1 / 9)
     assert found.rates.bounce_level == Level.CRITICAL
     assert found.rates.complaint_level == Level.CRITICAL
+    assert found.simulator == 0
+
+
+def test_simulator_messages_count_in_totals_but_not_in_rates(
+    store: Store, fixture_logs: None, add_log: MakeLog
+) -> None:
+    """SES leaves mailbox-simulator sends out of its rates; so do the dashboard's cards
+    (the same rule as the rolling rates in the header)."""
+    for _ in range(3):
+        add_log(status="bounced", createdAt=T0, to=["bounce@simulator.amazonses.com"])
+    add_log(status="delivered", createdAt=T0, to=["Success@Simulator.AmazonSES.com"])
+    found = compute(store, now=NOW)
+    assert found.total == 15
+    assert found.by_status["bounced"] == 4
+    assert found.simulator == 4
+    assert found.rates.accepted == 9  # as without the simulator messages
+    assert found.rates.bounce == pytest.approx(1 / 9)
+    assert found.to_json()["rates"]["simulatorLeftOut"] == 4
 
 
 def test_daily_series_covers_30_days(store: Store, fixture_logs: None) -> None:
