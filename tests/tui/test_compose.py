@@ -166,6 +166,20 @@ async def test_invalid_address_is_flagged_as_you_type_and_refused(runtime: Runti
     assert runtime.store.emaillogs.count_documents({}) == 0
 
 
+async def test_opening_compose_loads_its_choices_once(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads: list[int] = []
+    real = ComposeScreen.load_choices
+    monkeypatch.setattr(ComposeScreen, "load_choices", lambda self: (loads.append(1), real(self)))
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compose(pilot, app)
+        await pilot.pause()
+        assert loads == [1]  # Textual runs each class's on_mount: no super() chain
+        assert screen.query_one("#to", Input).has_focus
+
+
 async def test_recipient_suggestions_complete_the_last_address() -> None:
     suggester = RecipientSuggester()
     suggester.addresses = ["nora@acme.example", "nils@acme.example"]

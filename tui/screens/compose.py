@@ -254,7 +254,6 @@ class ComposeScreen(ServiceScreen):
         )
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#preview-text").display = False
         self._show_attachments()
         self.query_one("#to", Input).focus()
