@@ -64,6 +64,7 @@ def build_plan(ctx: SetupContext) -> Plan:
     from core.setup.bucket import plan_bucket
     from core.setup.config_file import plan_config_file
     from core.setup.database import plan_database
+    from core.setup.dkim import plan_dkim
     from core.setup.events import plan_events
     from core.setup.ses import plan_configuration_set, plan_sender
 
@@ -74,6 +75,7 @@ def build_plan(ctx: SetupContext) -> Plan:
         ("the database", plan_database),
         ("the bucket", plan_bucket),
         ("the SES sender", plan_sender),
+        ("the sender domain's DKIM", plan_dkim),
         ("the events topic and queues", plan_events),
         ("the SES configuration set", plan_configuration_set),
         ("the config file", plan_config_file),

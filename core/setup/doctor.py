@@ -58,6 +58,7 @@ CHECKS: list[tuple[str, str]] = [
     ("credentials", "AWS credentials and caller identity"),
     ("region", "Region"),
     ("sender", "Sender identity verified"),
+    ("dkim", "Sender domain DKIM signing"),
     ("ses-access", "SES production access"),
     ("quota", "SES sending quota"),
     ("configuration-set", "SES configuration set"),
@@ -78,6 +79,7 @@ CHECKS: list[tuple[str, str]] = [
 TITLES = dict(CHECKS)
 AWS_CHECKS = {
     "sender",
+    "dkim",
     "ses-access",
     "quota",
     "configuration-set",
@@ -122,7 +124,9 @@ class DoctorReport:
         for c in self.checks:
             lines.append(f"{marks[c.status]}  {c.title:<{width}}  {c.detail}")
             if c.fix and c.status in (Status.FAIL, Status.WARN):
-                lines.append(f"      {'':<{width}}  fix: {c.fix}")
+                first, *more = c.fix.splitlines()
+                lines.append(f"      {'':<{width}}  fix: {first}")
+                lines += more  # e.g. DNS records, indented by the check, kept whole
         lines += ["", self.summary()]
         return "\n".join(lines)
 
@@ -248,6 +252,82 @@ def check_sender(env: DoctorEnv) -> Check:
         )
         return _check("sender", Status.WARN, status.describe(), how)
     return _check("sender", Status.FAIL, status.describe(), SETUP_FIX + " Then verify it.")
+
+
+def check_dkim(env: DoctorEnv) -> Check:
+    """Easy DKIM of the sender's domain, when the domain is an SES identity."""
+    from core.setup.dkim import LIST_RECORDS, LOOK_HOURS, domain_is_identity, read_dkim
+    from core.setup.plan import format_records
+
+    assert env.targets is not None
+    t = env.targets
+    domain = t.sender_domain
+    try:
+        if not domain_is_identity(env.aws.ses, domain):
+            return _check(
+                "dkim",
+                Status.WARN,
+                f"not applicable: {domain} is not an SES identity, so mail from {t.sender} "
+                "is DKIM-signed as amazonses.com, not as your domain",
+                f"To sign as {domain} (DMARC alignment): run `depllc setup --verify-domain`, "
+                "then publish the DNS records it prints.",
+            )
+        state = read_dkim(env.aws.ses, domain)
+    except Exception as exc:
+        return _aws_failure("dkim", exc)
+    records = format_records(state.records, indent="        ")
+    publish = (
+        f"Publish the {len(state.records)} CNAME records at {domain}'s DNS host ({LIST_RECORDS}):"
+    )
+    if not state.started:
+        return _check(
+            "dkim",
+            Status.WARN,
+            f"{domain}: Easy DKIM not set up (NotStarted): mail is signed as amazonses.com",
+            "Run `depllc setup`: it requests the DKIM tokens and prints the 3 CNAME records "
+            "to publish.",
+        )
+    if state.status == "Failed":
+        return _check(
+            "dkim",
+            Status.FAIL,
+            f"{domain}: Failed, SES did not find the CNAME records within {LOOK_HOURS} hours; "
+            "mail is not signed as your domain",
+            f"Publish the {len(state.records)} CNAME records at {domain}'s DNS host, then run "
+            f"`depllc setup` to restart the verification:\n{records}",
+        )
+    if state.status == "TemporaryFailure":
+        return _check(
+            "dkim",
+            Status.FAIL,
+            f"{domain}: TemporaryFailure, SES could not check the CNAME records",
+            f"Check that these records are still published at {domain}'s DNS host (SES "
+            f"retries by itself):\n{records}",
+        )
+    if not state.enabled:
+        extra = f"\n{publish}\n{records}" if state.status == "Pending" else ""
+        return _check(
+            "dkim",
+            Status.WARN,
+            f"{domain}: {state.status}, but DKIM signing is turned off",
+            f"Run `depllc setup` to turn Easy DKIM signing back on.{extra}",
+        )
+    if state.status == "Pending":
+        return _check(
+            "dkim",
+            Status.WARN,
+            f"{domain}: Pending, SES has not found the CNAME records yet",
+            f"{publish}\n{records}",
+        )
+    if state.status == "Success":
+        return _check(
+            "dkim",
+            Status.PASS,
+            f"{domain}: Success, signing enabled ({len(state.records)} CNAME records)",
+        )
+    return _check(
+        "dkim", Status.WARN, f"{domain}: DKIM status {state.status}", f"{publish}\n{records}"
+    )
 
 
 def check_ses_access(env: DoctorEnv) -> Check:
@@ -600,6 +680,7 @@ _GROUP_FIRST = {
     "check_mongodb": "mongodb",
     "check_journal": "journal",
     "check_sender": "sender",
+    "check_dkim": "dkim",
     "check_ses_access": "ses-access",
     "check_quota": "quota",
     "check_configuration_set": "configuration-set",
@@ -640,6 +721,7 @@ def run_doctor(
     if aws_ready:
         groups += [
             check_sender,
+            check_dkim,
             check_ses_access,
             check_quota,
             check_configuration_set,

@@ -80,6 +80,7 @@ KNOWN: dict[str, dict[str, Op]] = {
             Scope.ACCOUNT, "ses:CreateConfigurationSetEventDestination"
         ),
         "describe_configuration_set": _op(Scope.ACCOUNT, "ses:DescribeConfigurationSet"),
+        "get_identity_dkim_attributes": _op(Scope.ACCOUNT, "ses:GetIdentityDkimAttributes"),
         "get_identity_verification_attributes": _op(
             Scope.ACCOUNT, "ses:GetIdentityVerificationAttributes"
         ),
@@ -92,10 +93,12 @@ KNOWN: dict[str, dict[str, Op]] = {
         "send_email": _op(Scope.SEND, "ses:SendEmail"),
         "send_raw_email": _op(Scope.SEND, "ses:SendRawEmail"),
         "send_templated_email": _op(Scope.SEND, "ses:SendTemplatedEmail"),
+        "set_identity_dkim_enabled": _op(Scope.ACCOUNT, "ses:SetIdentityDkimEnabled"),
         "test_render_template": _op(Scope.ACCOUNT, "ses:TestRenderTemplate"),
         "update_configuration_set_event_destination": _op(
             Scope.ACCOUNT, "ses:UpdateConfigurationSetEventDestination"
         ),
+        "verify_domain_dkim": _op(Scope.ACCOUNT, "ses:VerifyDomainDkim"),
         "verify_domain_identity": _op(Scope.ACCOUNT, "ses:VerifyDomainIdentity"),
         "verify_email_identity": _op(Scope.ACCOUNT, "ses:VerifyEmailIdentity"),
     },
@@ -168,6 +171,7 @@ USED: dict[str, frozenset[str]] = {
             "create_configuration_set",
             "create_configuration_set_event_destination",
             "describe_configuration_set",
+            "get_identity_dkim_attributes",
             "get_identity_verification_attributes",
             "get_send_quota",
             "get_send_statistics",
@@ -175,8 +179,10 @@ USED: dict[str, frozenset[str]] = {
             "list_templates",
             "send_bulk_templated_email",
             "send_templated_email",
+            "set_identity_dkim_enabled",
             "test_render_template",
             "update_configuration_set_event_destination",
+            "verify_domain_dkim",
             "verify_domain_identity",
             "verify_email_identity",
         }
@@ -215,7 +221,9 @@ SETUP_ONLY: dict[str, frozenset[str]] = {
         {
             "create_configuration_set",
             "create_configuration_set_event_destination",
+            "set_identity_dkim_enabled",
             "update_configuration_set_event_destination",
+            "verify_domain_dkim",
             "verify_domain_identity",
             "verify_email_identity",
         }

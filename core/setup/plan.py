@@ -19,6 +19,24 @@ class Action(StrEnum):
 Apply = Callable[[], str | None]
 
 
+@dataclass(frozen=True)
+class DnsRecord:
+    """A record the operator must publish at the domain's DNS host."""
+
+    name: str
+    type: str  # "CNAME", "TXT"
+    value: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "type": self.type, "value": self.value}
+
+
+def format_records(records: list[DnsRecord], indent: str = "    ") -> str:
+    """One aligned line per record: `name  TYPE  value`, ready to paste into a zone."""
+    width = max((len(r.name) for r in records), default=0)
+    return "\n".join(f"{indent}{r.name:<{width}}  {r.type}  {r.value}" for r in records)
+
+
 @dataclass
 class Step:
     resource: str  # "s3 bucket depllc-crm-files"
@@ -28,6 +46,7 @@ class Step:
     detail: str = ""  # what setup will do, or why nothing
     apply: Apply | None = field(default=None, repr=False, compare=False)
     warning: str = ""  # something setup cannot finish by itself (e.g. verification pending)
+    records: list[DnsRecord] = field(default_factory=list)  # DNS records this step relies on
 
     @property
     def changes(self) -> bool:
@@ -41,6 +60,7 @@ class Step:
             "action": self.action.value,
             "detail": self.detail,
             "warning": self.warning,
+            "records": [r.to_dict() for r in self.records],
         }
 
 
@@ -58,6 +78,11 @@ class Plan:
     @property
     def warnings(self) -> list[Step]:
         return [s for s in self.steps if s.warning]
+
+    @property
+    def records(self) -> list[DnsRecord]:
+        """Every DNS record the steps know of (an applied step fills in new ones)."""
+        return [r for s in self.steps for r in s.records]
 
     def summary(self) -> str:
         creates = sum(s.action is Action.CREATE for s in self.steps)
@@ -85,9 +110,16 @@ class Plan:
             lines.append(text.rstrip())
             if s.warning:
                 lines.append(f"{'':10}{'':<{width}}  ! {s.warning}")
+            if s.records and (s.changes or s.warning):
+                # at a fixed indent: DKIM records are long enough as they are
+                lines.append(format_records(s.records, indent=" " * 10))
         lines.append("")
         lines.append(self.summary())
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"steps": [s.to_dict() for s in self.steps], "summary": self.summary()}
+        return {
+            "steps": [s.to_dict() for s in self.steps],
+            "records": [r.to_dict() for r in self.records],
+            "summary": self.summary(),
+        }

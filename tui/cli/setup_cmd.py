@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Reads the account and the database, prints a plan, then creates or "
         "fixes only what is missing. Running it again changes nothing.",
     )
-    setup.add_argument("--dry-run", action="store_true", help="print the plan and stop")
+    setup.add_argument("--dry-run", "--plan", action="store_true", help="print the plan and stop")
     setup.add_argument("--yes", "-y", action="store_true", help="apply without asking")
     setup.add_argument(
         "--verify-domain",
@@ -89,6 +89,7 @@ def run_setup(ctx: CommandContext) -> int:
 
     from core.errors import InputError
     from core.setup.apply import apply_plan, build_plan, make_context
+    from core.setup.plan import format_records
 
     settings, aws, store = _connected(ctx)
     ctx.status("reading the account and the database…")
@@ -108,7 +109,14 @@ def run_setup(ctx: CommandContext) -> int:
     changes = plan.changes
     if ctx.args.dry_run or not changes:
         if as_json:
-            ctx.print_json({"plan": plan.to_dict(), "applied": [], "notes": []})
+            ctx.print_json(
+                {
+                    "plan": plan.to_dict(),
+                    "applied": [],
+                    "notes": [],
+                    "records": [r.to_dict() for r in plan.records],
+                }
+            )
         elif changes:
             print("\nDry run: nothing was changed. Run `depllc setup` to apply.")
         return 0
@@ -130,6 +138,7 @@ def run_setup(ctx: CommandContext) -> int:
                 "plan": plan.to_dict(),
                 "applied": [s.to_dict() for s in result.applied],
                 "notes": result.notes,
+                "records": [r.to_dict() for r in plan.records],
             }
         )
         return 0
@@ -138,6 +147,8 @@ def run_setup(ctx: CommandContext) -> int:
         print(f"  {note}")
     for step in plan.warnings:
         print(f"  ! {step.warning}")
+        if step.records:
+            print(format_records(step.records, indent="      "))
     print("Check everything with `depllc doctor`.")
     return 0
 
