@@ -28,6 +28,15 @@ class SetupContext:
     def arns(self) -> Arns:
         return Arns(self.targets, self.account)
 
+    def identities(self) -> dict[str, Any]:
+        """The sender's SES identities as planning found them (read once: SES allows one
+        GetIdentityVerificationAttributes a second)."""
+        if "identities" not in self._cache:
+            from core.setup.ses import read_identities
+
+            self._cache["identities"] = read_identities(self.aws.ses, self.targets)
+        return dict(self._cache["identities"])
+
     def queue_url(self, name: str) -> str | None:
         """The queue's URL, or None when it does not exist (looked up once it does)."""
         cached = self._cache.get(f"queue:{name}")

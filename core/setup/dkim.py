@@ -44,12 +44,6 @@ class DkimState:
         return dkim_records(self.domain, self.tokens)
 
 
-def domain_is_identity(ses: Any, domain: str) -> bool:
-    """Whether the domain is an SES identity (verified or not): SES lists only those."""
-    response = ses.get_identity_verification_attributes(Identities=[domain])
-    return domain in response.get("VerificationAttributes", {})
-
-
 def read_dkim(ses: Any, domain: str) -> DkimState:
     response = ses.get_identity_dkim_attributes(Identities=[domain])
     attrs: dict[str, Any] = response.get("DkimAttributes", {}).get(domain, {})
@@ -75,7 +69,7 @@ def plan_dkim(ctx: SetupContext) -> list[Step]:
     t = ctx.targets
     ses = ctx.aws.ses
     domain = t.sender_domain
-    if not ctx.verify_domain and not domain_is_identity(ses, domain):
+    if not ctx.verify_domain and domain not in ctx.identities():
         return []  # an address identity: SES signs as amazonses.com (the doctor says so)
     state = read_dkim(ses, domain)
     resource = f"ses dkim {domain}"

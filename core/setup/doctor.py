@@ -234,44 +234,48 @@ def check_region(env: DoctorEnv) -> Check:
     return _check("region", Status.PASS, f"{region} (SES available){extra}")
 
 
-def check_sender(env: DoctorEnv) -> Check:
-    from core.setup.ses import domain_record, sender_status
+def check_sender(env: DoctorEnv) -> list[Check]:
+    """The sender's identity, then its domain's DKIM (one read of the identities)."""
+    from core.setup.ses import domain_record, read_identities, sender_status
 
     assert env.targets is not None
     try:
-        status = sender_status(env.aws.ses, env.targets)
+        identities = read_identities(env.aws.ses, env.targets)
     except Exception as exc:
-        return _aws_failure("sender", exc)
+        return [_aws_failure("sender", exc), _check("dkim", Status.SKIP, "identities unknown")]
+    status = sender_status(env.aws.ses, env.targets, identities)
+    dkim = check_dkim(env, domain_is_identity=env.targets.sender_domain in identities)
     if status.state == "verified":
-        return _check("sender", Status.PASS, status.describe())
+        return [_check("sender", Status.PASS, status.describe()), dkim]
     if status.state == "pending":
         how = (
             domain_record(status.identity, status.token)
             if "@" not in status.identity
             else f"Open the verification link AWS emailed to {status.identity}"
         )
-        return _check("sender", Status.WARN, status.describe(), how)
-    return _check("sender", Status.FAIL, status.describe(), SETUP_FIX + " Then verify it.")
+        return [_check("sender", Status.WARN, status.describe(), how), dkim]
+    fix = SETUP_FIX + " Then verify it."
+    return [_check("sender", Status.FAIL, status.describe(), fix), dkim]
 
 
-def check_dkim(env: DoctorEnv) -> Check:
+def check_dkim(env: DoctorEnv, domain_is_identity: bool) -> Check:
     """Easy DKIM of the sender's domain, when the domain is an SES identity."""
-    from core.setup.dkim import LIST_RECORDS, LOOK_HOURS, domain_is_identity, read_dkim
+    from core.setup.dkim import LIST_RECORDS, LOOK_HOURS, read_dkim
     from core.setup.plan import format_records
 
     assert env.targets is not None
     t = env.targets
     domain = t.sender_domain
+    if not domain_is_identity:
+        return _check(
+            "dkim",
+            Status.WARN,
+            f"not applicable: {domain} is not an SES identity, so mail from {t.sender} "
+            "is DKIM-signed as amazonses.com, not as your domain",
+            f"To sign as {domain} (DMARC alignment): run `depllc setup --verify-domain`, "
+            "then publish the DNS records it prints.",
+        )
     try:
-        if not domain_is_identity(env.aws.ses, domain):
-            return _check(
-                "dkim",
-                Status.WARN,
-                f"not applicable: {domain} is not an SES identity, so mail from {t.sender} "
-                "is DKIM-signed as amazonses.com, not as your domain",
-                f"To sign as {domain} (DMARC alignment): run `depllc setup --verify-domain`, "
-                "then publish the DNS records it prints.",
-            )
         state = read_dkim(env.aws.ses, domain)
     except Exception as exc:
         return _aws_failure("dkim", exc)
@@ -680,7 +684,6 @@ _GROUP_FIRST = {
     "check_mongodb": "mongodb",
     "check_journal": "journal",
     "check_sender": "sender",
-    "check_dkim": "dkim",
     "check_ses_access": "ses-access",
     "check_quota": "quota",
     "check_configuration_set": "configuration-set",
@@ -721,7 +724,6 @@ def run_doctor(
     if aws_ready:
         groups += [
             check_sender,
-            check_dkim,
             check_ses_access,
             check_quota,
             check_configuration_set,

@@ -38,11 +38,17 @@ class SenderStatus:
         return f"{self.state} ({kind} {self.identity})"
 
 
-def sender_status(ses: Any, t: Targets) -> SenderStatus:
+def read_identities(ses: Any, t: Targets) -> dict[str, Any]:
+    """Verification attributes of the address and its domain, by identity; SES lists
+    only the identities that exist. (One call: SES allows one a second.)"""
+    response = ses.get_identity_verification_attributes(Identities=[t.sender, t.sender_domain])
+    return dict(response.get("VerificationAttributes", {}))
+
+
+def sender_status(ses: Any, t: Targets, identities: dict[str, Any] | None = None) -> SenderStatus:
     """The best status among the address and its domain (a verified domain covers
     every address in it)."""
-    response = ses.get_identity_verification_attributes(Identities=[t.sender, t.sender_domain])
-    attrs: dict[str, Any] = response.get("VerificationAttributes", {})
+    attrs = read_identities(ses, t) if identities is None else identities
     found = {
         name: str(attrs[name].get("VerificationStatus", ""))
         for name in (t.sender, t.sender_domain)
@@ -66,7 +72,7 @@ def domain_record(domain: str, token: str | None) -> str:
 def plan_sender(ctx: SetupContext) -> list[Step]:
     t = ctx.targets
     ses = ctx.aws.ses
-    status = sender_status(ses, t)
+    status = sender_status(ses, t, ctx.identities())
     resource = f"ses sender {t.sender}"
     if status.state == "verified":
         return [Step(resource, "verification", status.describe(), Action.NONE)]

@@ -325,3 +325,32 @@ def test_cli_setup_json_carries_the_new_records(
     (applied,) = [s for s in data["applied"] if s["resource"] == f"ses dkim {DOMAIN}"]
     assert len(applied["records"]) == 3 and applied["records"] == data["records"]
     assert any(n.startswith(f"DKIM for {DOMAIN}") for n in data["notes"])
+
+
+def test_identities_are_read_once_per_plan_and_per_doctor_run(
+    plan_for: Plans,
+    domain_sender: Settings,
+    aws: AwsClients,
+    empty_store: Store,
+    ses_calls: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """SES allows one GetIdentityVerificationAttributes a second: sender and DKIM share it."""
+    ses_calls.clear()
+    assert dkim_steps(plan_for())  # the domain is an identity: DKIM is planned
+    names = [name for name, _ in ses_calls]
+    assert names.count("GetIdentityVerificationAttributes") == 1
+    assert names.count("GetIdentityDkimAttributes") == 1
+    ses_calls.clear()
+    assert run_doctor(domain_sender, aws, empty_store).get("dkim").status is Status.PASS
+    names = [name for name, _ in ses_calls]
+    assert names.count("GetIdentityVerificationAttributes") == 1
+
+
+def test_denied_identity_read_fails_the_sender_and_skips_dkim(
+    domain_sender: Settings, aws: AwsClients, empty_store: Store, faults: Faults
+) -> None:
+    faults.fail(aws.ses, "GetIdentityVerificationAttributes", "AccessDenied")
+    report = run_doctor(domain_sender, aws, empty_store)
+    assert report.get("sender").status is Status.FAIL
+    assert "ses:GetIdentityVerificationAttributes" in report.get("sender").detail
+    assert report.get("dkim").status is Status.SKIP
