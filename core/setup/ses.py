@@ -8,7 +8,7 @@ from typing import Any
 
 from core.setup.awserr import has_code
 from core.setup.context import SetupContext
-from core.setup.plan import Action, Step
+from core.setup.plan import Action, DnsRecord, Step, format_records
 from core.setup.targets import EVENT_DESTINATION, Targets
 
 # Every event type of the SES (v1) API's EventType enum; a test keeps this in step
@@ -65,8 +65,14 @@ def sender_status(ses: Any, t: Targets, identities: dict[str, Any] | None = None
     return SenderStatus("missing", t.sender)
 
 
+def verification_record(domain: str, token: str | None) -> DnsRecord:
+    """The TXT record that proves the domain is ours (VerifyDomainIdentity's token)."""
+    return DnsRecord(f"_amazonses.{domain}", "TXT", token or "<token>")
+
+
 def domain_record(domain: str, token: str | None) -> str:
-    return f"publish the DNS record: _amazonses.{domain} TXT {token or '<token>'}"
+    record = verification_record(domain, token)
+    return f"publish the DNS record: {record.name} {record.type} {record.value}"
 
 
 def plan_sender(ctx: SetupContext) -> list[Step]:
@@ -77,9 +83,10 @@ def plan_sender(ctx: SetupContext) -> list[Step]:
     if status.state == "verified":
         return [Step(resource, "verification", status.describe(), Action.NONE)]
     if status.state == "pending":
+        is_domain = "@" not in status.identity
         how = (
-            domain_record(status.identity, status.token)
-            if "@" not in status.identity
+            "publish the TXT record below"  # (printed under the warning, and in --json)
+            if is_domain
             else f"open the link AWS emailed to {status.identity}"
         )
         return [
@@ -90,28 +97,33 @@ def plan_sender(ctx: SetupContext) -> list[Step]:
                 Action.NONE,
                 "requested",
                 warning=f"Verification pending: {how}; `depllc doctor` shows when it is done.",
+                records=[verification_record(status.identity, status.token)] if is_domain else [],
             )
         ]
     domain = ctx.verify_domain
     target = t.sender_domain if domain else t.sender
 
+    step = Step(
+        resource,
+        "verification",
+        status.describe(),
+        Action.CREATE if status.state == "missing" else Action.UPDATE,
+        f"request verification of {'domain' if domain else 'address'} {target}",
+    )
+
     def request() -> str:
         if domain:
             token = ses.verify_domain_identity(Domain=t.sender_domain).get("VerificationToken")
-            return f"Domain {t.sender_domain}: {domain_record(t.sender_domain, token)}."
+            step.records = [verification_record(t.sender_domain, token)]
+            return (
+                f"Domain {t.sender_domain}: publish this TXT record at its DNS host to verify "
+                f"it:\n{format_records(step.records)}"
+            )
         ses.verify_email_identity(EmailAddress=t.sender)
         return f"AWS emailed a verification link to {t.sender}: open it to verify the sender."
 
-    return [
-        Step(
-            resource,
-            "verification",
-            status.describe(),
-            Action.CREATE if status.state == "missing" else Action.UPDATE,
-            f"request verification of {'domain' if domain else 'address'} {target}",
-            apply=request,
-        )
-    ]
+    step.apply = request
+    return [step]
 
 
 def read_event_destinations(ses: Any, config_set: str) -> list[dict[str, Any]] | None:

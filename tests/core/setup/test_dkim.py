@@ -323,7 +323,9 @@ def test_cli_setup_json_carries_the_new_records(
     assert main(["setup", "--yes", "--json", "--verify-domain"]) == 0
     data = json.loads(capsys.readouterr().out)
     (applied,) = [s for s in data["applied"] if s["resource"] == f"ses dkim {DOMAIN}"]
-    assert len(applied["records"]) == 3 and applied["records"] == data["records"]
+    assert len(applied["records"]) == 3
+    assert [r for r in data["records"] if r["type"] == "CNAME"] == applied["records"]
+    assert [r["type"] for r in data["records"]] == ["TXT", "CNAME", "CNAME", "CNAME"]
     assert any(n.startswith(f"DKIM for {DOMAIN}") for n in data["notes"])
 
 
@@ -354,3 +356,28 @@ def test_denied_identity_read_fails_the_sender_and_skips_dkim(
     assert report.get("sender").status is Status.FAIL
     assert "ses:GetIdentityVerificationAttributes" in report.get("sender").detail
     assert report.get("dkim").status is Status.SKIP
+
+
+def test_the_domain_verification_txt_record_travels_with_the_cnames(
+    plan_for: Plans, aws: AwsClients, faults: Faults
+) -> None:
+    plan = plan_for(verify_domain=True)
+    apply_plan(plan)
+    (sender,) = [s for s in plan.steps if s.resource.startswith("ses sender")]
+    (txt,) = sender.records
+    assert (txt.name, txt.type) == (f"_amazonses.{DOMAIN}", "TXT") and txt.value
+    assert [r.type for r in plan.records] == ["TXT", "CNAME", "CNAME", "CNAME"]
+
+    # pending: the warning points at the record, printed once under it
+    body = {
+        "VerificationAttributes": {
+            DOMAIN: {"VerificationStatus": "Pending", "VerificationToken": "tXtToken="}
+        },
+        "ResponseMetadata": {"HTTPStatusCode": 200},
+    }
+    faults.answer(aws.ses, "GetIdentityVerificationAttributes", body, 200)
+    pending = plan_for()
+    (sender,) = [s for s in pending.steps if s.resource.startswith("ses sender")]
+    assert "publish the TXT record below" in sender.warning
+    rows = [line.split() for line in pending.render().splitlines()]
+    assert rows.count([f"_amazonses.{DOMAIN}", "TXT", "tXtToken="]) == 1

@@ -332,7 +332,9 @@ def test_verify_domain_requests_a_dns_record(
     (step,) = [s for s in plan.steps if s.resource.startswith("ses sender")]
     assert "domain depllc.example" in step.detail
     result = apply_plan(plan)
-    assert any("_amazonses.depllc.example TXT" in n for n in result.notes)
+    (note,) = [n for n in result.notes if n.startswith("Domain depllc.example")]
+    name, kind, token = note.splitlines()[1].split()  # one line to paste: name TYPE value
+    assert (name, kind) == ("_amazonses.depllc.example", "TXT") and token
     assert "depllc.example" in aws.ses.list_identities()["Identities"]
 
 
