@@ -137,7 +137,9 @@ class TransferPanel(VerticalScroll):
             row.done = row.total
             self.query_one(f"#bar-{tid}", ProgressBar).update(progress=row.total)
         style = "green" if ok else "red"
-        self.query_one(f"#stats-{tid}", Static).update(Text(text, style=style))
+        stats = self.query_one(f"#stats-{tid}", Static)
+        stats.update(Text(text, style=style))
+        stats.tooltip = text  # the whole line when the panel cuts it
         self._overall()
 
     def clear_finished(self) -> None:
@@ -153,11 +155,16 @@ class TransferPanel(VerticalScroll):
         return sum(1 for r in self.rows.values() if r.state == "running")
 
     def _overall(self) -> None:
-        total = sum(r.total for r in self.rows.values())
-        done = sum(r.done for r in self.rows.values())
-        rate = sum(r.rate() for r in self.rows.values() if r.state == "running")
-        self.query_one("#transfer-overall-bar", ProgressBar).update(total=total, progress=done)
-        failed = sum(1 for r in self.rows.values() if r.state == "failed")
+        # a refused, failed or cancelled file leaves the total: the bar says how far
+        # the rest has gone, and the failure is counted beside it
+        live = [r for r in self.rows.values() if r.state != "failed"]
+        total = sum(r.total for r in live)
+        done = sum(r.done for r in live)
+        rate = sum(r.rate() for r in live if r.state == "running")
+        self.query_one("#transfer-overall-bar", ProgressBar).update(
+            total=max(total, 1), progress=done
+        )
+        failed = len(self.rows) - len(live)
         stats = describe_progress(done, total, rate)
         if failed:
             stats += f"  ({failed} failed)"
