@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from core.runtime import Runtime
 
 MiB = 1024 * 1024
+HASH_BLOCK = 4 * MiB  # bytes hashed per step by the hashing threads
 
 # (bytes done, bytes total): called from transfer threads, often; keep it cheap.
 ProgressCallback = Callable[[int, int], None]
@@ -189,17 +190,19 @@ class FileHasher:
         try:
             h = hashlib.sha256()
             left = self.expected_size
+            buf = bytearray(min(HASH_BLOCK, max(1, left)))  # one buffer, reused
+            view = memoryview(buf)
             while left > 0:
                 if self._stop.is_set() or (self._cancel is not None and self._cancel.is_set()):
                     raise CancelledError("Upload cancelled.")
-                block = self._fh.read(min(4 * MiB, left))
-                if not block:
+                n = self._fh.readinto(view[: min(len(buf), left)])
+                if not n:
                     raise FileChangedError(
                         f"the file shrank while uploading "
                         f"({self.expected_size - left} of {self.expected_size} bytes)"
                     )
-                h.update(block)
-                left -= len(block)
+                h.update(view[:n])
+                left -= n
             if self._fh.read(1):
                 raise FileChangedError("the file grew while uploading")
             self._digest = b64_sha256(h.digest())
@@ -226,7 +229,8 @@ def _pwrite(fd: int, data: bytes | memoryview, offset: int) -> int:
 class HashingWriter:
     """A seekable writer for s3transfer's ranged downloads (parts arrive out of
     order). Writes go to `fd` with pwrite; a follower thread hashes the contiguous
-    prefix already on disk, so verifying costs little more than the download."""
+    prefix already on disk (from the page cache, into one reused buffer), so
+    verifying costs little more than the download."""
 
     def __init__(self, fd: int, cancel: threading.Event | None = None) -> None:
         self._fd = fd
@@ -234,6 +238,7 @@ class HashingWriter:
         self._cancel = cancel
         self._cond = threading.Condition()
         self._done: dict[int, int] = {}  # start -> end of written runs past the prefix
+        self._run_ending: dict[int, int] = {}  # end -> start of those runs
         self._prefix = 0  # [0, prefix) is written
         self._hashed = 0
         self._hash = hashlib.sha256()
@@ -274,20 +279,38 @@ class HashingWriter:
         return written
 
     def _mark(self, start: int, end: int) -> None:
+        """Record that [start, end) is on disk. Runs past the prefix are kept merged
+        (a range's next chunk extends its run), so there are about as many runs as
+        ranges in flight and each write costs the same however big the file."""
         with self._cond:
+            before = self._prefix
             if start <= self._prefix:
                 self._prefix = max(self._prefix, end)
             else:
-                self._done[start] = max(end, self._done.get(start, end))
-            while self._prefix in self._done:
-                self._prefix = max(self._prefix, self._done.pop(self._prefix))
-            # runs that overlap the prefix (a retried range) are absorbed too
-            for s in [s for s in self._done if s <= self._prefix]:
-                self._prefix = max(self._prefix, self._done.pop(s))
-            self._cond.notify()
+                run = self._run_ending.pop(start, start)  # extend the run ending here
+                old_end = self._done.get(run)
+                if old_end is not None:
+                    self._run_ending.pop(old_end, None)
+                    end = max(end, old_end)
+                self._done[run] = end
+                self._run_ending[end] = run
+            # absorb the runs the prefix now reaches (or overlaps: a retried range)
+            while reached := [s for s in self._done if s <= self._prefix]:
+                for s in reached:
+                    self._prefix = max(self._prefix, self._take(s))
+            if self._prefix > before:
+                self._cond.notify()
+
+    def _take(self, run: int) -> int:
+        end = self._done.pop(run)
+        if self._run_ending.get(end) == run:
+            del self._run_ending[end]
+        return end
 
     def _follow(self) -> None:
         try:
+            buf = bytearray(HASH_BLOCK)  # one buffer, reused: no allocation per block
+            view = memoryview(buf)
             while True:
                 with self._cond:
                     while self._hashed >= self._prefix and not self._closing:
@@ -295,12 +318,13 @@ class HashingWriter:
                     target = self._prefix
                     closing = self._closing
                 while self._hashed < target:
-                    n = min(4 * MiB, target - self._hashed)
-                    block = os.pread(self._fd, n, self._hashed)
-                    if not block:
+                    n = os.preadv(
+                        self._fd, [view[: min(HASH_BLOCK, target - self._hashed)]], self._hashed
+                    )
+                    if not n:
                         raise OSError("short read while verifying")
-                    self._hash.update(block)
-                    self._hashed += len(block)
+                    self._hash.update(view[:n])
+                    self._hashed += n
                 if closing and self._hashed >= self._prefix:
                     return
         except BaseException as exc:  # surfaced by finish()
@@ -328,6 +352,7 @@ class HashingWriter:
             self._closing = True
             self._prefix = self._hashed  # nothing more to hash
             self._done.clear()
+            self._run_ending.clear()
             self._cond.notify()
         self._thread.join(timeout=5)
 
