@@ -15,6 +15,7 @@ from textual.suggester import Suggester
 from textual.widgets import DataTable, DirectoryTree, Input, Label, Static
 
 from tui.screens.base import ReportsWorkerErrors
+from tui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
     from core.models import FileRecord
@@ -121,7 +122,7 @@ class StoredFilePicker(ReportsWorkerErrors, ModalScreen[str | None]):
         with Vertical() as box:
             box.border_title = "Attach a stored file"
             yield Input(placeholder="filter by name…", id="stored-search")
-            table: DataTable[Any] = DataTable(id="stored-table", cursor_type="row")
+            table: DataTable[Any] = RowTable(id="stored-table", cursor_type="row")
             table.add_columns("Name", "Category", "Size", "Uploaded", "Key")
             yield table
             yield Static("Enter attaches · Esc cancels", classes="summary")

@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Label, Static
 
 from tui.modals.files_base import FilesDialog
+from tui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
     from core.files.versions import ObjectVersion
@@ -33,7 +34,7 @@ class FilesVersionsDialog(FilesDialog[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"Versions of {self.file_name}", classes="files-dialog-title")
-            table: DataTable[Any] = DataTable(cursor_type="row", id="files-versions-table")
+            table: DataTable[Any] = RowTable(cursor_type="row", id="files-versions-table")
             table.add_columns("Modified", "Size", "Version", "")
             for v in self.versions:
                 flags = " ".join(

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from tui.screens.base import ServiceScreen
+from tui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
     from core.setup.doctor import DoctorReport
@@ -45,7 +46,7 @@ class DoctorScreen(ServiceScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Running checks…", id="doctor-summary")
-        table: DataTable[str | Text] = DataTable(
+        table: DataTable[str | Text] = RowTable(
             id="doctor-table", cursor_type="row", zebra_stripes=True
         )
         table.add_columns("Status", "Check", "Detail")

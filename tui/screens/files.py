@@ -29,6 +29,7 @@ from textual.worker import get_current_worker
 
 from tui.palette import ScreenCommands
 from tui.screens.paged_table import PagedTableScreen, PageSlice
+from tui.widgets.row_table import RowTable
 from tui.widgets.transfer_panel import TransferFinished, TransferPanel, TransferUpdate
 
 if TYPE_CHECKING:
@@ -187,7 +188,7 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
             yield Input(placeholder="search names, #tag  (/)", id="files-search")
         yield Static("Loading…", id="files-summary", classes="summary")
         with Horizontal(id="files-main"):
-            table: DataTable[Any] = DataTable(
+            table: DataTable[Any] = RowTable(
                 id="files-table", cursor_type="row", zebra_stripes=True
             )
             table.add_columns(*COLUMNS)

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 from tui.messages import LogsChanged
 from tui.screens.base import ReportsWorkerErrors
 from tui.widgets.connection_bar import ConnectionBar
+from tui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
     from core.logs.detail import LogDetail
@@ -146,7 +147,7 @@ class LogDetailScreen(ReportsWorkerErrors, Screen[None]):
         with VerticalScroll(id="detail-scroll"):
             yield Static("Loading…", id="detail-header")
             yield Label("Recipients", classes="detail-section")
-            table: DataTable[Any] = DataTable(id="detail-recipients", cursor_type="row")
+            table: DataTable[Any] = RowTable(id="detail-recipients", cursor_type="row")
             table.add_columns("Recipient", "Field", "Status", "Updated", "Diagnostic", "List")
             yield table
             yield Label("Events", classes="detail-section")

@@ -28,6 +28,7 @@ from textual.worker import get_current_worker
 from tui.messages import LogsChanged
 from tui.palette import PaletteCommand, ScreenCommands
 from tui.screens.paged_table import PagedTableScreen, PageSlice
+from tui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
     from core.logs.query import Cursor, FilterSet, Page
@@ -224,7 +225,7 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
                 placeholder="/ search subject, address, message id", id="logs-search", compact=True
             )
         yield Static("Loading…", id="logs-summary", classes="summary")
-        table: DataTable[Any] = DataTable(id="logs-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Any] = RowTable(id="logs-table", cursor_type="row", zebra_stripes=True)
         for key, (label, _) in COLUMNS.items():
             table.add_column(label, key=key)
         yield table

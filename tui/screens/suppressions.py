@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from tui.screens.base import ServiceScreen
+from tui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
     from core.models import Suppression
@@ -134,7 +135,7 @@ class SuppressionsScreen(ServiceScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Loading…", id="sup-summary", classes="summary")
-        table: DataTable[str] = DataTable(id="sup-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = RowTable(id="sup-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("Email", "Reason", "Since", "By", "Message / diagnostic")
         yield table
 
