@@ -234,18 +234,24 @@ class _FlakyStore(Store):
         return self.flaky
 
 
-def test_store_outage_mid_batch_deletes_only_what_was_applied(
-    runtime: Runtime, queue_url: str, make_consumer: Callable[..., EventConsumer]
-) -> None:
-    store = runtime.store
-    mids = [b.ses_message_id() for _ in range(10)]
+def queue_deliveries(runtime: Runtime, queue_url: str, n: int) -> list[str]:
+    """`n` logs to ANA, and a Delivery event for each on the queue; their message ids."""
+    mids = [b.ses_message_id() for _ in range(n)]
     for mid in mids:
-        store.emaillogs.insert_one(b.make_log(mid, [ANA]))
+        runtime.store.emaillogs.insert_one(b.make_log(mid, [ANA]))
     send_bodies(
         runtime,
         queue_url,
         [b.envelope(b.delivery(m, [ANA], [ANA], t(2)), f"d-{i}") for i, m in enumerate(mids)],
     )
+    return mids
+
+
+def test_store_outage_mid_batch_deletes_only_what_was_applied(
+    runtime: Runtime, queue_url: str, make_consumer: Callable[..., EventConsumer]
+) -> None:
+    store = runtime.store
+    queue_deliveries(runtime, queue_url, 10)
     flaky = _FlakyStore(db=store.db, uri_label=store.uri_label)
     flaky.flaky = _FlakyLogs(store.emaillogs, fail_from=4)
     consumer = make_consumer(flaky, visibility_timeout=0)
@@ -349,14 +355,7 @@ def test_run_deletes_in_the_background_and_reports_a_failed_delete(
     reported (with the next batch or when the run ends) and the messages come back
     and are recognised as duplicates, not applied twice."""
     store = runtime.store
-    mids = [b.ses_message_id() for _ in range(15)]
-    for mid in mids:
-        store.emaillogs.insert_one(b.make_log(mid, [ANA]))
-    send_bodies(
-        runtime,
-        queue_url,
-        [b.envelope(b.delivery(m, [ANA], [ANA], t(2)), f"d-{i}") for i, m in enumerate(mids)],
-    )
+    queue_deliveries(runtime, queue_url, 15)
     sqs = _DeleteFailsOnce(runtime.aws.sqs)
     consumer = EventConsumer(sqs, queue_url, store, wait_seconds=0, visibility_timeout=0)
     failures: list[str] = []
