@@ -69,7 +69,9 @@ def worker(args: argparse.Namespace) -> int:
 
     tuning = DEFAULT_TUNING
     if args.tuning:  # e.g. part_size=33554432,concurrency=8
-        fields = {k: int(v) for k, v in (kv.split("=") for kv in args.tuning.split(","))}
+        fields: dict[str, Any] = {
+            k: int(v) for k, v in (kv.split("=") for kv in args.tuning.split(","))
+        }
         tuning = dataclasses.replace(DEFAULT_TUNING, **fields)
     started = time.perf_counter()
     if args.worker == "upload":
@@ -167,7 +169,11 @@ MEASURE = (
 
 
 def measured(cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
-    """Run `cmd` in a fresh wrapper process and return its wall time and peak RSS."""
+    """Run `cmd` in a fresh wrapper process and return its wall time and peak RSS.
+    Dirty pages left by the previous run (s3rver writes 2 GiB per upload) are
+    flushed first, untimed: otherwise whichever side runs next pays for the other's
+    writeback (the first download after the uploads ran ~1 s slower, whoever it was)."""
+    os.sync()
     done = subprocess.run(
         [sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True, env=env, check=True
     )
@@ -226,6 +232,7 @@ def main() -> int:
         make_file(src, size)
         proc, endpoint = start_s3rver(data)
         print(f"s3rver {endpoint} (data in {data})", flush=True)
+        print("load average at start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         rows: dict[str, list[tuple[float, int]]] = {
             "ours upload": [],
             "cli upload": [],
@@ -299,6 +306,7 @@ def main() -> int:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+    print("load average at end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print()
     print(f"checksums: the console verified {verified} on download (the whole file's")
     print("  SHA-256 recorded at upload, computed again while the ranged parts arrived) and")
@@ -314,10 +322,16 @@ def main() -> int:
         med = times[len(times) // 2]
         print(f"{name:16}{times[0]:9.2f}{med:10.2f}{size / MiB / med:8.0f}{peak:13.0f}")
     for op in ("upload", "download"):
+        per_run = [
+            o / c for (o, _), (c, _) in zip(rows[f"ours {op}"], rows[f"cli {op}"], strict=True)
+        ]
         ours = sorted(t for t, _ in rows[f"ours {op}"])
         theirs = sorted(t for t, _ in rows[f"cli {op}"])
         ratio = ours[len(ours) // 2] / theirs[len(theirs) // 2]
-        print(f"ratio {op} (ours/cli, medians): {ratio:.2f}  (target < 0.90)")
+        print(
+            f"ratio {op} (ours/cli, medians): {ratio:.2f}  (target < 0.90); "
+            "per run: " + " ".join(f"{r:.2f}" for r in per_run)
+        )
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import os
 import random
 import struct
@@ -38,6 +39,39 @@ def test_writer_hashes_out_of_order_parts(tmp_path: Path) -> None:
         os.close(fd)
     assert size == len(data) and digest == b64(data)
     assert (tmp_path / "out").read_bytes() == data
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_writer_joins_interleaved_ranges_and_retries(tmp_path: Path, seed: int) -> None:
+    """Ranges streamed side by side in small chunks, as s3transfer's parallel GETs
+    write them, some restarted from their start (a retried GET): the hash is the
+    file's, and the runs past the prefix stay about one per range in flight."""
+    rnd = random.Random(seed)
+    size = rnd.randint(1, 400) * 100 + rnd.randint(0, 99)
+    chunk = rnd.choice([100, 300, 700])
+    cuts = sorted({0, size, *(rnd.randrange(0, size) for _ in range(rnd.randint(0, 7)))})
+    streams = []
+    for start, end in itertools.pairwise(cuts):
+        writes = [(o, min(o + chunk, end)) for o in range(start, end, chunk)]
+        if writes and rnd.random() < 0.4:
+            writes = writes[: rnd.randint(0, len(writes))] + writes  # retried from the start
+        streams.append(writes)
+    data = os.urandom(size)
+    most_runs = 0
+    fd = os.open(tmp_path / "out", os.O_RDWR | os.O_CREAT)
+    try:
+        writer = HashingWriter(fd)
+        while live := [s for s in streams if s]:
+            start, end = rnd.choice(live).pop(0)
+            writer.seek(start)
+            writer.write(data[start:end])
+            most_runs = max(most_runs, writer.pending_runs)
+        written, digest = writer.finish()
+    finally:
+        os.close(fd)
+    assert (written, digest) == (size, b64(data))
+    assert (tmp_path / "out").read_bytes() == data
+    assert most_runs <= 2 * len(streams)  # not one per chunk
 
 
 def test_writer_reports_a_gap(tmp_path: Path) -> None:
