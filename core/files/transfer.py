@@ -229,6 +229,15 @@ def _pwrite(fd: int, data: bytes | memoryview, offset: int) -> int:
     return os.pwrite(fd, data, offset)
 
 
+def _read_at(fd: int, into: memoryview, offset: int) -> int:
+    """Read at `offset` into `into` (no allocation where the OS has preadv)."""
+    if hasattr(os, "preadv"):
+        return os.preadv(fd, [into], offset)
+    block = os.pread(fd, len(into), offset)
+    into[: len(block)] = block
+    return len(block)
+
+
 class HashingWriter:
     """A seekable writer for s3transfer's ranged downloads (parts arrive out of
     order). Writes go to `fd` with pwrite; a follower thread hashes the contiguous
@@ -321,8 +330,8 @@ class HashingWriter:
                     target = self._prefix
                     closing = self._closing
                 while self._hashed < target:
-                    n = os.preadv(
-                        self._fd, [view[: min(HASH_BLOCK, target - self._hashed)]], self._hashed
+                    n = _read_at(
+                        self._fd, view[: min(HASH_BLOCK, target - self._hashed)], self._hashed
                     )
                     if not n:
                         raise OSError("short read while verifying")

@@ -74,6 +74,23 @@ def test_writer_joins_interleaved_ranges_and_retries(tmp_path: Path, seed: int) 
     assert most_runs <= 2 * len(streams)  # not one per chunk
 
 
+def test_writer_without_preadv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the OS has no preadv the follower reads with pread: same digest."""
+    monkeypatch.delattr(os, "preadv", raising=False)
+    data = os.urandom(9 * 1024 * 1024 + 5)  # more than one hashing block
+    fd = os.open(tmp_path / "out", os.O_RDWR | os.O_CREAT)
+    try:
+        writer = HashingWriter(fd)
+        half = len(data) // 2
+        writer.seek(half)
+        writer.write(data[half:])
+        writer.seek(0)
+        writer.write(data[:half])
+        assert writer.finish() == (len(data), b64(data))
+    finally:
+        os.close(fd)
+
+
 def test_writer_reports_a_gap(tmp_path: Path) -> None:
     fd = os.open(tmp_path / "out", os.O_RDWR | os.O_CREAT)
     try:
