@@ -104,6 +104,9 @@ def worker(args: argparse.Namespace) -> int:
         out = {"path": str(result.path), "verified": result.verified}
     out["seconds"] = time.perf_counter() - started
     print(json.dumps(out))
+    from tui.cli.main import spare_exit_gc
+
+    spare_exit_gc()  # exits as `depllc` does
     return 0
 
 

