@@ -127,6 +127,9 @@ async def test_suppressions_screen_lists_adds_and_removes(runtime: Runtime) -> N
         screen = app.screen
         table = screen.query_one("#sup-table", DataTable)
         await until(pilot, lambda: table.row_count == 1)
+        row = [str(cell) for cell in table.get_row("hard@client.example")]
+        assert row[1] == "bounce" and row[3] == "ses-events"
+        assert row[4:] == ["smtp; 550 5.1.1 user unknown", "0100-abc"]  # why, then which mail
 
         await pilot.press("a")
         await pilot.pause()

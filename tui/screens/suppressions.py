@@ -136,7 +136,7 @@ class SuppressionsScreen(ServiceScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("Loading…", id="sup-summary", classes="summary")
         table: DataTable[str] = RowTable(id="sup-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Email", "Reason", "Since", "By", "Message / diagnostic")
+        table.add_columns("Email", "Reason", "Since", "By", "Diagnostic / note", "SES message id")
         yield table
 
     def refresh_data(self) -> None:
@@ -160,15 +160,13 @@ class SuppressionsScreen(ServiceScreen):
         table = self.query_one("#sup-table", DataTable)
         table.clear()
         for e in entries:
-            detail = e.diagnostic or ""
-            if e.messageId:
-                detail = f"{e.messageId}  {detail}".strip()
             table.add_row(
                 e.email,
                 e.reason.value,
                 e.at.astimezone().strftime("%Y-%m-%d %H:%M"),
                 e.by or "-",
-                detail,
+                e.diagnostic or "-",  # what a person reads first: why
+                e.messageId or "-",
                 key=e.email,
             )
         counts = {r: sum(1 for e in entries if e.reason.value == r) for _, r in REASONS}
