@@ -14,7 +14,10 @@ skips it): otherwise whichever side downloads first after the uploads runs up to
 ~1 s slower, whoever it is. The machine's load average is printed at start and end:
 on a 2-CPU machine the transfers are CPU-bound, so other work moves the figures.
 
-    .venv/bin/python benchmarks/transfer.py [--size-mib 1024] [--runs 3]
+    .venv/bin/python benchmarks/transfer.py [--size-mib 1024] [--runs 4]
+
+Runs alternate ours-first and CLI-first; an even count gives each side the first slot
+as often (the first transfer of a pair ran slower, whoever it was).
 
 Needs Node (for s3rver, installed with npm into a cache folder outside the repo on
 first use) and awscli in the venv (`.venv/bin/pip install awscli`).
@@ -28,6 +31,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -215,7 +219,7 @@ def make_file(path: Path, size: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mib", type=int, default=1024)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=4, help="an even number balances the order")
     parser.add_argument("--tuning", help="TransferTuning overrides: part_size=N,concurrency=N")
     parser.add_argument(
         "--no-warm-up",
@@ -341,15 +345,15 @@ def main() -> int:
     for name, values in rows.items():
         times = sorted(t for t, _ in values)
         peak = max(m for _, m in values) / 1024
-        med = times[len(times) // 2]
+        med = statistics.median(times)
         print(f"{name:16}{times[0]:9.2f}{med:10.2f}{size / MiB / med:8.0f}{peak:13.0f}")
     for op in ("upload", "download"):
         per_run = [
             o / c for (o, _), (c, _) in zip(rows[f"ours {op}"], rows[f"cli {op}"], strict=True)
         ]
-        ours = sorted(t for t, _ in rows[f"ours {op}"])
-        theirs = sorted(t for t, _ in rows[f"cli {op}"])
-        ratio = ours[len(ours) // 2] / theirs[len(theirs) // 2]
+        ratio = statistics.median(t for t, _ in rows[f"ours {op}"]) / statistics.median(
+            t for t, _ in rows[f"cli {op}"]
+        )
         print(
             f"ratio {op} (ours/cli, medians): {ratio:.2f}  (target < 0.90); "
             "per run: " + " ".join(f"{r:.2f}" for r in per_run)
