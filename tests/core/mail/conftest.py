@@ -156,3 +156,19 @@ def break_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, set[
         monkeypatch.setattr(Store, collection, property(broken))
 
     yield apply
+
+
+@pytest.fixture
+def pacer_takes(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Sends pace through a pacer that records how many recipients each call takes
+    (without waiting); the list it fills."""
+    taken: list[int] = []
+
+    class Recording(pacing.Pacer):
+        def acquire(self, recipients: int, cancel: Any = None) -> float:
+            taken.append(recipients)
+            return 0.0
+
+    recording = Recording(pacing.get_quota(runtime))
+    monkeypatch.setattr(pacing, "pacer_for", lambda _rt: recording)
+    return taken

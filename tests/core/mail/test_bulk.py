@@ -281,18 +281,7 @@ def test_unverified_sender_fails_every_row(runtime: Runtime) -> None:
 
 
 def test_each_call_takes_its_recipients_from_the_pacer(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, pacer_takes: list[int]
 ) -> None:
-    from core.mail import pacing
-
-    taken: list[float] = []
-
-    class Recording(pacing.Pacer):
-        def acquire(self, recipients: int, cancel: Any = None) -> float:
-            taken.append(recipients)
-            return 0.0
-
-    recording = Recording(pacing.get_quota(runtime))
-    monkeypatch.setattr(pacing, "pacer_for", lambda _rt: recording)
     bulk.send_bulk(runtime, _plan(runtime, _csv(120)))
-    assert taken == [50, 50, 20]
+    assert pacer_takes == [50, 50, 20]

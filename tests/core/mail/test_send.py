@@ -499,18 +499,7 @@ def test_unverified_sender_for_a_template_send(runtime: Runtime) -> None:
 
 
 def test_each_message_takes_its_recipients_from_the_pacer(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, pacer_takes: list[int]
 ) -> None:
-    from core.mail import pacing
-
-    taken: list[int] = []
-
-    class Recording(pacing.Pacer):
-        def acquire(self, recipients: int, cancel: Any = None) -> float:
-            taken.append(recipients)
-            return 0.0
-
-    recording = Recording(pacing.get_quota(runtime))
-    monkeypatch.setattr(pacing, "pacer_for", lambda _rt: recording)
     _send(runtime, to=[f"c{i}@example.com" for i in range(70)])
-    assert taken == [50, 20]
+    assert pacer_takes == [50, 20]
