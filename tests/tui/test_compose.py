@@ -66,6 +66,15 @@ async def open_compose(pilot: Any, app: DepllcApp) -> ComposeScreen:
     return screen
 
 
+async def open_template(pilot: Any, app: DepllcApp, name: str) -> ComposeScreen:
+    """Compose in template mode with SES template `name` picked (once the list loaded)."""
+    screen = await open_compose(pilot, app)
+    await until(pilot, lambda: len(screen.query_one("#template", Select)._options) > 1)
+    screen.query_one("#mode", Select).value = "template"
+    screen.query_one("#template", Select).value = name
+    return screen
+
+
 async def type_into(pilot: Any, screen: ComposeScreen, selector: str, text: str) -> None:
     screen.query_one(selector).focus()
     await pilot.pause()
@@ -216,10 +225,7 @@ async def test_suggestions_come_from_recent_recipients(runtime: Runtime) -> None
 async def test_template_mode_renders_with_ses_and_sends(runtime: Runtime) -> None:
     app = DepllcApp(runtime.settings, runtime=runtime)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_compose(pilot, app)
-        await until(pilot, lambda: len(screen.query_one("#template", Select)._options) > 1)
-        screen.query_one("#mode", Select).value = "template"
-        screen.query_one("#template", Select).value = "welcome-client"
+        screen = await open_template(pilot, app, "welcome-client")
         data = screen.query_one("#template-data", TextArea)
         data.text = '{"name": "Ada"}'
         preview = screen.query_one("#preview-text", Static)
@@ -343,10 +349,7 @@ async def test_bulk_send_from_csv_with_progress(runtime: Runtime, tmp_path: Path
     )
     app = DepllcApp(runtime.settings, runtime=runtime)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_compose(pilot, app)
-        await until(pilot, lambda: len(screen.query_one("#template", Select)._options) > 1)
-        screen.query_one("#mode", Select).value = "template"
-        screen.query_one("#template", Select).value = "welcome-client"
+        screen = await open_template(pilot, app, "welcome-client")
         screen.query_one("#bulk-csv", Input).value = str(csv)
         screen.query_one("#skip-bad-rows", Checkbox).value = True
         await pilot.press("ctrl+s")
