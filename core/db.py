@@ -3,6 +3,7 @@ the collections the CRM shares with this console, and their indexes."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +92,43 @@ def index_name(keys: list[tuple[str, int]]) -> str:
     return "_".join(f"{field}_{direction}" for field, direction in keys)
 
 
+@dataclass(frozen=True)
+class DatabaseId:
+    """Which database a write belongs to: a hash of the URI's hosts and the database
+    name (never its credentials or options), with a readable label."""
+
+    key: str
+    label: str
+
+    @property
+    def in_process(self) -> bool:
+        return self.key == IN_PROCESS
+
+
+IN_PROCESS = "in-process"
+_DEFAULT_PORT = 27017
+
+
+def database_id(uri: str, db_name: str) -> DatabaseId:
+    """The identity of `db_name` on the server(s) `uri` names. The same hosts in any
+    order, with or without the default port, credentials or options, are one
+    database; an in-process store (`mongomock://`) is never any server's."""
+    if uri.startswith(MOCK_SCHEME):
+        return DatabaseId(IN_PROCESS, f"in-process store {uri}{db_name}")
+    scheme, _, rest = uri.partition("://")
+    authority = rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+    hosts = []
+    for host in authority.lower().split(","):
+        host = host.strip()
+        if host and scheme == "mongodb" and (":" not in host or host.endswith("]")):
+            host = f"{host}:{_DEFAULT_PORT}"
+        if host:
+            hosts.append(host)
+    where = f"{','.join(sorted(hosts))}/{db_name}"
+    digest = hashlib.sha256(f"{scheme}://{where}".encode()).hexdigest()[:16]
+    return DatabaseId(f"sha256:{digest}", where)
+
+
 @dataclass
 class Store:
     """The CRM database and the console's collections."""
@@ -121,6 +159,11 @@ class Store:
     @property
     def is_mock(self) -> bool:
         return self.uri_label.startswith(MOCK_SCHEME)
+
+    @property
+    def database(self) -> DatabaseId:
+        """Which database this is (the journal tags its entries with it)."""
+        return database_id(self.uri_label, self.db.name)
 
     def ping(self) -> None:
         """Raise StoreUnavailableError when the server cannot be reached."""

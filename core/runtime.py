@@ -13,6 +13,7 @@ from core.config import Settings
 from core.db import MOCK_SCHEME, Store, connect
 
 if TYPE_CHECKING:
+    from core.journal import ReplayReport
     from core.models import EmailLog
     from core.sandbox import Sandbox
 
@@ -95,20 +96,23 @@ def open_runtime(
     return Runtime(settings=settings, aws=AwsClients(settings), store=store)
 
 
-def replay_journal(store: Store, progress: Progress | None = None) -> tuple[int, int]:
-    """Replay log writes journalled while MongoDB was unreachable; (applied, left).
-    Connected mode only: the sandbox's store is not where they belong. A write that
-    still fails stays pending (`depllc doctor` and `depllc journal list` show it)."""
+def replay_journal(store: Store, progress: Progress | None = None) -> ReplayReport | None:
+    """Replay log writes journalled while MongoDB was unreachable, those that belong to
+    this database only (never into an in-process store). Connected mode only: the
+    sandbox's store is not where they belong. A write that still fails stays pending;
+    entries for another database stay too (`depllc doctor` and `depllc journal list`
+    show both). None when the journal cannot be read."""
     import sqlite3
 
-    from core.journal import Journal
+    from core.journal import Journal, ReplayReport
 
     journal = Journal()
     try:
-        if journal.count() == 0:
-            return 0, 0
+        mine = journal.count_for(store.database)
+        if mine == 0:
+            return ReplayReport(applied=0, pending=0, stale=journal.count())
         if progress is not None:
-            progress(f"replaying {journal.count()} journalled log writes…")
+            progress(f"replaying {mine} journalled log writes…")
         return journal.replay(store)
     except (sqlite3.Error, OSError):
-        return 0, -1  # an unreadable journal must not stop startup; doctor reports it
+        return None  # an unreadable journal must not stop startup; doctor reports it

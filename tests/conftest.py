@@ -63,6 +63,17 @@ def store(mongo_uri: str) -> Iterator[Store]:
         s.db.client.drop_database(name)
 
 
+SERVER_LIKE_URI = "mongodb://db.test:27017"
+
+
+def server_like(store: Store) -> Store:
+    """The test store as the journal sees a MongoDB server: a mongomock database under
+    a server's URI (no MongoDB server can be installed here); a real one as it is."""
+    if not store.is_mock:
+        return store
+    return Store(db=store.db, uri_label=SERVER_LIKE_URI)
+
+
 @pytest.fixture
 def settings(store: Store, mongo_uri: str) -> Settings:
     return Settings.model_validate(

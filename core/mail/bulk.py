@@ -355,7 +355,7 @@ def _write(runtime: Runtime, updates: list[tuple[Any, dict[str, Any]]]) -> int:
 
         journal = Journal()
         for log_id, update in updates:
-            journal.append(EMAIL_COLLECTION, {"_id": log_id}, update)
+            journal.append(runtime.store.database, EMAIL_COLLECTION, {"_id": log_id}, update)
         return len(updates)
 
 

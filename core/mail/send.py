@@ -457,7 +457,7 @@ def write_or_journal(runtime: Runtime, log_id: Any, update: dict[str, Any]) -> b
         pass
     from core.journal import Journal
 
-    Journal().append(EMAIL_COLLECTION, {"_id": log_id}, update)
+    Journal().append(runtime.store.database, EMAIL_COLLECTION, {"_id": log_id}, update)
     return True
 
 
@@ -482,7 +482,11 @@ def audit_or_journal(runtime: Runtime, action: str, target: str, **details: Any)
             details=details,
         ).to_mongo()
         Journal().append(
-            AUDIT_COLLECTION, {"_id": ObjectId()}, {"$setOnInsert": entry}, upsert=True
+            runtime.store.database,
+            AUDIT_COLLECTION,
+            {"_id": ObjectId()},
+            {"$setOnInsert": entry},
+            upsert=True,
         )
 
 

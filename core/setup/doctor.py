@@ -641,22 +641,37 @@ def check_mongodb(env: DoctorEnv) -> list[Check]:
 
 
 def check_journal(env: DoctorEnv) -> Check:
+    from core.db import MOCK_SCHEME, database_id
     from core.journal import Journal
 
+    settings = env.settings
+    here = database_id(settings.mongodb_uri or MOCK_SCHEME, settings.mongodb_db)
     try:
-        count = Journal().count()
+        entries = Journal().pending()
     except Exception as exc:
         from core.errors import describe
 
         return _check("journal", Status.FAIL, describe(exc).text, "Check the state folder.")
-    if count:
-        return _check(
-            "journal",
-            Status.WARN,
-            f"{count} log writes wait to be replayed into MongoDB",
-            "Run `depllc journal replay` once MongoDB is reachable (startup also replays).",
+    mine = sum(1 for e in entries if e.belongs_to(here))
+    stale = sorted({e.database_label for e in entries if not e.belongs_to(here)})
+    parts = []
+    if mine:
+        parts.append(f"{mine} log writes wait to be replayed into MongoDB")
+    if stale:
+        parts.append(f"{len(entries) - mine} stale (for {'; '.join(stale)}, not {here.label})")
+    if not parts:
+        return _check("journal", Status.PASS, "empty")
+    fixes = []
+    if mine:
+        fixes.append(
+            "Run `depllc journal replay` once MongoDB is reachable (startup also replays)."
         )
-    return _check("journal", Status.PASS, "empty")
+    if stale:
+        fixes.append(
+            "Stale entries are never replayed here: run `depllc journal replay` with "
+            "MONGODB_URI and MONGODB_DB naming their database (`depllc journal list`)."
+        )
+    return _check("journal", Status.WARN, "; ".join(parts), " ".join(fixes))
 
 
 def check_clock(env: DoctorEnv) -> Check:

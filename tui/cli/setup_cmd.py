@@ -13,7 +13,7 @@ from tui.cli.context import CommandContext
 if TYPE_CHECKING:
     from core.aws import AwsClients
     from core.config import Settings
-    from core.db import Store
+    from core.db import DatabaseId, Store
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -212,10 +212,25 @@ def run_doctor_cmd(ctx: CommandContext) -> int:
 # --- journal ---------------------------------------------------------------------------
 
 
+def _configured_database(ctx: CommandContext) -> DatabaseId | None:
+    """The database the settings name (no connection made); None without MONGODB_URI."""
+    from core.db import MOCK_SCHEME, database_id
+
+    settings = ctx.settings
+    if ctx.args.sandbox or settings.sandbox:
+        return database_id(MOCK_SCHEME, settings.mongodb_db)
+    if not settings.mongodb_uri:
+        return None
+    return database_id(settings.mongodb_uri, settings.mongodb_db)
+
+
 def journal_list(ctx: CommandContext) -> int:
     from core.journal import Journal, journal_path
+    from tui.outside_text import line
 
     entries = Journal().pending()
+    here = _configured_database(ctx)
+    stale = [e for e in entries if here is None or not e.belongs_to(here)]
     if getattr(ctx.args, "json", False):
         ctx.print_json(
             [
@@ -228,6 +243,9 @@ def journal_list(ctx: CommandContext) -> int:
                     "upsert": e.upsert,
                     "attempts": e.attempts,
                     "lastError": e.last_error,
+                    "database": e.db_label,
+                    "databaseKey": e.db_key,
+                    "stale": e in stale,
                 }
                 for e in entries
             ]
@@ -236,10 +254,25 @@ def journal_list(ctx: CommandContext) -> int:
     if not entries:
         print(f"The journal is empty ({journal_path()}).")
         return 0
+    from bson import json_util
+
     for e in entries:
+        state = "stale  " if e in stale else "pending"
         error = f"  last error: {e.last_error}" if e.last_error else ""
-        print(f"{e.id:>5}  {e.at}  {e.collection}  {e.filter}  attempts {e.attempts}{error}")
-    print(f"\n{len(entries)} pending; `depllc journal replay` applies them.")
+        print(
+            line(
+                f"{e.id:>5}  {state}  {e.at}  {e.collection}  {json_util.dumps(e.filter)}  "
+                f"{e.database_label}  attempts {e.attempts}{error}"
+            )
+        )
+    waiting = len(entries) - len(stale)
+    print(f"\n{waiting} pending; `depllc journal replay` applies them.")
+    if stale:
+        where = here.label if here is not None else "no database (MONGODB_URI is not set)"
+        print(
+            f"{len(stale)} stale: they belong to another database than {where}; they stay "
+            "until `depllc journal replay` runs with MONGODB_URI and MONGODB_DB naming theirs."
+        )
     return 0
 
 
@@ -261,11 +294,25 @@ def journal_replay(ctx: CommandContext) -> int:
     if not settings.mongodb_uri:
         raise ConfigError("MONGODB_URI is not set.", "Set it, then rerun.")
     store = connect(settings.mongodb_uri, settings.mongodb_db)
+    if store.database.in_process:
+        raise InputError(
+            "MONGODB_URI names an in-process store: the journal's writes belong to a "
+            "MongoDB server, so nothing was replayed.",
+            "Set MONGODB_URI and MONGODB_DB to the database they were written for "
+            "(`depllc journal list` names it).",
+        )
     store.ping()
-    applied, left = journal.replay(store)
-    print(f"Replayed {applied} writes; {left} still pending.")
-    if left:
-        first = journal.pending()[0]
-        print(f"Stopped at entry {first.id}: {first.last_error or 'unknown error'}")
+    report = journal.replay(store)
+    print(f"Replayed {report.applied} writes; {report.pending} still pending.")
+    if report.stale:
+        print(
+            f"{report.stale} stale entries belong to another database than "
+            f"{store.database.label}; left in place (`depllc journal list`)."
+        )
+    if report.pending:
+        from tui.outside_text import line
+
+        first = next(e for e in journal.pending() if e.belongs_to(store.database))
+        print(line(f"Entry {first.id} waits: {first.last_error or 'unknown error'}"))
         return 1
     return 0

@@ -241,8 +241,10 @@ def test_store_down_after_ses_accepted_goes_to_the_journal(
 ) -> None:
     from core.db import Store
     from core.journal import Journal
+    from tests.conftest import server_like
     from tests.core.mail.conftest import BrokenCollection
 
+    runtime.store = server_like(runtime.store)
     prop = Store.emaillogs
     state = {"down": False}
 
@@ -263,8 +265,8 @@ def test_store_down_after_ses_accepted_goes_to_the_journal(
     assert result.count("sent") == 3 and result.journaled == 3
     state["down"] = False
     assert runtime.store.emaillogs.count_documents({"status": "queued"}) == 3
-    applied, pending = Journal().replay(runtime.store)
-    assert (applied, pending) == (3, 0)
+    report = Journal().replay(runtime.store)
+    assert (report.applied, report.pending) == (3, 0)
     ids = {d.message_id for d in result.destinations}
     docs = list(runtime.store.emaillogs.find({"status": "sent"}))
     assert {d["messageId"] for d in docs} == ids

@@ -433,8 +433,10 @@ def test_deliver_journals_when_the_store_fails_after_ses(
 ) -> None:
     """End to end through deliver(): the insert works, then MongoDB goes away."""
     from core.db import Store
+    from tests.conftest import server_like
     from tests.core.mail.conftest import BrokenCollection
 
+    runtime.store = server_like(runtime.store)
     prop_logs = Store.emaillogs
     prop_audit = Store.auditlog
     state = {"down": False}
@@ -466,8 +468,8 @@ def test_deliver_journals_when_the_store_fails_after_ses(
     assert log_before.status == EmailStatus.QUEUED
     # MongoDB is back: the replay gives the accepted message its log
     state["down"] = False
-    applied, pending = Journal().replay(runtime.store)
-    assert (applied, pending) == (2, 0)
+    report = Journal().replay(runtime.store)
+    assert (report.applied, report.pending, report.stale) == (2, 0, 0)
     log = _log(runtime, outcome.log_id)
     assert log.status == EmailStatus.SENT
     assert log.messageId == outcome.message_id

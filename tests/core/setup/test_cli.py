@@ -122,18 +122,28 @@ def test_iam_policy_without_a_bucket_is_bad_input(
     assert "AWS_S3_BUCKET is not set" in capsys.readouterr().err
 
 
-def test_journal_list_and_replay(account_env: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from core.db import connect
+def test_journal_list_and_replay(
+    account_env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import core.db
+    from core.db import Store, connect, database_id
+    from tests.conftest import SERVER_LIKE_URI
 
     assert main(["journal", "list"]) == 0
     assert "empty" in capsys.readouterr().out
-    Journal().append("emaillogs", {"_id": "log-1"}, {"$set": {"status": "sent"}}, upsert=True)
+    # MONGODB_URI names a server (its database stood in for by mongomock)
+    monkeypatch.setenv("MONGODB_URI", SERVER_LIKE_URI)
+    server = Store(db=connect(account_env, "depllc").db, uri_label=SERVER_LIKE_URI)
+    monkeypatch.setattr(core.db, "connect", lambda _uri, _db, **_k: server)
+    here = database_id(SERVER_LIKE_URI, "depllc")
+    Journal().append(here, "emaillogs", {"_id": "log-1"}, {"$set": {"status": "sent"}}, True)
     assert main(["journal", "list", "--json"]) == 0
     (entry,) = json.loads(capsys.readouterr().out)
     assert entry["collection"] == "emaillogs" and entry["attempts"] == 0
+    assert entry["database"] == "db.test:27017/depllc" and entry["stale"] is False
     assert main(["journal", "replay"]) == 0
     assert "Replayed 1 writes; 0 still pending" in capsys.readouterr().out
-    assert connect(account_env, "depllc").emaillogs.find_one({"_id": "log-1"})["status"] == "sent"
+    assert server.emaillogs.find_one({"_id": "log-1"})["status"] == "sent"
     assert Journal().count() == 0
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from core.aws import AwsClients
 from core.config import Settings
-from core.db import Store
+from core.db import Store, database_id
 from core.journal import Journal
 from core.setup.apply import ApplyResult
 from core.setup.doctor import CHECKS, DoctorReport, Status, run_doctor
@@ -150,7 +150,12 @@ BREAKERS: dict[str, tuple[Callable[[AwsClients, Store], None], dict[str, Status]
         {"indexes": Status.FAIL},
     ),
     "journal has pending writes": (
-        lambda _a, _s: Journal().append("emaillogs", {"_id": 1}, {"$set": {"status": "sent"}}),
+        lambda _a, _s: Journal().append(
+            database_id("mongodb://db.test", "depllc"),
+            "emaillogs",
+            {"_id": 1},
+            {"$set": {"status": "sent"}},
+        ),
         {"journal": Status.WARN},
     ),
 }

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from core.config import Settings
+from core.db import Store, database_id
 from core.errors import InputError
 from core.setup.bucket import denies_insecure_transport, merged_policy, tls_statement
 from core.setup.config_file import dumps_toml, read_toml, update_toml
@@ -176,14 +177,21 @@ def test_plan_table_and_summary() -> None:
 # --- journal replay at startup ------------------------------------------------------
 
 
-def test_connected_startup_replays_the_journal(settings: Settings) -> None:
+def test_connected_startup_replays_the_journal(
+    settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bson import ObjectId
 
+    import core.runtime
     from core.journal import Journal
     from core.runtime import open_runtime
+    from tests.conftest import server_like
 
+    server = server_like(store)
+    monkeypatch.setattr(core.runtime, "connect", lambda _uri, _db: server)
     log_id = ObjectId()
-    Journal().append("emaillogs", {"_id": log_id}, {"$set": {"status": "sent"}}, upsert=True)
+    server.emaillogs.insert_one({"_id": log_id, "status": "queued"})
+    Journal().append(server.database, "emaillogs", {"_id": log_id}, {"$set": {"status": "sent"}})
     progress: list[str] = []
     runtime = open_runtime(settings, progress=progress.append)
     try:
@@ -200,7 +208,9 @@ def test_sandbox_startup_leaves_the_journal_alone(
     import core.runtime
     from core.journal import Journal
 
-    Journal().append("emaillogs", {"_id": 1}, {"$set": {"status": "sent"}})
+    Journal().append(
+        database_id("mongodb://db.test", "depllc"), "emaillogs", {"_id": 1}, {"$set": {}}
+    )
 
     def refuse(*_args: Any, **_kwargs: Any) -> None:
         raise AssertionError("the sandbox must not replay the user's journal")
