@@ -4,11 +4,14 @@ person. Sends to them are refused before anything is sent."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from core import audit
 from core.db import Store
 from core.errors import InputError, NotFoundError
 from core.models import Suppression, SuppressionReason, utcnow
+from core.validation import escape_search
 
 
 @dataclass(frozen=True)
@@ -89,9 +92,46 @@ def remove(store: Store, email: str, by: str) -> Suppression:
     return removed
 
 
-def list_all(store: Store, limit: int = 500) -> list[Suppression]:
+@dataclass(frozen=True)
+class SuppressionFilter:
+    """Which suppressions to list: text in the address, note or message id (literal,
+    any case), a reason, who added them, and when ([start, end))."""
+
+    search: str = ""
+    reason: SuppressionReason | None = None
+    by: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def to_mongo(self) -> dict[str, Any]:
+        clauses: list[dict[str, Any]] = []
+        if self.search.strip():
+            pattern = {"$regex": escape_search(self.search), "$options": "i"}
+            clauses.append({"$or": [{f: pattern} for f in ("email", "diagnostic", "messageId")]})
+        if self.reason is not None:
+            clauses.append({"reason": self.reason.value})
+        if self.by.strip():
+            clauses.append({"by": self.by.strip()})
+        span: dict[str, datetime] = {}
+        if self.start is not None:
+            span["$gte"] = self.start
+        if self.end is not None:
+            span["$lt"] = self.end
+        if span:
+            clauses.append({"at": span})
+        if not clauses:
+            return {}
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def list_all(
+    store: Store, limit: int = 500, where: SuppressionFilter | None = None
+) -> list[Suppression]:
+    """The newest suppressions first (those `where` selects)."""
+    spec = where.to_mongo() if where is not None else {}
     return [
-        Suppression.model_validate(d) for d in store.suppressions.find().sort("at", -1).limit(limit)
+        Suppression.model_validate(d)
+        for d in store.suppressions.find(spec).sort("at", -1).limit(limit)
     ]
 
 

@@ -1,5 +1,7 @@
 """Date ranges as people type them: `today`, `yesterday`, `7d`, `24h`, `2w`, `30m`,
 `2026-11-01`, `2026-11-01..2026-11-20`, and open ends (`2026-11-01..`, `..2026-11-20`).
+A range's ends may be relative too (`7d..yesterday`, `yesterday..`): the query line's
+`since:` and `until:` compose such ranges.
 
 Days are the operator's local days (tables show local times); the range's end is
 exclusive, so `2026-11-01..2026-11-20` covers both days in whole.
@@ -50,10 +52,30 @@ def _day_start(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
 
 
-def _parse_point(text: str, tz: tzinfo, *, end: bool) -> datetime:
-    """A date (whole day: its start, or the next day's start for an end) or an
-    ISO datetime (naive means local)."""
+def _span_start(text: str, now: datetime) -> datetime:
+    """`7d` -> seven days before now."""
+    span = _SPAN.match(text.strip().lower())
+    assert span is not None
+    amount, unit = int(span.group(1)), _UNITS[span.group(2)]
+    if amount == 0:
+        raise InputError(f"{text.strip()!r} is an empty span.", HINT)
+    delta = timedelta(**{unit: amount})
+    if delta > MAX_SPAN:
+        raise InputError(f"{text.strip()!r} reaches too far back (100 years at most).", HINT)
+    return now - delta
+
+
+def _parse_point(text: str, tz: tzinfo, *, end: bool, now: datetime) -> datetime:
+    """A date (whole day: its start, or the next day's start for an end), `today` or
+    `yesterday` (the same, as days), a span back from now (`7d`) or an ISO datetime
+    (naive means local)."""
     text = text.strip()
+    lowered = text.lower()
+    if lowered in ("today", "yesterday"):
+        day = now.astimezone(tz).date() - timedelta(days=lowered == "yesterday")
+        return _day_start(day + timedelta(days=1) if end else day, tz)
+    if _SPAN.match(lowered):
+        return _span_start(text, now)
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
@@ -87,31 +109,24 @@ def parse_range(
         return DateRange(_day_start(today, zone), None)
     if lowered == "yesterday":
         return DateRange(_day_start(today - timedelta(days=1), zone), _day_start(today, zone))
-    span = _SPAN.match(lowered)
-    if span:
-        amount, unit = int(span.group(1)), _UNITS[span.group(2)]
-        if amount == 0:
-            raise InputError(f"{raw!r} is an empty span.", HINT)
-        delta = timedelta(**{unit: amount})
-        if delta > MAX_SPAN:
-            raise InputError(f"{raw!r} reaches too far back (100 years at most).", HINT)
-        return DateRange(current - delta, None)
+    if _SPAN.match(lowered):
+        return DateRange(_span_start(raw, current), None)
     if ".." in raw:
         left, _, right = raw.partition("..")
         if ".." in right:
             raise InputError(f"{raw!r} holds more than one '..'.", HINT)
         if not left.strip() and not right.strip():
             raise InputError("'..' needs a start, an end, or both.", HINT)
-        start = _parse_point(left, zone, end=False) if left.strip() else None
-        end = _parse_point(right, zone, end=True) if right.strip() else None
+        start = _parse_point(left, zone, end=False, now=current) if left.strip() else None
+        end = _parse_point(right, zone, end=True, now=current) if right.strip() else None
         if start and end and end <= start:
             raise InputError(
                 f"The range {raw!r} ends before it starts.", "Put the earlier date first."
             )
         return DateRange(start, end)
-    start = _parse_point(raw, zone, end=False)
+    start = _parse_point(raw, zone, end=False, now=current)
     if len(raw) == 10:
-        return DateRange(start, _parse_point(raw, zone, end=True))
+        return DateRange(start, _parse_point(raw, zone, end=True, now=current))
     return DateRange(start, None)
 
 

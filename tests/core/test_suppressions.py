@@ -3,12 +3,15 @@ the operator is shown."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 import pytest
 
 from core import suppressions
 from core.db import Store
 from core.errors import NotFoundError
-from core.models import SuppressionReason
+from core.models import SuppressionReason, utcnow
 
 
 def test_suppress_then_lift(store: Store) -> None:
@@ -29,3 +32,33 @@ def test_suppress_then_lift(store: Store) -> None:
 def test_lifting_an_address_that_is_not_suppressed_says_so(store: Store) -> None:
     with pytest.raises(NotFoundError, match="is not on the suppression list"):
         suppressions.lift(store, "nobody@example.com", by="ana")
+
+
+def test_the_list_filters_by_text_reason_author_and_period(store: Store) -> None:
+    now = utcnow()
+    for email, reason, by, days, note in (
+        ("ann@x.com", "complaint", "ses-events", 1, "abuse"),
+        ("bob@x.com", "bounce", "ses-events", 3, "550 5.1.1 user unknown"),
+        ("cy@y.org", "manual", "ana", 10, "asked by phone"),
+    ):
+        store.suppressions.insert_one(
+            {
+                "email": email,
+                "reason": reason,
+                "by": by,
+                "at": now - timedelta(days=days),
+                "diagnostic": note,
+            }
+        )
+
+    def emails(**where: Any) -> list[str]:
+        found = suppressions.list_all(store, where=suppressions.SuppressionFilter(**where))
+        return [s.email for s in found]
+
+    assert emails() == ["ann@x.com", "bob@x.com", "cy@y.org"]  # newest first
+    assert emails(search="X.COM") == ["ann@x.com", "bob@x.com"]
+    assert emails(search="user unknown") == ["bob@x.com"]  # the diagnostic
+    assert emails(search="a.*") == []  # literal, not a pattern
+    assert emails(reason=SuppressionReason.MANUAL) == ["cy@y.org"]
+    assert emails(by="ses-events", start=now - timedelta(days=2)) == ["ann@x.com"]
+    assert emails(end=now - timedelta(days=2)) == ["bob@x.com", "cy@y.org"]

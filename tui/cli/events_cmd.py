@@ -77,7 +77,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     sup = sub.add_parser("suppressions", help="list, add and remove suppressed addresses")
     sup_inner = sup.add_subparsers(dest="suppressions_command", metavar="{list,add,remove}")
-    listing = sup_inner.add_parser("list", help="suppressed addresses, newest first")
+    listing = sup_inner.add_parser(
+        "list",
+        help="suppressed addresses, newest first",
+        description="QUERY is the console's query line: free text (in the address, note "
+        "or message id) and reason: since: until: by: "
+        "(`depllc suppressions list 'reason:complaint since:7d'`).",
+    )
+    listing.add_argument(
+        "query", nargs="?", default="", metavar="QUERY", help="e.g. 'reason:complaint since:7d'"
+    )
     listing.add_argument("--limit", type=int, default=500, metavar="N")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(func=list_suppressions)
@@ -89,7 +98,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     remove = sup_inner.add_parser("remove", help="lift a suppression (audited)")
     remove.add_argument("email")
     remove.set_defaults(func=remove_suppression)
-    sup.set_defaults(func=list_suppressions, json=False, limit=500)
+    sup.set_defaults(func=list_suppressions, json=False, limit=500, query="")
 
 
 def _usage(parser: argparse.ArgumentParser) -> Any:
@@ -309,13 +318,15 @@ def show_rates(ctx: CommandContext) -> int:
 
 def list_suppressions(ctx: CommandContext) -> int:
     from core import suppressions
+    from core.query_line import parse, suppression_filter
 
-    entries = suppressions.list_all(ctx.runtime().store, limit=ctx.args.limit)
+    where = suppression_filter(parse(ctx.args.query, "suppressions"))
+    entries = suppressions.list_all(ctx.runtime().store, limit=ctx.args.limit, where=where)
     if ctx.args.json:
         ctx.print_json([e.to_mongo() for e in entries])
         return 0
     if not entries:
-        print("no suppressed addresses")
+        print("no suppressed addresses" + (" match" if ctx.args.query.strip() else ""))
         return 0
     width = max(len(e.email) for e in entries)
     for e in entries:

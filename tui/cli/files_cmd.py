@@ -24,8 +24,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     inner = parser.add_subparsers(dest="files_command", metavar="ACTION")
     parser.set_defaults(func=list_cmd, json=False, **_list_defaults())
 
-    p = inner.add_parser("list", help="list, search and filter the catalogue")
+    p = inner.add_parser(
+        "list",
+        help="list, search and filter the catalogue",
+        description="QUERY is the console's query line: free text (in the name) and "
+        "cat: status: client: tag: name: owner: since: until: "
+        "(`depllc files list 'client:C-1 since:30d'`). Flags given beside it win.",
+    )
     _json(p)
+    p.add_argument("query", nargs="?", default="", metavar="QUERY", help="e.g. 'client:C-1 tag:q3'")
     p.add_argument("--search", "-s", metavar="TEXT", help="text in the name (literal)")
     p.add_argument("--category", help=CATEGORIES)
     p.add_argument("--status", help="uploading, completed, failed or deleted")
@@ -126,6 +133,7 @@ def _json(parser: argparse.ArgumentParser) -> None:
 
 def _list_defaults() -> dict[str, Any]:
     return {
+        "query": "",
         "search": None,
         "category": None,
         "status": None,
@@ -262,22 +270,27 @@ def _print_records(records: list[FileRecord]) -> None:
 def list_cmd(ctx: CommandContext) -> int:
     from core.files.catalogue import list_files, to_json
     from core.logs.dates import parse_range
+    from core.query_line import file_query, parse
     from core.validation import FileQuery
 
     a = ctx.args
-    dates = parse_range(a.dates)
+    line = file_query(parse(a.query, "files"), limit=a.limit)
+    dates = parse_range(a.dates) if a.dates else None
+    given = {
+        "search": a.search,
+        "category": a.category,
+        "status": a.status,
+        "userId": a.owner,
+        "clientId": a.client,
+        "departmentId": a.department,
+        "tags": a.tag or None,
+        "startDate": dates.start if dates else None,
+        "endDate": dates.end if dates else None,
+    }
     query = FileQuery.model_validate(
         {
-            "limit": a.limit,
-            "search": a.search,
-            "category": a.category,
-            "status": a.status,
-            "userId": a.owner,
-            "clientId": a.client,
-            "departmentId": a.department,
-            "tags": a.tag,
-            "startDate": dates.start,
-            "endDate": dates.end,
+            **line.model_dump(),
+            **{k: v for k, v in given.items() if v is not None},
             "includeDeleted": a.deleted,
             "sortBy": a.sort,
             "sortOrder": "asc" if a.asc else "desc",

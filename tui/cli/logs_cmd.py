@@ -88,11 +88,44 @@ def _add_filters(parser: argparse.ArgumentParser, keep_parent: bool = False) -> 
     )
 
 
+class _QueryOrCommand(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """`depllc logs QUERY [flags]` beside `depllc logs show|export|saved ...`: a first
+    word that is not a subcommand is the query line (argparse would refuse it as an
+    invalid choice); the flags after it are parsed as the logs command's own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.choices = None  # type: ignore[assignment]  # checked in __call__: a query passes
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        first, *rest = values
+        if first in self._name_parser_map:
+            super().__call__(parser, namespace, values, option_string)
+            return
+        namespace.query = first
+        extra = parser.parse_args(rest, argparse.Namespace()) if rest else None
+        if extra is not None:
+            if getattr(extra, "query", ""):
+                parser.error(f"give one query (quote it): {extra.query!r} follows {first!r}")
+            for name, value in vars(extra).items():
+                if value != parser.get_default(name):
+                    setattr(namespace, name, value)
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     logs = sub.add_parser(
         "logs",
         help="list, show and export email logs",
-        description="List email logs, newest first. Filters combine (AND).",
+        description="List email logs, newest first. Filters combine (AND). QUERY is the "
+        "console's query line: free text plus status: cat: prio: since: until: to: client: "
+        "has:attachment id: user: (`depllc logs 'status:bounced since:7d'`); flags given "
+        "beside it win.",
     )
     _add_filters(logs)
     logs.add_argument("--limit", "-n", type=int, default=50, help="rows to print (default 50)")
@@ -100,8 +133,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     out.add_argument("--json", action="store_true", help="a JSON array (no bodies)")
     out.add_argument("--csv", action="store_true", help="CSV (no bodies)")
     logs.add_argument("--save-as", metavar="NAME", help="save these filters as a named search")
-    logs.set_defaults(func=list_logs)
-    inner = logs.add_subparsers(dest="logs_command", metavar="{show,export,saved}")
+    logs.set_defaults(func=list_logs, query="")
+    inner = logs.add_subparsers(
+        dest="logs_command", metavar="[QUERY | {show,export,saved}]", action=_QueryOrCommand
+    )
 
     show = inner.add_parser("show", help="one message: recipients, events, body")
     show.add_argument("id", metavar="ID", help="log id or SES MessageId")
@@ -141,8 +176,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def filters_from(args: argparse.Namespace) -> FilterSet:
     from core.logs import saved
     from core.logs.query import FilterSet
+    from core.query_line import log_filters, parse
 
     base = saved.get(args.saved) if getattr(args, "saved", None) else FilterSet()
+    line = getattr(args, "query", "")
+    if line.strip():  # the query's filters over the saved search's
+        typed = log_filters(parse(line, "logs")).model_dump(exclude_defaults=True)
+        base = base.model_copy(update=typed)
     given = {
         "search": getattr(args, "search", None),
         "status": getattr(args, "status", None),

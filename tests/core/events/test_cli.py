@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from core.errors import ConfigError, InputError, NotFoundError
+from core.models import utcnow
 from core.runtime import Runtime
 from tests.core.events import bodies as b
 from tui.cli.context import CommandContext
@@ -121,3 +122,26 @@ def test_suppressions_commands(runtime: Runtime, capsys: pytest.CaptureFixture[s
         run(runtime, "suppressions", "add", "not-an-address")
     audit = [(a["action"], a["operator"]) for a in runtime.store.auditlog.find()]
     assert ("suppress", "tester") in audit and ("unsuppress", "tester") in audit
+
+
+def test_suppressions_list_takes_a_query(
+    runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    now = utcnow()
+    for email, reason, days in (
+        ("old@client.example", "complaint", 20),
+        ("new@client.example", "complaint", 2),
+        ("hard@client.example", "bounce", 1),
+    ):
+        runtime.store.suppressions.insert_one(
+            {"email": email, "reason": reason, "at": now - timedelta(days=days), "by": "x"}
+        )
+    assert run(runtime, "suppressions", "list", "reason:complaint since:7d", "--json") == 0
+    assert [e["email"] for e in json.loads(capsys.readouterr().out)] == ["new@client.example"]
+    assert run(runtime, "suppressions", "list", "client since:7d") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out] == ["hard@client.example", "new@client.example"]
+    assert run(runtime, "suppressions", "list", "reason:manual") == 0
+    assert capsys.readouterr().out == "no suppressed addresses match\n"
+    with pytest.raises(InputError, match=r"Unknown key status: \(the suppressions keys"):
+        run(runtime, "suppressions", "list", "status:bounced")

@@ -76,6 +76,14 @@ def test_upload_list_download_link_round_trip(
         page["nextCursor"],
     )
     assert [i["originalName"] for i in page2["items"]] == ["b.txt"]
+    # the console's query line as a positional argument; flags beside it win
+    code, listed, _ = run(capsys, "list", "client:c-1 cat:invoice tag:q3 since:1d b", "--json")
+    assert code == 0 and [i["originalName"] for i in listed["items"]] == ["b.txt"]
+    code, listed, _ = run(capsys, "list", "client:c-1", "--client", "c-2", "--json")
+    assert code == 0 and listed["items"] == []
+    code, _, err = run(capsys, "list", "colour:red")
+    assert code == 2 and err.count("\n") == 1
+    assert "Unknown key colour: (the files keys are cat: status: client: tag: name:" in err
     out = tmp_path / "out"
     out.mkdir()
     ids = [u["_id"] for u in uploaded]

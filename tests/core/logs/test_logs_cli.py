@@ -69,6 +69,37 @@ def test_list_filters_and_json(
     assert len(json.loads(capsys.readouterr().out)) == 1
 
 
+def test_the_query_line_as_the_first_argument(
+    logs: dict[str, dict[str, object]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    def ids(*argv: str) -> list[str]:
+        assert main(["logs", *argv, "--json"]) == 0
+        return [row["_id"] for row in json.loads(capsys.readouterr().out)]
+
+    bounced, old = str(logs["bounced"]["_id"]), str(logs["old"]["_id"])
+    assert ids("status:bounced since:7d") == [bounced]
+    assert ids("to:bob@acme.test") == [bounced]
+    assert ids("contract status:bou") == [bounced]  # free text and a prefix
+    assert ids("since:30d until:5d") == [old]
+    assert ids("status:bounced", "--status", "sent") == [old]  # the flag wins
+    assert main(["logs", "--json", "status:sent"]) == 0  # flags before it too
+    assert [r["_id"] for r in json.loads(capsys.readouterr().out)] == [old]
+    # the subcommands are still subcommands
+    assert main(["logs", "show", bounced, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["_id"] == bounced
+
+
+def test_two_queries_are_refused_in_one_line(
+    cli: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["logs", "status:sent", "cat:auth"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "give one query (quote it): 'cat:auth' follows 'status:sent'" in err
+    assert err.count("\n") == 1
+
+
 def test_list_table_and_csv(
     logs: dict[str, dict[str, object]], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -95,6 +126,9 @@ def test_list_table_and_csv(
         (["logs", "--search", "x" * 300], "at most 200"),
         (["logs", "export", "/no/such/folder/x.csv"], "does not exist"),
         (["stats", "--since", "soon"], "is not a date"),
+        (["logs", "colour:red"], "Unknown key colour: (the logs keys are status: cat: prio:"),
+        (["logs", "status:lost"], "status:lost is not a delivery status. Use one of: queued"),
+        (["logs", "since:"], "since: needs a value, e.g. since:today."),
     ],
 )
 def test_bad_input_exits_2_with_one_line(
