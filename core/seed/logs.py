@@ -691,7 +691,8 @@ class LogBuilder:
                 rows.append(
                     RecipientStatus(
                         email=email,
-                        status=EmailStatus.BOUNCED,
+                        # a transient bounce keeps `sent`, as the events consumer does
+                        status=EmailStatus.BOUNCED if permanent else EmailStatus.SENT,
                         updatedAt=to_ms(min(at, self.now)),
                         diagnostic=diag,
                     )

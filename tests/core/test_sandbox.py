@@ -155,6 +155,23 @@ def test_bounces_complaints_and_failures_carry_their_diagnostics(logs: list[Emai
     assert any("550 5.1.1 user unknown" in str(log.events) for log in logs)
 
 
+def test_transient_bounces_and_delays_keep_the_recipient_sent(logs: list[EmailLog]) -> None:
+    """As the events consumer does (and the README says): only a permanent bounce
+    makes a recipient `bounced`."""
+    seen = 0
+    for log in logs:
+        for event in log.events:
+            meta: dict[str, Any] = event.metadata or {}
+            transient = event.type == "bounce" and meta["bounceType"] == "Transient"
+            if transient or event.type == "deliveryDelay":
+                (who,) = meta["recipients"]
+                row = next(r for r in log.recipientStatus if r.email == who["emailAddress"])
+                assert row.status == EmailStatus.SENT, (log.subject, row)
+                assert row.diagnostic == who["diagnosticCode"]
+                seen += 1
+    assert seen >= 5
+
+
 def test_auth_mail_includes_password_resets(logs: list[EmailLog]) -> None:
     resets = [log for log in logs if log.category == "auth" and "password" in log.subject.lower()]
     assert len(resets) >= 10
