@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    model_validator,
 )
 
 EMAIL_COLLECTION = "emaillogs"
@@ -55,6 +56,102 @@ PyObjectId = Annotated[
     PlainSerializer(str, return_type=str, when_used="json"),
 ]
 UtcDatetime = Annotated[datetime, BeforeValidator(_as_utc)]
+
+
+# --- reading what the CRM's web app may have written --------------------------------
+# Mongoose casts on the way in (a String path takes 42 as "42", a Number path "12" as
+# 12), allows null in any path that is not required, keeps fractional numbers, and
+# Mixed paths hold anything. The models read all of that rather than fail a page.
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str) and value.strip():
+        try:
+            return float(value.strip())
+        except ValueError:
+            return value
+    return value
+
+
+def _whole(value: Any) -> Any:
+    """A count of bytes or downloads: Mongoose's Number may hold 1024.5; keep the
+    nearest whole number (what can be shown and compared with S3's sizes)."""
+    value = _number(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, float) and abs(value) < 2**63:
+        return round(value)
+    return value
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def _mixed_dict(value: Any) -> Any:
+    """A Mixed path read as a mapping: anything else is kept under `value`."""
+    if value is None or isinstance(value, dict):
+        return value
+    return {"value": value}
+
+
+def _string_map(value: Any) -> Any:
+    """`tags` (Mixed): {name: text}; other values are made text, a list of names
+    becomes names with empty values."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {
+            str(k): _text(v) if not isinstance(v, str) else v
+            for k, v in value.items()
+            if v is not None
+        }
+    if isinstance(value, list):
+        return {str(_text(v)): "" for v in value if v is not None}
+    return {"value": str(_text(value))}
+
+
+def _texts(value: Any) -> Any:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [v for v in value if v is not None]
+    return value
+
+
+CastStr = Annotated[str, BeforeValidator(_text)]
+CastFloat = Annotated[float, BeforeValidator(_number)]
+CastInt = Annotated[int, BeforeValidator(_whole)]
+CastStrList = Annotated[list[CastStr], BeforeValidator(_texts)]
+MixedDict = Annotated[dict[str, Any] | None, BeforeValidator(_mixed_dict)]
+StringMap = Annotated[dict[str, str] | None, BeforeValidator(_string_map)]
+
+
+class _Stored(BaseModel):
+    """A stored (sub)document: null in a path that has a default reads as the default
+    (Mongoose allows null wherever a value is not required)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nulls_are_defaults(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        optional = {
+            key
+            for name, info in cls.model_fields.items()
+            if not info.is_required()
+            for key in (name, info.alias)
+            if key
+        }
+        return {k: v for k, v in value.items() if v is not None or k not in optional}
 
 
 class EmailCategory(StrEnum):
@@ -98,7 +195,12 @@ class EmailPriority(StrEnum):
 
 
 class EmailEventType(StrEnum):
-    # The guide's six values first; the rest are additive (SES publishes them too).
+    """What happened to a message. Only the guide's six (the first six) are ever stored
+    as `events[].type`: the CRM's Mongoose schema refuses any other value. The other
+    four SES event types are stored as a `send` event whose `metadata.sesEventType`
+    names them (`stored_type`, `EmailEvent.kind`); the recipients' rows keep the
+    precise outcome (`recipientStatus`)."""
+
     SEND = "send"
     DELIVERY = "delivery"
     BOUNCE = "bounce"
@@ -109,6 +211,80 @@ class EmailEventType(StrEnum):
     DELIVERY_DELAY = "deliveryDelay"
     RENDERING_FAILURE = "renderingFailure"
     SUBSCRIPTION = "subscription"
+
+
+# The guide's `events[].type` enum.
+LOG_EVENT_TYPES: frozenset[EmailEventType] = frozenset(
+    {
+        EmailEventType.SEND,
+        EmailEventType.DELIVERY,
+        EmailEventType.BOUNCE,
+        EmailEventType.COMPLAINT,
+        EmailEventType.OPEN,
+        EmailEventType.CLICK,
+    }
+)
+# SES's own name of each type, kept in the stored event's `metadata.sesEventType`.
+SES_EVENT_NAMES: dict[EmailEventType, str] = {
+    EmailEventType.SEND: "Send",
+    EmailEventType.DELIVERY: "Delivery",
+    EmailEventType.BOUNCE: "Bounce",
+    EmailEventType.COMPLAINT: "Complaint",
+    EmailEventType.OPEN: "Open",
+    EmailEventType.CLICK: "Click",
+    EmailEventType.REJECT: "Reject",
+    EmailEventType.DELIVERY_DELAY: "DeliveryDelay",
+    EmailEventType.RENDERING_FAILURE: "Rendering Failure",
+    EmailEventType.SUBSCRIPTION: "Subscription",
+}
+_KIND_BY_SES_NAME = {name: kind for kind, name in SES_EVENT_NAMES.items()}
+# Stored as `send` + metadata.sesEventType: SES's notes about a send that are none of
+# the CRM's outcomes (a reject or rendering failure is a failed send, as the guide
+# records one; a delay and a subscription change do not make it delivered or bounced).
+SEND_NOTE_NAMES: tuple[str, ...] = tuple(
+    SES_EVENT_NAMES[k] for k in EmailEventType if k not in LOG_EVENT_TYPES
+)
+
+
+def stored_type(kind: EmailEventType) -> EmailEventType:
+    """The `events[].type` an event of this kind is stored with (one of the six)."""
+    return kind if kind in LOG_EVENT_TYPES else EmailEventType.SEND
+
+
+def event_kind(type_value: Any, metadata: Any) -> EmailEventType | None:
+    """What a stored event says happened: its type, made precise by
+    `metadata.sesEventType` (a `send` that is a Reject is a reject). None for a type
+    the console does not know."""
+    try:
+        kind = EmailEventType(str(type_value))
+    except ValueError:
+        return None
+    if kind == EmailEventType.SEND and isinstance(metadata, dict):
+        noted = _KIND_BY_SES_NAME.get(str(metadata.get("sesEventType")))
+        if noted is not None and noted not in LOG_EVENT_TYPES:
+            return noted
+    return kind
+
+
+def stored_event(value: dict[str, Any]) -> dict[str, Any]:
+    """A stored event in the guide's form: an event written before the console kept to
+    the six types (`reject`, `deliveryDelay`, ...) becomes `send` + sesEventType."""
+    raw = value.get("type")
+    try:
+        kind = EmailEventType(str(raw))
+    except ValueError:
+        return value
+    if kind in LOG_EVENT_TYPES:
+        return value
+    meta = value.get("metadata")
+    return {
+        **value,
+        "type": EmailEventType.SEND.value,
+        "metadata": {
+            **(meta if isinstance(meta, dict) else {}),
+            "sesEventType": SES_EVENT_NAMES[kind],
+        },
+    }
 
 
 class FileCategory(StrEnum):
@@ -134,7 +310,7 @@ class SuppressionReason(StrEnum):
     MANUAL = "manual"
 
 
-class _Doc(BaseModel):
+class _Doc(_Stored):
     model_config = ConfigDict(populate_by_name=True, extra="allow", use_enum_values=False)
 
     def to_mongo(self) -> dict[str, Any]:
@@ -155,12 +331,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class EmailContent(BaseModel):
-    html: str | None = None
-    text: str | None = None
+class EmailContent(_Stored):
+    html: CastStr | None = None
+    text: CastStr | None = None
 
 
-class EmailEvent(BaseModel):
+class EmailEvent(_Stored):
     """One entry of a log's `events`. `metadata` keys by type (SES's field names):
 
     - send: {sesMessageId}
@@ -169,20 +345,51 @@ class EmailEvent(BaseModel):
       recipients: [{emailAddress, action, status, diagnosticCode}]}
     - complaint: {complaintFeedbackType, feedbackId, userAgent, recipients: [str]}
     - open: {ipAddress, userAgent};  click: {ipAddress, userAgent, link}
-    - reject: {reason};  renderingFailure: {templateName, errorMessage}
-    - deliveryDelay: {delayType, expirationTime,
+    - send of a failed send (SES refused the call): {error}
+    and, stored as `send` with `sesEventType` naming them (the guide's six types only):
+    - Reject: {reason};  Rendering Failure: {templateName, errorMessage}
+    - DeliveryDelay: {delayType, expirationTime,
       recipients: [{emailAddress, status, diagnosticCode}]}
+    - Subscription: {contactList, source}
+    Events applied from SES carry `sesEventType` (SES's type name) whatever the type.
     """
 
     model_config = ConfigDict(populate_by_name=True, extra="allow")
 
     type: EmailEventType
     timestamp: UtcDatetime = Field(default_factory=utcnow)
-    metadata: dict[str, Any] | None = None
-    eventId: str | None = None  # additive: SNS MessageId or body hash, for dedup
+    metadata: MixedDict = None
+    eventId: CastStr | None = None  # additive: SNS MessageId or body hash, for dedup
+
+    @model_validator(mode="before")
+    @classmethod
+    def _guide_form(cls, value: Any) -> Any:
+        return stored_event(value) if isinstance(value, dict) else value
+
+    @classmethod
+    def of(
+        cls,
+        kind: EmailEventType,
+        timestamp: datetime,
+        metadata: dict[str, Any],
+        eventId: str | None = None,
+    ) -> EmailEvent:
+        """The stored entry of an SES event of `kind`: one of the six types, SES's name
+        in `metadata.sesEventType`."""
+        return cls(
+            type=stored_type(kind),
+            timestamp=timestamp,
+            metadata={"sesEventType": SES_EVENT_NAMES[kind], **metadata},
+            eventId=eventId,
+        )
+
+    @property
+    def kind(self) -> EmailEventType:
+        """What happened, precisely (a `send` noting a Reject is a reject)."""
+        return event_kind(self.type.value, self.metadata) or self.type
 
 
-class RecipientStatus(BaseModel):
+class RecipientStatus(_Stored):
     email: str
     status: EmailStatus
     updatedAt: UtcDatetime = Field(default_factory=utcnow)
@@ -191,23 +398,23 @@ class RecipientStatus(BaseModel):
 
 class EmailLog(_Doc):
     id: PyObjectId | None = Field(None, alias="_id")
-    messageId: str
-    to: list[str]
-    from_: str = Field(alias="from")
-    subject: str
+    messageId: CastStr
+    to: CastStrList = Field(default_factory=list)
+    from_: CastStr = Field(alias="from")
+    subject: CastStr
     content: EmailContent = Field(default_factory=EmailContent)
     category: EmailCategory
     status: EmailStatus = EmailStatus.QUEUED
     priority: EmailPriority = EmailPriority.NORMAL
     events: list[EmailEvent] = Field(default_factory=list)
-    userId: str | None = None
-    clientId: str | None = None
-    templateId: str | None = None
-    templateData: dict[str, Any] | None = None
-    cost: float = 0.0
-    size: int
-    tags: dict[str, str] | None = None
-    customData: dict[str, Any] | None = None
+    userId: CastStr | None = None
+    clientId: CastStr | None = None
+    templateId: CastStr | None = None
+    templateData: MixedDict = None
+    cost: CastFloat = 0.0
+    size: CastInt
+    tags: StringMap = None
+    customData: MixedDict = None
     createdAt: UtcDatetime = Field(default_factory=utcnow)
     updatedAt: UtcDatetime = Field(default_factory=utcnow)
     # additive (DESIGN.md)
@@ -224,42 +431,42 @@ class EmailLog(_Doc):
         return [*self.to, *(self.cc or []), *(self.bcc or [])]
 
 
-class FileMetadata(BaseModel):
+class FileMetadata(_Stored):
     model_config = ConfigDict(extra="allow")
 
-    uploadedBy: str
-    ipAddress: str | None = None
-    userAgent: str | None = None
-    checksum: str | None = None  # SHA-256, base64 (the S3 ChecksumSHA256 form)
-    tags: list[str] = Field(default_factory=list)
+    uploadedBy: CastStr
+    ipAddress: CastStr | None = None
+    userAgent: CastStr | None = None
+    checksum: CastStr | None = None  # SHA-256, base64 (the S3 ChecksumSHA256 form)
+    tags: CastStrList = Field(default_factory=list)
 
 
-class S3Info(BaseModel):
-    bucket: str
-    region: str
-    etag: str | None = None
-    versionId: str | None = None
+class S3Info(_Stored):
+    bucket: CastStr
+    region: CastStr
+    etag: CastStr | None = None
+    versionId: CastStr | None = None
 
 
-class FileAccess(BaseModel):
-    downloadCount: int = 0
+class FileAccess(_Stored):
+    downloadCount: CastInt = 0
     lastAccessed: UtcDatetime | None = None
     expiresAt: UtcDatetime | None = None
 
 
 class FileRecord(_Doc):
     id: PyObjectId | None = Field(None, alias="_id")
-    key: str
-    fileName: str
-    originalName: str
-    contentType: str
-    size: int
+    key: CastStr
+    fileName: CastStr
+    originalName: CastStr
+    contentType: CastStr
+    size: CastInt
     category: FileCategory
     status: FileStatus = FileStatus.UPLOADING
     isPublic: bool = False
-    userId: str
-    clientId: str | None = None
-    departmentId: str | None = None
+    userId: CastStr
+    clientId: CastStr | None = None
+    departmentId: CastStr | None = None
     metadata: FileMetadata
     s3Info: S3Info
     access: FileAccess = Field(default_factory=FileAccess)

@@ -6,6 +6,10 @@ Ordering and duplicates: a recipient's row only ever moves to the greatest of
 any order, any number of times, ends in the same state. A late Delivery never
 overrides a Bounce or Complaint; Reject and Rendering Failure mean `failed`.
 
+What is stored keeps to the CRM's schema: `events[].type` is one of the guide's six,
+SES's type name is in `metadata.sesEventType`; Reject, Rendering Failure, DeliveryDelay
+and Subscription are stored as `send` entries noting them (core.models.stored_type).
+
 Concurrency: each write is a compare-and-set on `eventsRev` and `status` as read, and
 carries `events.eventId: {$ne: id}`, so two consumers on one queue never lose an event
 nor add one twice; a lost race is re-read and retried.
@@ -24,7 +28,16 @@ from core.db import Store
 from core.events.models import SesEvent
 from core.events.parse import Body, Parsed, SetAside, parse_body
 from core.events.suppress import suppress_from_event
-from core.models import STATUS_RANK, EmailEventType, EmailStatus, utcnow
+from core.models import (
+    SEND_NOTE_NAMES,
+    SES_EVENT_NAMES,
+    STATUS_RANK,
+    EmailEventType,
+    EmailStatus,
+    event_kind,
+    stored_type,
+    utcnow,
+)
 
 MAX_ATTEMPTS = 25
 REV_FIELD = "eventsRev"  # additive: bumped by every event write (compare-and-set)
@@ -268,10 +281,12 @@ def event_metadata(event: SesEvent) -> dict[str, Any]:
 
 
 def event_entry(parsed: Parsed, at: datetime) -> dict[str, Any]:
+    """The stored entry: one of the guide's six types, SES's type in the metadata."""
+    kind = parsed.event.type
     return {
-        "type": parsed.event.type.value,
+        "type": stored_type(kind).value,
         "timestamp": at,
-        "metadata": event_metadata(parsed.event),
+        "metadata": {"sesEventType": SES_EVENT_NAMES[kind], **event_metadata(parsed.event)},
         "eventId": parsed.event_id,
     }
 
@@ -279,15 +294,32 @@ def event_entry(parsed: Parsed, at: datetime) -> dict[str, Any]:
 # --- applying --------------------------------------------------------------------
 
 
+# A log has one send event (the console's own, or SES's Send): a `send` entry that
+# notes a Reject, a delay, ... (metadata.sesEventType) is not it.
+_THE_SEND = {"type": "send", "metadata.sesEventType": {"$nin": list(SEND_NOTE_NAMES)}}
+
+
+def _is_the_send(entry: Any) -> bool:
+    if not isinstance(entry, dict):
+        return False
+    return event_kind(entry.get("type"), entry.get("metadata")) == EmailEventType.SEND
+
+
 def _already(parsed: Parsed) -> dict[str, Any]:
     if parsed.event.type == EmailEventType.SEND:
-        return {"$or": [{"events.eventId": parsed.event_id}, {"events.type": "send"}]}
+        return {"$or": [{"events.eventId": parsed.event_id}, {"events": {"$elemMatch": _THE_SEND}}]}
     return {"events.eventId": parsed.event_id}
 
 
 _LOG_FIELDS = {"status": 1, "recipientStatus": 1, "to": 1, "cc": 1, "bcc": 1, REV_FIELD: 1}
 # the batch read also takes the ids and types of the events already there (dedup)
-_BATCH_FIELDS = {**_LOG_FIELDS, "messageId": 1, "events.eventId": 1, "events.type": 1}
+_BATCH_FIELDS = {
+    **_LOG_FIELDS,
+    "messageId": 1,
+    "events.eventId": 1,
+    "events.type": 1,
+    "events.metadata.sesEventType": 1,
+}
 
 
 def _write(
@@ -310,7 +342,7 @@ def _write(
         "events.eventId": {"$nin": [parsed.event_id for parsed, _ in items]},
     }
     if any(parsed.event.type == EmailEventType.SEND for parsed, _ in items):
-        query["events.type"] = {"$ne": "send"}
+        query["events"] = {"$not": {"$elemMatch": _THE_SEND}}
     update: dict[str, Any] = {
         "$push": {
             "events": {
@@ -455,10 +487,7 @@ def _apply_group(store: Store, doc: dict[str, Any] | None, items: list[Parsed]) 
     if doc is None:
         return [apply_event(store, p) for p in items]  # kept unmatched (or just appeared)
     present = {e.get("eventId") for e in doc.get("events") or [] if isinstance(e, dict)}
-    has_send = any(
-        isinstance(e, dict) and e.get("type") == EmailEventType.SEND.value
-        for e in doc.get("events") or []
-    )
+    has_send = any(_is_the_send(e) for e in doc.get("events") or [])
     results: list[Result | None] = [None] * len(items)
     fresh: list[tuple[int, Parsed, datetime]] = []
     for k, p in enumerate(items):

@@ -182,7 +182,7 @@ def _bounce_lines(meta: dict[str, Any]) -> tuple[str, dict[str, str]]:
 
 def _summarise(event: EmailEvent) -> TimelineEntry:
     meta: dict[str, Any] = dict(event.metadata or {})
-    kind = event.type.value
+    kind = event.kind.value  # a `send` noting a Reject reads as the reject it is
     details: dict[str, str] = {}
     if kind == "bounce":
         summary, details = _bounce_lines(meta)
@@ -224,7 +224,7 @@ def _summarise(event: EmailEvent) -> TimelineEntry:
     elif kind == "renderingFailure":
         summary = f"{meta.get('templateName', '?')}: {meta.get('errorMessage', '')}"
     else:
-        summary = ", ".join(f"{k}={v}" for k, v in meta.items()) or kind
+        summary = ", ".join(f"{k}={v}" for k, v in meta.items() if k != "sesEventType") or kind
     return TimelineEntry(at=event.timestamp, type=kind, summary=summary, details=details)
 
 

@@ -417,12 +417,17 @@ def sent_update(log: EmailLog, message_id: str, cost: float) -> dict[str, Any]:
 
 
 def failed_update(log: EmailLog, reason: str) -> dict[str, Any]:
+    """`failed` with the reason: in `error`, on each recipient, and on the send event
+    (`metadata.error`, where the CRM's web app records and shows a failed send)."""
     now = utcnow()
+    event = {"type": EmailEventType.SEND.value, "timestamp": now, "metadata": {"error": reason}}
     return {
         "$set": {
             "status": EmailStatus.FAILED.value,
             "error": reason,
             "updatedAt": now,
+            # set, not pushed (as sent_update): a replay must not add a second event
+            "events": [event],
             "recipientStatus": [
                 {
                     "email": r.email,

@@ -377,12 +377,7 @@ class LogBuilder:
         ]
 
     def _event(self, kind: EmailEventType, at: datetime, metadata: dict[str, Any]) -> EmailEvent:
-        return EmailEvent(
-            type=kind,
-            timestamp=to_ms(min(at, self.now)),
-            metadata=metadata,
-            eventId=new_uuid(self.rng),
-        )
+        return EmailEvent.of(kind, to_ms(min(at, self.now)), metadata, new_uuid(self.rng))
 
     def _recipients(
         self, category: EmailCategory, created: datetime
@@ -503,6 +498,14 @@ class LogBuilder:
             if mode == "failed":
                 error = rng.choice(_SEND_ERRORS)
                 updated = created + timedelta(milliseconds=rng.randint(80, 900))
+                # as core.mail.send records one: the reason on the send event
+                events.append(
+                    EmailEvent(
+                        type=EmailEventType.SEND,
+                        timestamp=to_ms(updated),
+                        metadata={"error": error},
+                    )
+                )
             rows = [
                 RecipientStatus(email=a, status=status, updatedAt=to_ms(updated), diagnostic=error)
                 for a in [*to, *cc]
@@ -510,7 +513,14 @@ class LogBuilder:
         else:
             sent_at = created + timedelta(milliseconds=rng.randint(60, 700))
             message_id = _ses_message_id(rng, sent_at)
-            events.append(self._event(EmailEventType.SEND, sent_at, {"sesMessageId": message_id}))
+            events.append(  # the console's own send event (not one from SES)
+                EmailEvent(
+                    type=EmailEventType.SEND,
+                    timestamp=to_ms(min(sent_at, self.now)),
+                    metadata={"sesMessageId": message_id},
+                    eventId=new_uuid(rng),
+                )
+            )
             updated = sent_at
             if mode == "rejected":
                 at = sent_at + timedelta(seconds=rng.uniform(1, 20))

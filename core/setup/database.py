@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.db import ALL_INDEXES
 from core.models import AUDIT_COLLECTION, SUPPRESSION_COLLECTION
+from core.setup import migrate
 from core.setup.context import SetupContext
 from core.setup.plan import Action, Step
 
@@ -51,4 +52,32 @@ def plan_database(ctx: SetupContext) -> list[Step]:
                 apply=ensure,
             )
         )
+    if store.emaillogs.estimated_document_count():  # an empty database has nothing to check
+        steps.append(_migration_step(ctx, resource))
     return steps
+
+
+def _migration_step(ctx: SetupContext, resource: str) -> Step:
+    """Logs written before the console kept to the CRM's schema (core.setup.migrate)."""
+    store = ctx.store
+    count = migrate.pending(store)
+    if not count:
+        return Step(resource, "email logs", "all in the CRM's schema", Action.NONE)
+
+    def run() -> str | None:
+        report = migrate.migrate(store)
+        if report.skipped:
+            return (
+                f"{report.skipped} logs kept changing while being migrated: "
+                "run `depllc setup` again."
+            )
+        return None
+
+    return Step(
+        resource,
+        "email logs",
+        f"{count} with event types the CRM's schema refuses",
+        Action.UPDATE,
+        "store them as send events naming SES's type (metadata.sesEventType)",
+        apply=run,
+    )

@@ -17,6 +17,8 @@ import pytest
 
 from core.config import Settings
 from core.models import (
+    LOG_EVENT_TYPES,
+    SES_EVENT_NAMES,
     EmailCategory,
     EmailLog,
     EmailPriority,
@@ -30,9 +32,11 @@ from core.runtime import Runtime, open_runtime
 from core.seed import people as seed_people
 from core.seed.logs import make_logs
 
-# The metadata keys of each event type, exactly as documented on core.models.EmailEvent.
+# The metadata keys of each kind of event (besides sesEventType, which names SES's type
+# on every event from SES), exactly as documented on core.models.EmailEvent.
 EVENT_KEYS: dict[str, set[str]] = {
     "send": {"sesMessageId"},
+    "failed send": {"error"},
     "delivery": {"recipients", "smtpResponse", "processingTimeMillis", "reportingMTA"},
     "bounce": {"bounceType", "bounceSubType", "feedbackId", "recipients"},
     "complaint": {"complaintFeedbackType", "feedbackId", "userAgent", "recipients"},
@@ -117,13 +121,20 @@ def test_events_are_ses_shaped_with_unique_ids(logs: list[EmailLog]) -> None:
         stamps = [e.timestamp for e in log.events]
         assert stamps == sorted(stamps), log.messageId
         for event in log.events:
-            kinds[event.type.value] += 1
-            assert event.eventId and event.eventId not in seen
-            seen.add(event.eventId)
             assert event.metadata is not None
-            assert set(event.metadata) == EVENT_KEYS[event.type.value], event
-    for kind in ("send", "delivery", "bounce", "complaint", "open", "click", "reject"):
+            kind = "failed send" if "error" in event.metadata else event.kind.value
+            kinds[kind] += 1
+            assert event.type in LOG_EVENT_TYPES  # the CRM's schema allows these six
+            if kind != "failed send":  # the console's failed send, as core.mail.send
+                assert event.eventId and event.eventId not in seen
+                seen.add(event.eventId)
+            keys = set(event.metadata) - {"sesEventType"}
+            assert keys == EVENT_KEYS[kind], event
+            if kind not in ("send", "failed send"):
+                assert event.metadata["sesEventType"] == SES_EVENT_NAMES[event.kind]
+    for kind in ("send", "failed send", "delivery", "bounce", "complaint", "open", "click"):
         assert kinds[kind] > 0, kind
+    assert kinds["reject"] > 0 and kinds["deliveryDelay"] > 0
 
 
 def test_bounces_complaints_and_failures_carry_their_diagnostics(logs: list[EmailLog]) -> None:
@@ -144,9 +155,12 @@ def test_bounces_complaints_and_failures_carry_their_diagnostics(logs: list[Emai
                 assert meta["smtpResponse"].startswith("250")
         if log.status == EmailStatus.FAILED:
             assert log.error
-            assert log.cost == 0 or any(e.type == "reject" for e in log.events)
-        if log.status in (EmailStatus.QUEUED, EmailStatus.FAILED) and not log.events:
-            assert log.cost == 0
+            assert log.cost == 0 or any(e.kind == "reject" for e in log.events)
+        if log.status == EmailStatus.FAILED and log.cost == 0:
+            # the reason is on the send event, where the CRM shows a failed send
+            assert [e.metadata for e in log.events] == [{"error": log.error}]
+        elif log.status == EmailStatus.QUEUED:
+            assert log.cost == 0 and not log.events
         elif log.events:
             assert log.events[0].type == "send"
             assert log.events[0].metadata == {"sesMessageId": log.messageId}

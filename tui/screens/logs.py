@@ -86,7 +86,15 @@ def _events_cell(doc: dict[str, Any]) -> Text:
     events = doc.get("events") or []
     if not events:
         return Text("-", style="dim")
-    types = [EVENT_SHORT.get(str(e.get("type", "?")), str(e.get("type", "?"))) for e in events]
+    from core.models import event_kind
+
+    kinds = [
+        str(event_kind(e.get("type"), e.get("metadata")) or e.get("type", "?"))
+        if isinstance(e, dict)
+        else "?"
+        for e in events
+    ]
+    types = [EVENT_SHORT.get(k, k) for k in kinds]
     counts = {t: types.count(t) for t in dict.fromkeys(types)}
     parts = [t if n == 1 else f"{t}×{n}" for t, n in counts.items() if t != "send"]
     return Text(" ".join(parts) or "send", style="dim" if parts == [] else "", no_wrap=True)

@@ -19,7 +19,7 @@ from core.events.apply import (
     rematch_unmatched,
 )
 from core.events.parse import Parsed, parse_body
-from core.models import EmailLog, EmailStatus
+from core.models import SES_EVENT_NAMES, EmailLog, EmailStatus
 from tests.core.events import bodies as b
 
 ANA = "ana@client.example"
@@ -181,7 +181,8 @@ def test_metadata_keys_are_the_documented_ones(store: Store, mid: str) -> None:
     log = log_of(store, mid)
     for entry in log.events:
         assert entry.metadata is not None
-        assert set(entry.metadata) == expected[entry.type.value], entry.type
+        assert entry.metadata["sesEventType"] == SES_EVENT_NAMES[entry.kind]
+        assert set(entry.metadata) - {"sesEventType"} == expected[entry.kind.value], entry.kind
     bounce = next(e for e in log.events if e.type.value == "bounce")
     assert bounce.metadata is not None
     assert set(bounce.metadata["recipients"][0]) == {
@@ -194,9 +195,43 @@ def test_metadata_keys_are_the_documented_ones(store: Store, mid: str) -> None:
     store.emaillogs.insert_one(b.make_log(other, [ANA]))
     apply_event(store, parsed(b.reject(other, [ANA])))
     apply_event(store, parsed(b.rendering_failure(other, [ANA])))
-    kinds = {e.type.value: e.metadata for e in log_of(store, other).events}
-    assert kinds["reject"] == {"reason": "Bad content"}
-    assert set(kinds["renderingFailure"] or {}) == {"templateName", "errorMessage"}
+    kinds = {e.kind.value: e.metadata for e in log_of(store, other).events}
+    assert kinds["reject"] == {"sesEventType": "Reject", "reason": "Bad content"}
+    assert set(kinds["renderingFailure"] or {}) == {
+        "sesEventType",
+        "templateName",
+        "errorMessage",
+    }
+
+
+@pytest.mark.parametrize(
+    ("maker", "ses_name"),
+    [
+        (lambda mid: b.reject(mid, [ANA]), "Reject"),
+        (lambda mid: b.rendering_failure(mid, [ANA]), "Rendering Failure"),
+        (lambda mid: b.delay(mid, [ANA], [ANA], t(6)), "DeliveryDelay"),
+        (lambda mid: b.subscription(mid, [ANA], t(7)), "Subscription"),
+    ],
+)
+def test_types_outside_the_guides_six_are_stored_as_send_notes(
+    store: Store, mid: str, maker: Any, ses_name: str
+) -> None:
+    """The CRM's schema allows six event types: the others are `send` entries naming
+    SES's type; the recipient's row keeps the precise outcome; the SES Send event that
+    arrives after one of them is still recorded (it is not a duplicate of the note)."""
+    apply_event(store, parsed(maker(mid)))
+    result = apply_event(store, parsed(b.send(mid, [ANA])))
+    assert result.outcome == Outcome.APPLIED
+    doc = store.emaillogs.find_one({"messageId": mid})
+    assert doc is not None
+    stored = [(e["type"], e["metadata"]["sesEventType"]) for e in doc["events"]]
+    assert sorted(stored) == sorted([("send", ses_name), ("send", "Send")])
+    assert {e["type"] for e in doc["events"]} <= {
+        "send", "delivery", "bounce", "complaint", "open", "click"
+    }  # fmt: skip
+    # a second SES Send is a duplicate: the log has its send event
+    again = apply_event(store, parsed(b.send(mid, [ANA]), event_id="another-sns-id"))
+    assert again.outcome == Outcome.DUPLICATE
 
 
 def test_log_without_recipient_rows_gets_them(store: Store) -> None:

@@ -158,3 +158,30 @@ def test_attachment_names(store: Store, add_log: MakeLog) -> None:
         attachments=[{"filename": "facture é.pdf", "size": 3}, {"fileId": "x", "name": "b.png"}]
     )
     assert load_detail(store, doc["messageId"]).attachments == ["facture é.pdf", "b.png"]
+
+
+def test_ses_notes_stored_as_send_events_read_as_what_they_are(
+    store: Store, add_log: MakeLog
+) -> None:
+    """Reject and DeliveryDelay are stored as `send` events (the CRM's six types) naming
+    SES's type; the timeline still says rejected / delayed, and so does a log written
+    before the migration (type `reject`)."""
+    at = T0 + timedelta(seconds=3)
+    doc = add_log(
+        status="failed",
+        events=[
+            {"type": "send", "timestamp": T0, "metadata": {"sesMessageId": "m"}},
+            {
+                "type": "send",
+                "timestamp": at,
+                "metadata": {"sesEventType": "DeliveryDelay", "delayType": "MailboxFull"},
+            },
+            {"type": "reject", "timestamp": at, "metadata": {"reason": "Bad content"}},
+        ],
+    )
+    detail = load_detail(store, str(doc["_id"]))
+    assert [(t.type, t.summary) for t in detail.timeline] == [
+        ("send", "accepted by SES m"),
+        ("deliveryDelay", "delayed: MailboxFull"),
+        ("reject", "rejected: Bad content"),
+    ]

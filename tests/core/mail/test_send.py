@@ -326,6 +326,8 @@ def test_unverified_sender_fails_with_the_reason(runtime: Runtime) -> None:
     assert log.status == EmailStatus.FAILED
     assert log.error and "MessageRejected" in log.error and "verified" in log.error
     assert [r.status for r in log.recipientStatus] == [EmailStatus.FAILED]
+    # where the CRM's web app records (and shows) a failed send: on the send event
+    assert [(e.type, e.metadata) for e in log.events] == [("send", {"error": log.error})]
     assert (
         runtime.store.auditlog.count_documents({"action": "send", "details.status": "failed"}) == 1
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -450,3 +451,59 @@ def test_a_config_file_with_comments_says_they_are_not_kept(
     apply_plan(plan)
     written = tomllib.loads(config_path.read_text())
     assert written["depllc_role"] == "admin" and written["aws_s3_bucket"] == BUCKET
+
+
+def test_setup_offers_the_migration_of_logs_the_crm_refuses(
+    run_setup: Run, empty_store: Store
+) -> None:
+    """Logs written before the console kept to the guide's six event types (and failed
+    sends without a send event) are migrated by setup, once, keeping SES's details."""
+    from bson import ObjectId
+
+    from core.events.apply import REV_FIELD
+
+    at = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    base = {
+        "to": ["ana@client.example"],
+        "from": "noreply@depllc.example",
+        "subject": "Invoice",
+        "category": "notification",
+        "size": 100,
+        "createdAt": at,
+        "updatedAt": at,
+    }
+    rejected, failed, fine = ObjectId(), ObjectId(), ObjectId()
+    empty_store.emaillogs.insert_many(
+        [
+            {
+                **base,
+                "_id": rejected,
+                "messageId": "m-1",
+                "status": "failed",
+                REV_FIELD: 3,
+                "events": [
+                    {"type": "send", "timestamp": at, "metadata": {"sesMessageId": "m-1"}},
+                    {"type": "reject", "timestamp": at, "metadata": {"reason": "Bad content"}},
+                    {"type": "deliveryDelay", "timestamp": at, "metadata": None},
+                ],
+            },
+            {**base, "_id": failed, "messageId": "q-2", "status": "failed", "error": "Throttled"},
+            {**base, "_id": fine, "messageId": "m-3", "status": "sent", "events": []},
+        ]
+    )
+    plan, result = run_setup()
+    (step,) = [s for s in plan.steps if s.aspect == "email logs"]
+    assert step.action is Action.UPDATE and step.current.startswith("2 ")
+    assert step in result.applied
+    events = empty_store.emaillogs.find_one({"_id": rejected})["events"]
+    assert [(e["type"], e["metadata"]) for e in events] == [
+        ("send", {"sesMessageId": "m-1"}),
+        ("send", {"sesEventType": "Reject", "reason": "Bad content"}),
+        ("send", {"sesEventType": "DeliveryDelay"}),
+    ]
+    (event,) = empty_store.emaillogs.find_one({"_id": failed})["events"]
+    assert (event["type"], event["metadata"]) == ("send", {"error": "Throttled"})
+    assert empty_store.emaillogs.find_one({"_id": fine})["events"] == []
+    again, _ = run_setup()
+    (step,) = [s for s in again.steps if s.aspect == "email logs"]
+    assert step.action is Action.NONE
