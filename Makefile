@@ -1,22 +1,39 @@
 # depllc console: the two commands are `make run` and `make test`.
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-ARGS   ?=
+# Installs come from the committed lock (uv.lock) through uv, bootstrapped from PyPI
+# into .tools/; where uv cannot be had, pip installs the same pins from requirements/.
+PYTHON     ?= python3
+UV_VERSION := 0.13.9
+VENV       := .venv
+BIN        := $(VENV)/bin
+TOOLS      := .tools
+UV         := $(TOOLS)/bin/uv
+ARGS       ?=
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck bench lock clean
 
-# The venv is (re)installed whenever pyproject.toml changes.
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-
-$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(TOOLS)/.ready:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) \
+	  || echo "uv unavailable: installing with pip from requirements/"
 	touch $@
 
-$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# install(EXTRAS, REQUIREMENTS, SYNC-FLAGS): uv sync from the lock, or pip from the export.
+define install
+	if [ -x $(UV) ]; then \
+	  $(UV) sync --quiet --frozen --python $(PYTHON) $(1) $(3); \
+	else \
+	  [ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV); \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(2) \
+	  && $(BIN)/python -m pip install --quiet --no-deps -e .; \
+	fi
+endef
+
+$(VENV)/.run-installed: pyproject.toml uv.lock | $(TOOLS)/.ready
+	$(call install,--extra sandbox,requirements/run.txt,--inexact)
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml uv.lock | $(TOOLS)/.ready
+	$(call install,--extra sandbox --extra test,requirements/test.txt,)
 	touch $@ $(VENV)/.run-installed
 
 run: $(VENV)/.run-installed
@@ -35,5 +52,12 @@ test: lint typecheck
 bench: $(VENV)/.test-installed
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done
 
+# Refresh the lock after changing dependencies in pyproject.toml, and the pip exports.
+lock: $(TOOLS)/.ready
+	$(UV) lock --upgrade
+	$(UV) export --quiet --frozen --no-emit-project --extra sandbox -o requirements/run.txt
+	$(UV) export --quiet --frozen --no-emit-project --extra sandbox --extra test \
+	  -o requirements/test.txt
+
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(TOOLS) build dist .mypy_cache .ruff_cache .pytest_cache

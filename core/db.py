@@ -207,6 +207,9 @@ def connect(uri: str, db_name: str, timeout_ms: int = 5000) -> Store:
     from core.config import mask
 
     if uri.startswith(MOCK_SCHEME):
+        from core.sandbox import require_sandbox_extra
+
+        require_sandbox_extra()
         import mongomock
 
         client = _MOCK_CLIENTS.get(uri)

@@ -127,11 +127,32 @@ _prestarted: tuple[int, subprocess.Popen[bytes]] | None = None
 _prestart_lock = threading.Lock()
 
 
+SANDBOX_EXTRA = ("moto", "mongomock")
+
+
+def require_sandbox_extra() -> None:
+    """Refuse in one line, with the install to run, when the sandbox's packages (the
+    `sandbox` extra: moto's server and mongomock) are not installed: a lean production
+    install has only what a connected console needs."""
+    import importlib.util
+
+    missing = [name for name in SANDBOX_EXTRA if importlib.util.find_spec(name) is None]
+    if missing:
+        from core.errors import ConfigError
+
+        raise ConfigError(
+            f"The sandbox is not installed here ({', '.join(missing)} missing).",
+            "Install it with `pip install 'depllc-console[sandbox]'`, or connect to a real "
+            "account (MONGODB_URI, AWS_S3_BUCKET, AWS_SES_FROM_EMAIL: see the README).",
+        )
+
+
 def prestart_server() -> None:
     """Start the sandbox's server now for a `start_sandbox` that comes later: the TUI
     calls this before it draws its first screen, so moto loads on the other core
     meanwhile. A server never taken is stopped at exit (and dies with this process)."""
     global _prestarted
+    require_sandbox_extra()
     with _prestart_lock:
         if _prestarted is None:
             port = _free_port()
@@ -159,6 +180,7 @@ def start_sandbox(
 ) -> Sandbox:
     """Start, provision and (unless told not to) seed a fresh sandbox. The server
     starts in its own process while this one builds the seed data and its clients."""
+    require_sandbox_extra()
     say = progress or (lambda _text: None)
     say("starting sandbox: local AWS (moto)…")
     taken = _take_prestarted()

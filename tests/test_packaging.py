@@ -100,3 +100,82 @@ def test_installed_wheel_loads_the_styles(fresh_venv: Path, tmp_path: Path) -> N
     core_file, rules = result.stdout.split()
     assert Path(core_file).is_relative_to(fresh_venv)  # the wheel's copy, not the tree's
     assert int(rules) > 0
+
+
+# The lean production install: the wheel with its own dependencies only (no `sandbox`
+# extra), resolved by uv from the package index into a clean venv, as `pip install
+# depllc-console` or `uv tool install` would on a server. uv's cache keeps it to seconds.
+UV = Path(sys.executable).with_name("uv")
+
+
+@pytest.fixture(scope="module")
+def lean_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    venv = tmp_path_factory.mktemp("lean") / "venv"
+    _run(UV, "venv", "--quiet", "--python", sys.executable, venv, cwd=venv.parent)
+    _run(
+        UV, "pip", "install", "--quiet", "--python", venv / "bin" / "python", wheel, cwd=venv.parent
+    )
+    return venv
+
+
+def _connected_env(tmp_path: Path) -> dict[str, str]:
+    """A connected account that answers nowhere: nothing is reached, nothing hangs."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "DEPLLC_CONFIG_DIR": str(tmp_path / "config"),
+        "DEPLLC_STATE_DIR": str(tmp_path / "state"),
+        "MONGODB_URI": "mongodb://127.0.0.1:9/depllc?serverSelectionTimeoutMS=300",
+        "AWS_S3_BUCKET": "lean-bucket",
+        "AWS_SES_FROM_EMAIL": "noreply@example.com",
+        "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+
+
+def test_lean_install_has_no_sandbox_stack(lean_venv: Path, tmp_path: Path) -> None:
+    python = lean_venv / "bin" / "python"
+    probe = (
+        "import importlib.util as u\n"
+        "print([m for m in ('moto', 'mongomock', 'flask') if u.find_spec(m)])"
+    )
+    assert _run(python, "-c", probe, cwd=tmp_path).stdout.strip() == "[]"
+
+
+def test_lean_install_runs_connected_commands(lean_venv: Path, tmp_path: Path) -> None:
+    depllc = lean_venv / "bin" / "depllc"
+    env = _connected_env(tmp_path)
+    assert "usage: depllc" in _run(depllc, "--help", cwd=tmp_path).stdout
+    shown = subprocess.run(
+        [depllc, "config", "show"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "lean-bucket" in shown.stdout
+    doctor = subprocess.run(
+        [depllc, "doctor"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
+    )
+    # Nothing answers, so checks fail (exit 1) and say so, line by line: no traceback.
+    assert doctor.returncode == 1, doctor.stderr
+    assert "MongoDB" in doctor.stdout
+    assert "Traceback" not in doctor.stdout + doctor.stderr
+
+
+def test_lean_install_sandbox_says_how_to_get_it(lean_venv: Path, tmp_path: Path) -> None:
+    env = _connected_env(tmp_path)
+    for args in (["--sandbox", "logs"], ["--sandbox"]):
+        result = subprocess.run(
+            [lean_venv / "bin" / "depllc", *args],
+            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert "pip install 'depllc-console[sandbox]'" in lines[0]

@@ -6,6 +6,10 @@ from tui.cli.context import CommandContext
 
 
 def run_app(ctx: CommandContext) -> int:
+    if ctx.settings.wants_sandbox:
+        from core.sandbox import require_sandbox_extra
+
+        require_sandbox_extra()  # one line and exit 2 on a lean install, before any screen
     from tui.app import DepllcApp
 
     app = DepllcApp(ctx.settings)

@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "tui.cli.events_cmd",
     "tui.cli.logs_cmd",
     "tui.cli.files_cmd",
+    "tui.cli.completion",
 ]
 
 
@@ -55,7 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tui.cli.context import CommandContext
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:2] == ["__complete", "--"]:  # a shell's Tab (see tui/cli/completion.py)
+        from tui.cli.completion import complete
+
+        sys.stdout.write("".join(f"{c}\n" for c in complete(parser, words[2:])))
+        return 0
+    args = parser.parse_args(words)
     ctx = CommandContext(args)
     try:
         func = getattr(args, "func", None)
