@@ -80,7 +80,8 @@ _VALUES: dict[tuple[str, str], Callable[[], list[str]]] = {
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            return {name: sub for name, sub in action.choices.items() if not name.startswith("_")}
+            named = action._name_parser_map  # `choices` may be cleared (logs QUERY | show)
+            return {name: sub for name, sub in named.items() if not name.startswith("_")}
     return {}
 
 
