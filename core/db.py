@@ -73,9 +73,15 @@ AUDIT_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
     ([("at", -1)], {}),
     ([("target", 1), ("at", -1)], {}),
 ]
+# Events kept for a message with no log yet, and bodies set aside, are removed by
+# MongoDB this long after they arrived (a log appears within seconds of its send; a
+# person looks at a set-aside body within days). Nothing outside can fill it forever.
+KEPT_EVENT_DAYS = 14
 UNMATCHED_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
     ([("eventId", 1)], {"unique": True}),
     ([("messageId", 1)], {}),
+    ([("state", 1), ("receivedAt", -1)], {}),  # re-matching and listing: newest first
+    ([("receivedAt", 1)], {"expireAfterSeconds": KEPT_EVENT_DAYS * 24 * 3600}),  # TTL
 ]
 
 ALL_INDEXES = {

@@ -10,6 +10,10 @@ What is stored keeps to the CRM's schema: `events[].type` is one of the guide's 
 SES's type name is in `metadata.sesEventType`; Reject, Rendering Failure, DeliveryDelay
 and Subscription are stored as `send` entries noting them (core.models.stored_type).
 
+A bounce or complaint naming an address that was not a recipient of the message (the
+log's to/cc/bcc) suppresses nobody and moves no row: the event is kept on the log with
+`metadata.notRecipient` listing those addresses, and reported.
+
 Concurrency: each write is a compare-and-set on `eventsRev` and `status` as read, and
 carries `events.eventId: {$ne: id}`, so two consumers on one queue never lose an event
 nor add one twice; a lost race is re-read and retried.
@@ -27,7 +31,7 @@ from typing import Any
 from core.db import Store
 from core.events.models import SesEvent
 from core.events.parse import Body, Parsed, SetAside, parse_body
-from core.events.suppress import suppress_from_event
+from core.events.suppress import bare_address, not_recipients, suppress_from_event
 from core.models import (
     SEND_NOTE_NAMES,
     SES_EVENT_NAMES,
@@ -62,17 +66,24 @@ class Result:
     reason: str | None = None
     status: EmailStatus | None = None  # the log's status after applying
     suppressed: tuple[str, ...] = ()
+    not_recipients: tuple[str, ...] = ()  # named by a bounce/complaint, never sent to
 
     def describe(self) -> str:
         what = self.type.value if self.type else "body"
         if self.outcome == Outcome.SET_ASIDE:
             return f"set aside: {self.reason}"
+        flag = (
+            f"; not a recipient, not suppressed: {', '.join(self.not_recipients)}"
+            if self.not_recipients
+            else ""
+        )
         if self.outcome == Outcome.UNMATCHED:
-            return f"{what} for unknown message {self.message_id}: kept for matching later"
+            kept = f"{what} for unknown message {self.message_id}: kept for matching later"
+            return kept + flag
         if self.outcome == Outcome.DUPLICATE:
             return f"{what} for {self.message_id}: already applied"
         extra = f"; suppressed {', '.join(self.suppressed)}" if self.suppressed else ""
-        return f"{what} applied to {self.message_id} (now {self.status}){extra}"
+        return f"{what} applied to {self.message_id} (now {self.status}){extra}{flag}"
 
 
 # Exceptions meaning "the store is unreachable": the rest of a batch is not tried.
@@ -280,15 +291,24 @@ def event_metadata(event: SesEvent) -> dict[str, Any]:
     return meta
 
 
-def event_entry(parsed: Parsed, at: datetime) -> dict[str, Any]:
-    """The stored entry: one of the guide's six types, SES's type in the metadata."""
+def event_entry(parsed: Parsed, at: datetime, recipients: list[str]) -> dict[str, Any]:
+    """The stored entry: one of the guide's six types, SES's type in the metadata, and
+    `notRecipient` when a bounce/complaint names addresses the message never went to."""
     kind = parsed.event.type
+    metadata = {"sesEventType": SES_EVENT_NAMES[kind], **event_metadata(parsed.event)}
+    strangers = not_recipients(parsed.event, recipients)
+    if strangers:
+        metadata["notRecipient"] = strangers
     return {
         "type": stored_type(kind).value,
         "timestamp": at,
-        "metadata": {"sesEventType": SES_EVENT_NAMES[kind], **event_metadata(parsed.event)},
+        "metadata": metadata,
         "eventId": parsed.event_id,
     }
+
+
+def _log_recipients(doc: dict[str, Any]) -> list[str]:
+    return [*(doc.get("to") or []), *(doc.get("cc") or []), *(doc.get("bcc") or [])]
 
 
 # --- applying --------------------------------------------------------------------
@@ -307,8 +327,10 @@ def _is_the_send(entry: Any) -> bool:
 
 def _already(parsed: Parsed) -> dict[str, Any]:
     if parsed.event.type == EmailEventType.SEND:
-        return {"$or": [{"events.eventId": parsed.event_id}, {"events": {"$elemMatch": _THE_SEND}}]}
-    return {"events.eventId": parsed.event_id}
+        return {
+            "$or": [{"events.eventId": {"$in": parsed.ids}}, {"events": {"$elemMatch": _THE_SEND}}]
+        }
+    return {"events.eventId": {"$in": parsed.ids}}
 
 
 _LOG_FIELDS = {"status": 1, "recipientStatus": 1, "to": 1, "cc": 1, "bcc": 1, REV_FIELD: 1}
@@ -329,8 +351,17 @@ def _write(
     `doc` as read. The derived status, or None when the log changed since the read
     (or one of the events got there first)."""
     status = str(doc.get("status") or EmailStatus.QUEUED.value)
-    recipients = [*(doc.get("to") or []), *(doc.get("cc") or []), *(doc.get("bcc") or [])]
-    changes = [c for parsed, at in items for c in _recipient_changes(parsed.event, at)]
+    recipients = _log_recipients(doc)
+    strangers = {
+        parsed.event_id: {bare_address(a) for a in not_recipients(parsed.event, recipients)}
+        for parsed, _ in items
+    }
+    changes = [
+        c
+        for parsed, at in items
+        for c in _recipient_changes(parsed.event, at)
+        if bare_address(c.email) not in strangers[parsed.event_id]
+    ]
     rows, derived = merge_recipients(
         list(doc.get("recipientStatus") or []), status, recipients, changes
     )
@@ -339,14 +370,14 @@ def _write(
         "_id": doc["_id"],
         REV_FIELD: rev,
         "status": doc.get("status"),
-        "events.eventId": {"$nin": [parsed.event_id for parsed, _ in items]},
+        "events.eventId": {"$nin": [i for parsed, _ in items for i in parsed.ids]},
     }
     if any(parsed.event.type == EmailEventType.SEND for parsed, _ in items):
         query["events"] = {"$not": {"$elemMatch": _THE_SEND}}
     update: dict[str, Any] = {
         "$push": {
             "events": {
-                "$each": [event_entry(parsed, at) for parsed, at in items],
+                "$each": [event_entry(parsed, at, recipients) for parsed, at in items],
                 "$sort": {"timestamp": 1},
             }
         },
@@ -370,9 +401,17 @@ def apply_event(store: Store, parsed: Parsed) -> Result:
         doc = logs.find_one({"messageId": message_id}, _LOG_FIELDS)
         if doc is None:
             return _keep_unmatched(store, parsed, at)
+        flagged = tuple(not_recipients(event, _log_recipients(doc)))
         derived = _write(store, doc, [(parsed, at)])
         if derived is not None:
-            return Result(Outcome.APPLIED, parsed.event_id, message_id, event.type, status=derived)
+            return Result(
+                Outcome.APPLIED,
+                parsed.event_id,
+                message_id,
+                event.type,
+                status=derived,
+                not_recipients=flagged,
+            )
         if logs.find_one({"_id": doc["_id"], **_already(parsed)}, {"_id": 1}):
             return Result(Outcome.DUPLICATE, parsed.event_id, message_id, event.type)
         # another writer changed the log between our read and write: read again
@@ -397,7 +436,14 @@ def _keep_unmatched(store: Store, parsed: Parsed, at: datetime) -> Result:
         {"eventId": parsed.event_id}, {"$setOnInsert": doc}, upsert=True
     )
     repeat = None if result.upserted_id is not None else "already kept"
-    return Result(Outcome.UNMATCHED, parsed.event_id, event.message_id, event.type, reason=repeat)
+    return Result(
+        Outcome.UNMATCHED,
+        parsed.event_id,
+        event.message_id,
+        event.type,
+        reason=repeat,
+        not_recipients=tuple(not_recipients(event, event.mail.destination)),
+    )
 
 
 def record_set_aside(store: Store, aside: SetAside) -> Result:
@@ -421,63 +467,77 @@ def record_set_aside(store: Store, aside: SetAside) -> Result:
 def process_body(store: Store, body: Body) -> Result:
     """Parse, suppress and apply one body: what the consumer does for each message.
     Raises only when the store fails (the message must then stay on the queue)."""
-    parsed = parse_body(body)
-    if isinstance(parsed, SetAside):
-        return record_set_aside(store, parsed)
-    # Suppression first and on every delivery (idempotent): if a previous attempt applied
-    # the event but failed before suppressing, the redelivery still suppresses.
-    suppressed = suppress_from_event(store, parsed.event)
-    result = apply_event(store, parsed)
-    return replace(result, suppressed=tuple(suppressed))
+    outcome = process_bodies(store, [body])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
 def process_bodies(store: Store, bodies: list[Body]) -> list[Result | Exception]:
-    """Process a batch (the consumer's 10 messages) with the outcome `process_body`
-    gives each, in fewer round trips: one read for all the batch's logs and one
-    compare-and-set write per log. Returns, per body, its Result or the exception that
-    stopped it (that message must stay on the queue). After a store outage the rest
-    of the batch is not tried."""
+    """Process a batch (the consumer's 10 messages) in few round trips: one read for all
+    the batch's logs and one compare-and-set write per log. Returns, per body, its
+    Result or the exception that stopped it (that message must stay on the queue).
+    Every body is parsed (a bad one is set aside, never raised), so one bad body never
+    holds back the others; after a store outage the rest of the batch is not tried."""
     results: list[Result | Exception | None] = [None] * len(bodies)
     outage: Exception | None = None
+
+    def failed(indexes: Iterable[int], exc: Exception) -> None:
+        nonlocal outage
+        for i in indexes:
+            results[i] = exc
+        if is_store_outage(exc):
+            outage = exc
+
+    items = [parse_body(body) for body in bodies]
     ready: dict[int, Parsed] = {}
-    suppressed: dict[int, tuple[str, ...]] = {}
-    for i, body in enumerate(bodies):
+    for i, item in enumerate(items):
         if outage is not None:
             results[i] = outage
-            continue
-        item = parse_body(body)
-        try:
-            if isinstance(item, SetAside):
+        elif isinstance(item, SetAside):
+            try:
                 results[i] = record_set_aside(store, item)
-                continue
-            suppressed[i] = tuple(suppress_from_event(store, item.event))
+            except Exception as exc:
+                failed([i], exc)
+        else:
             ready[i] = item
-        except Exception as exc:
-            results[i] = exc
-            outage = exc if is_store_outage(exc) else None
     groups: dict[str, list[int]] = {}
-    for i, item in ready.items():
-        groups.setdefault(item.event.message_id, []).append(i)
+    for i, parsed in ready.items():
+        groups.setdefault(parsed.event.message_id, []).append(i)
     docs: dict[str, dict[str, Any]] = {}
     if groups and outage is None:
         try:
             for doc in store.emaillogs.find({"messageId": {"$in": sorted(groups)}}, _BATCH_FIELDS):
                 docs[str(doc["messageId"])] = doc
         except Exception as exc:
-            outage = exc
+            failed(ready, exc)
+    # Suppression first and on every delivery (idempotent): if a previous attempt applied
+    # the event but failed before suppressing, the redelivery still suppresses. Only the
+    # message's recipients can be suppressed: the log's, else the event's destination.
+    suppressed: dict[int, tuple[str, ...]] = {}
     for mid, indexes in groups.items():
-        if outage is not None:
-            for i in indexes:
+        log_doc = docs.get(mid)
+        for i in indexes:
+            if outage is not None:
                 results[i] = outage
+                continue
+            event = ready[i].event
+            recipients = _log_recipients(log_doc) if log_doc else event.mail.destination
+            try:
+                suppressed[i] = tuple(suppress_from_event(store, event, recipients))
+            except Exception as exc:
+                failed([i], exc)
+    for mid, indexes in groups.items():
+        todo = [i for i in indexes if i in suppressed]
+        if outage is not None:
+            failed(todo, outage)
             continue
         try:
-            applied = _apply_group(store, docs.get(mid), [ready[i] for i in indexes])
+            applied = _apply_group(store, docs.get(mid), [ready[i] for i in todo])
         except Exception as exc:
-            for i in indexes:
-                results[i] = exc
-            outage = exc if is_store_outage(exc) else None
+            failed(todo, exc)
             continue
-        for i, result in zip(indexes, applied, strict=True):
+        for i, result in zip(todo, applied, strict=True):
             results[i] = replace(result, suppressed=suppressed[i])
     return [r if r is not None else RuntimeError("not processed") for r in results]
 
@@ -488,14 +548,15 @@ def _apply_group(store: Store, doc: dict[str, Any] | None, items: list[Parsed]) 
         return [apply_event(store, p) for p in items]  # kept unmatched (or just appeared)
     present = {e.get("eventId") for e in doc.get("events") or [] if isinstance(e, dict)}
     has_send = any(_is_the_send(e) for e in doc.get("events") or [])
+    recipients = _log_recipients(doc)
     results: list[Result | None] = [None] * len(items)
     fresh: list[tuple[int, Parsed, datetime]] = []
     for k, p in enumerate(items):
         is_send = p.event.type == EmailEventType.SEND
-        if p.event_id in present or (is_send and has_send):
+        if present.intersection(p.ids) or (is_send and has_send):
             results[k] = Result(Outcome.DUPLICATE, p.event_id, p.event.message_id, p.event.type)
             continue
-        present.add(p.event_id)
+        present.update(p.ids)
         has_send = has_send or is_send
         fresh.append((k, p, p.event.timestamp or utcnow()))
     if fresh:
@@ -503,7 +564,12 @@ def _apply_group(store: Store, doc: dict[str, Any] | None, items: list[Parsed]) 
         for k, p, _at in fresh:
             results[k] = (
                 Result(
-                    Outcome.APPLIED, p.event_id, p.event.message_id, p.event.type, status=derived
+                    Outcome.APPLIED,
+                    p.event_id,
+                    p.event.message_id,
+                    p.event.type,
+                    status=derived,
+                    not_recipients=tuple(not_recipients(p.event, recipients)),
                 )
                 if derived is not None
                 else apply_event(store, p)  # the log changed since the batch read
@@ -525,13 +591,18 @@ class RematchReport:
 def rematch_unmatched(
     store: Store, message_ids: list[str] | None = None, limit: int = 1000
 ) -> RematchReport:
-    """Apply kept events whose log now exists; remove them from the unmatched list."""
+    """Apply kept events whose log now exists (the `limit` newest kept); remove them
+    from the unmatched list."""
     report = RematchReport()
     query: dict[str, Any] = {"state": STATE_UNMATCHED}
     if message_ids is not None:
         query["messageId"] = {"$in": message_ids}
+    # newest first, and a bounded read: old orphans (which expire, see core.db) never
+    # keep newer events from being matched
     pending = list(
-        store.unmatched_events.find(query, {"eventId": 1, "messageId": 1, "body": 1}).limit(limit)
+        store.unmatched_events.find(query, {"eventId": 1, "messageId": 1, "body": 1})
+        .sort("receivedAt", -1)
+        .limit(limit)
     )
     if not pending:
         return report

@@ -13,14 +13,47 @@ add fields, so unknown fields are ignored everywhere.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from core.models import EmailEventType, UtcDatetime
+from core.models import EmailEventType, utcnow
 
 EventShape = Literal["eventType", "notificationType"]
+
+# SES opened in 2011: an event time before that, or more than a day ahead of this
+# machine's clock, is not a time SES wrote (it would also outrank every real event).
+EARLIEST_EVENT_TIME = datetime(2011, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(days=1)
+# BSON integers are 64-bit; SES's counters are small.
+MAX_INT = 2**53
+
+
+def _as_utc(value: datetime) -> datetime:
+    """A time without a zone is UTC (SES writes `Z`); any other zone is converted."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+
+
+def _event_time(value: datetime) -> datetime:
+    value = _as_utc(value)
+    if value < EARLIEST_EVENT_TIME:
+        raise ValueError(f"{value.date().isoformat()} is before SES existed")
+    if value > utcnow() + CLOCK_SKEW:
+        raise ValueError(f"{value.date().isoformat()} is in the future")
+    return value
+
+
+# When something happened (orders a recipient's rows): UTC, within SES's lifetime.
+EventTime = Annotated[datetime, AfterValidator(_event_time)]
+# Other times (a delay's expiry is in the future): UTC.
+AnyTime = Annotated[datetime, AfterValidator(_as_utc)]
+Count = Annotated[int, Field(ge=0, le=MAX_INT)]
 
 
 class _Ses(BaseModel):
@@ -38,7 +71,7 @@ class MailObject(_Ses):
     """`mail`: the message that produced the event."""
 
     messageId: str = Field(min_length=1)
-    timestamp: UtcDatetime | None = None
+    timestamp: EventTime | None = None
     source: str | None = None
     sourceArn: str | None = None
     sendingAccountId: str | None = None
@@ -67,7 +100,7 @@ class BounceObject(_Ses):
     bounceType: Literal["Permanent", "Transient", "Undetermined"]
     bounceSubType: str | None = None
     bouncedRecipients: list[BouncedRecipient] = Field(min_length=1)
-    timestamp: UtcDatetime | None = None
+    timestamp: EventTime | None = None
     feedbackId: str | None = None
     reportingMTA: str | None = None
     remoteMtaIp: str | None = None
@@ -79,17 +112,17 @@ class ComplainedRecipient(_Ses):
 
 class ComplaintObject(_Ses):
     complainedRecipients: list[ComplainedRecipient] = Field(min_length=1)
-    timestamp: UtcDatetime | None = None
+    timestamp: EventTime | None = None
     feedbackId: str | None = None
     complaintSubType: str | None = None
     userAgent: str | None = None
     complaintFeedbackType: str | None = None
-    arrivalDate: UtcDatetime | None = None
+    arrivalDate: AnyTime | None = None
 
 
 class DeliveryObject(_Ses):
-    timestamp: UtcDatetime | None = None
-    processingTimeMillis: int | None = None
+    timestamp: EventTime | None = None
+    processingTimeMillis: Count | None = None
     recipients: list[str] = Field(min_length=1)
     smtpResponse: str | None = None
     reportingMTA: str | None = None
@@ -105,13 +138,13 @@ class RejectObject(_Ses):
 
 
 class OpenObject(_Ses):
-    timestamp: UtcDatetime | None = None
+    timestamp: EventTime | None = None
     ipAddress: str | None = None
     userAgent: str | None = None
 
 
 class ClickObject(_Ses):
-    timestamp: UtcDatetime | None = None
+    timestamp: EventTime | None = None
     ipAddress: str | None = None
     userAgent: str | None = None
     link: str | None = None
@@ -130,16 +163,16 @@ class DelayedRecipient(_Ses):
 
 
 class DeliveryDelayObject(_Ses):
-    timestamp: UtcDatetime | None = None
+    timestamp: EventTime | None = None
     delayType: str | None = None
-    expirationTime: UtcDatetime | None = None
+    expirationTime: AnyTime | None = None
     delayedRecipients: list[DelayedRecipient] = Field(default_factory=list)
     reportingMTA: str | None = None
 
 
 class SubscriptionObject(_Ses):
     contactList: str | None = None
-    timestamp: UtcDatetime | None = None
+    timestamp: EventTime | None = None
     source: str | None = None
     newTopicPreferences: dict[str, Any] | None = None
     oldTopicPreferences: dict[str, Any] | None = None

@@ -1,19 +1,29 @@
 """Turn one SQS message body (or a body saved in a file) into an SES event, or into
-a `SetAside` saying why it cannot be applied. Never raises on bad input.
+a `SetAside` saying why it cannot be applied. Never raises, whatever the body holds.
 
 Accepted: an SNS envelope whose `Message` is a JSON string (what SNS delivers to SQS),
 the same envelope with `Message` already decoded (moto), or the SES event itself (raw
-message delivery, a dead-letter dump). The event id is the SNS `MessageId` when there
-is an envelope, else `sha256:` + the SHA-256 of the event's canonical JSON, so the same
-event saved twice (even re-indented) is recognised as a duplicate.
+message delivery, a dead-letter dump). The event id comes from the SES event alone:
+`sha256:` + the SHA-256 of its canonical JSON, so the same event delivered raw and in
+an envelope, saved twice or re-indented, is recognised as one. The envelope's
+MessageId (the id used before) is kept as an alias so events stored under it are not
+applied again.
+
+Everything taken from a body is made storable first: lone surrogates (which BSON
+refuses) become U+FFFD, and a body nested deeper than any SES event is set aside
+before it is decoded (no RecursionError).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import re
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,13 +31,23 @@ from pydantic import ValidationError
 from core.errors import validation_message
 from core.events.models import EVENT_TYPES, NOTIFICATION_TYPES, OPTIONAL_DETAILS, SesEvent
 
+log = logging.getLogger(__name__)
+
 # SQS's own limit is 1 MiB (256 KiB before 2025); an SES event with full headers is a
 # few KiB. Anything bigger is not an SES event, and is not parsed.
 MAX_BODY_BYTES = 1024 * 1024
 # How much of a set-aside body is kept for inspection.
 MAX_KEPT_CHARS = 16 * 1024
+# An SES event nests 5 levels (subscription preferences), 6 in a decoded envelope.
+MAX_DEPTH = 32
 
 Body = str | bytes | Mapping[str, Any]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# a JSON string (escapes included), and runs of anything that is not a bracket
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_BRACKET_STEP = str.maketrans({"[": "+", "{": "+", "]": "-", "}": "-"})
 
 
 @dataclass(frozen=True)
@@ -36,7 +56,15 @@ class Parsed:
 
     event_id: str
     event: SesEvent
-    raw: dict[str, Any]  # the SES event itself (without the SNS envelope)
+    raw: dict[str, Any]  # the SES event itself (without the SNS envelope), made storable
+    envelope_id: str | None = None  # the SNS MessageId it came with, if any
+
+    @property
+    def ids(self) -> list[str]:
+        """Every id this event may be stored under (its own, then the envelope's)."""
+        if self.envelope_id and self.envelope_id != self.event_id:
+            return [self.event_id, self.envelope_id]
+        return [self.event_id]
 
 
 @dataclass(frozen=True)
@@ -50,14 +78,69 @@ class SetAside:
     message_id: str | None = None
 
 
+class _TooDeep(ValueError):
+    pass
+
+
+def storable_text(value: str) -> str:
+    """`value` as valid UTF-8 text: each lone surrogate becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def _storable(value: Any) -> Any:
+    """A copy of decoded JSON (or a caller's mapping) with every string, keys included,
+    made storable. Iterative: raises _TooDeep past MAX_DEPTH instead of recursing."""
+
+    def leaf(item: Any) -> Any:
+        return storable_text(item) if isinstance(item, str) else item
+
+    def container(item: Any) -> dict[str, Any] | list[Any] | None:
+        if isinstance(item, Mapping):
+            return {}
+        if isinstance(item, list | tuple):
+            return []
+        return None
+
+    root = container(value)
+    if root is None:
+        return leaf(value)
+    pending: list[tuple[Any, dict[str, Any] | list[Any], int]] = [(value, root, 1)]
+    while pending:
+        source, target, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise _TooDeep
+        pairs = source.items() if isinstance(source, Mapping) else enumerate(source)
+        for key, item in pairs:
+            copy = container(item)
+            if copy is not None:
+                pending.append((item, copy, depth + 1))
+            else:
+                copy = leaf(item)
+            if isinstance(target, dict):
+                target[storable_text(str(key))] = copy
+            else:
+                target.append(copy)
+    return root
+
+
+def _nesting(text: str) -> int:
+    """How deep the brackets of JSON `text` nest, without decoding it."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)).translate(_BRACKET_STEP)
+    return max(accumulate(1 if step == "+" else -1 for step in brackets), default=0)
+
+
+def _too_deep() -> str:
+    return f"JSON is nested more than {MAX_DEPTH} levels deep: not an SES event"
+
+
 def body_hash(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def canonical_id(event: Mapping[str, Any]) -> str:
-    """The id of an event that came without an SNS MessageId."""
-    text = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return body_hash(text.encode())
+    """The id of an event: the hash of its canonical JSON (whatever envelope it came in)."""
+    text = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return body_hash(text.encode("utf-8", errors="surrogatepass"))
 
 
 def _human_size(size: int) -> str:
@@ -81,7 +164,7 @@ def parse_body(body: Body, event_id: str | None = None) -> Parsed | SetAside:
         data = text.encode("utf-8", errors="replace")
         size = len(data)
         fallback_id = event_id or body_hash(data)
-        kept = text[:MAX_KEPT_CHARS]
+        kept = storable_text(text[:MAX_KEPT_CHARS])
 
         def aside(reason: str) -> SetAside:
             return SetAside(fallback_id, reason, kept, size)
@@ -94,34 +177,49 @@ def parse_body(body: Body, event_id: str | None = None) -> Parsed | SetAside:
         if not text.strip():
             return aside("body is empty")
         try:
-            decoded: Any = json.loads(text)
+            decoded: Any = _decode(text)
+        except _TooDeep:
+            return aside(_too_deep())
         except ValueError as exc:
             return aside(f"body is not JSON ({exc})")
     else:
-        assert isinstance(body, Mapping)
-        decoded = dict(body)
-        dumped = json.dumps(decoded, default=str)
-        size = len(dumped)
-        text = dumped
+        try:
+            decoded = _storable(body)
+        except _TooDeep:
+            shown = storable_text(reprlib.repr(body))
+            return SetAside(event_id or body_hash(shown.encode()), _too_deep(), shown, len(shown))
+        kept = json.dumps(decoded, default=str)
+        size = len(kept.encode())
         fallback_id = event_id or canonical_id(decoded)
-    return _parse_decoded(decoded, text, size, fallback_id, event_id)
+    try:
+        return _parse_decoded(decoded, kept[:MAX_KEPT_CHARS], size, fallback_id, event_id)
+    except Exception as exc:  # a bug here must not stop the queue: set aside, and say so
+        log.exception("parsing an SES event body failed")
+        reason = f"body could not be read (internal error: {type(exc).__name__})"
+        return SetAside(fallback_id, reason, kept[:MAX_KEPT_CHARS], size)
+
+
+def _decode(text: str) -> Any:
+    """JSON `text` decoded and made storable; _TooDeep or ValueError when it cannot be."""
+    if _nesting(text) > MAX_DEPTH:
+        raise _TooDeep
+    return _storable(json.loads(text))
 
 
 def _parse_decoded(
-    decoded: Any, text: str, size: int, fallback_id: str, forced_id: str | None
+    decoded: Any, excerpt: str, size: int, fallback_id: str, forced_id: str | None
 ) -> Parsed | SetAside:
-    excerpt = text[:MAX_KEPT_CHARS]
     if not isinstance(decoded, dict):
         kind = type(decoded).__name__
         return SetAside(fallback_id, f"JSON is a {kind}, not an object", excerpt, size)
     event: Any = decoded
-    event_id = forced_id
+    envelope_id: str | None = None
     if _is_sns_envelope(decoded):
         sns_type = decoded.get("Type")
         sns_id = decoded.get("MessageId")
-        if event_id is None and isinstance(sns_id, str) and sns_id:
-            event_id = sns_id
-        eid = event_id or fallback_id
+        if isinstance(sns_id, str) and sns_id:
+            envelope_id = sns_id
+        eid = forced_id or envelope_id or fallback_id
         if sns_type in ("SubscriptionConfirmation", "UnsubscribeConfirmation"):
             return SetAside(
                 eid,
@@ -142,7 +240,9 @@ def _parse_decoded(
                     size,
                 )
             try:
-                event = json.loads(message)
+                event = _decode(message)
+            except _TooDeep:
+                return SetAside(eid, f"SNS Message: {_too_deep()}", excerpt, size)
             except ValueError as exc:
                 return SetAside(eid, f"SNS Message is not JSON ({exc})", excerpt, size)
         elif isinstance(message, dict):
@@ -152,9 +252,7 @@ def _parse_decoded(
         if not isinstance(event, dict):
             kind = type(event).__name__
             return SetAside(eid, f"SNS Message is a JSON {kind}, not an object", excerpt, size)
-    if event_id is None:
-        event_id = canonical_id(event)
-    return _parse_event(event, event_id, excerpt, size)
+    return _parse_event(event, forced_id or canonical_id(event), excerpt, size, envelope_id)
 
 
 def _is_sns_envelope(decoded: dict[str, Any]) -> bool:
@@ -162,7 +260,7 @@ def _is_sns_envelope(decoded: dict[str, Any]) -> bool:
 
 
 def _parse_event(
-    event: dict[str, Any], event_id: str, excerpt: str, size: int
+    event: dict[str, Any], event_id: str, excerpt: str, size: int, envelope_id: str | None
 ) -> Parsed | SetAside:
     mail = event.get("mail")
     message_id = mail.get("messageId") if isinstance(mail, dict) else None
@@ -196,4 +294,4 @@ def _parse_event(
     key = EVENT_TYPES[name][1]
     if key not in OPTIONAL_DETAILS and getattr(parsed, key) is None:
         return aside(f"{name} event without its {key} object")
-    return Parsed(event_id=event_id, event=parsed, raw=event)
+    return Parsed(event_id=event_id, event=parsed, raw=event, envelope_id=envelope_id)

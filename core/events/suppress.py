@@ -4,6 +4,9 @@ and remove used by the TUI and the command line (always with an audit entry)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from email.utils import parseaddr
+
 from core import audit, suppressions
 from core.db import Store
 from core.errors import InputError
@@ -14,9 +17,32 @@ from core.models import EmailEventType, Suppression, SuppressionReason
 SES_EVENTS_ACTOR = "ses-events"
 
 
-def suppress_from_event(store: Store, event: SesEvent) -> list[str]:
-    """Suppress the addresses this event proves bad; return those newly suppressed.
+def bare_address(value: str) -> str:
+    """`Ana <Ana@Client.example>` -> `ana@client.example` (for comparing addresses)."""
+    return (parseaddr(value)[1] or value).strip().lower()
+
+
+def named_addresses(event: SesEvent) -> list[str]:
+    """The addresses a bounce or a complaint says are bad (any kind of bounce)."""
+    if event.type == EmailEventType.BOUNCE and event.bounce is not None:
+        return [r.emailAddress for r in event.bounce.bouncedRecipients]
+    if event.type == EmailEventType.COMPLAINT and event.complaint is not None:
+        return [r.emailAddress for r in event.complaint.complainedRecipients]
+    return []
+
+
+def not_recipients(event: SesEvent, recipients: Iterable[str]) -> list[str]:
+    """Addresses a bounce or complaint names that were not recipients of the message:
+    such an event suppresses nobody and changes no recipient's status."""
+    allowed = {bare_address(r) for r in recipients}
+    return [a for a in named_addresses(event) if bare_address(a) not in allowed]
+
+
+def suppress_from_event(store: Store, event: SesEvent, recipients: Iterable[str]) -> list[str]:
+    """Suppress the addresses this event proves bad, among the message's `recipients`
+    (the log's, else the event's `mail.destination`); return those newly suppressed.
     Idempotent: safe to run again when the same event is redelivered."""
+    allowed = {bare_address(r) for r in recipients}
     pending: list[tuple[str, SuppressionReason, str | None]] = []
     if event.type == EmailEventType.BOUNCE and event.bounce is not None:
         bounce = event.bounce
@@ -32,6 +58,8 @@ def suppress_from_event(store: Store, event: SesEvent) -> list[str]:
             pending.append((who.emailAddress, SuppressionReason.COMPLAINT, feedback))
     added: list[str] = []
     for email, reason, diagnostic in pending:
+        if bare_address(email) not in allowed:
+            continue  # not sent to them: a forged or misrouted report suppresses nobody
         try:
             created = suppressions.add(
                 store,

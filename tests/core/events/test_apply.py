@@ -18,7 +18,7 @@ from core.events.apply import (
     process_body,
     rematch_unmatched,
 )
-from core.events.parse import Parsed, parse_body
+from core.events.parse import Parsed, canonical_id, parse_body
 from core.models import SES_EVENT_NAMES, EmailLog, EmailStatus
 from tests.core.events import bodies as b
 
@@ -248,9 +248,10 @@ def test_log_without_recipient_rows_gets_them(store: Store) -> None:
 
 def test_unknown_message_is_kept_and_matched_later(store: Store) -> None:
     mid = b.ses_message_id()
-    result = process_body(store, b.envelope(b.delivery(mid, [ANA], [ANA], t(2)), "sns-u1"))
+    event = b.delivery(mid, [ANA], [ANA], t(2))
+    result = process_body(store, b.envelope(event, "sns-u1"))
     assert result.outcome == Outcome.UNMATCHED
-    kept = store.unmatched_events.find_one({"eventId": "sns-u1"})
+    kept = store.unmatched_events.find_one({"eventId": canonical_id(event)})
     assert kept is not None and kept["state"] == "unmatched" and kept["messageId"] == mid
     # redelivered: still one record
     process_body(store, b.envelope(b.delivery(mid, [ANA], [ANA], t(2)), "sns-u1"))
@@ -263,7 +264,7 @@ def test_unknown_message_is_kept_and_matched_later(store: Store) -> None:
     assert store.unmatched_events.count_documents({}) == 0
     log = log_of(store, mid)
     assert log.status == EmailStatus.DELIVERED
-    assert log.events[0].eventId == "sns-u1"
+    assert log.events[0].eventId == canonical_id(event)
 
 
 class _InterleavingLogs:
@@ -346,10 +347,11 @@ def test_batch_writes_once_per_log_and_dedups_within_the_batch(store: Store, mid
 
     other = b.ses_message_id()
     store.emaillogs.insert_one(b.make_log(other, [BEN]))
+    sent, delivered = b.send(mid, [ANA]), b.delivery(mid, [ANA], [ANA], t(2))
     bodies = [
-        b.envelope(b.send(mid, [ANA]), "s1"),
-        b.envelope(b.delivery(mid, [ANA], [ANA], t(2)), "d1"),
-        b.envelope(b.delivery(mid, [ANA], [ANA], t(2)), "d1"),  # the same, twice
+        b.envelope(sent, "s1"),
+        b.envelope(delivered, "d1"),
+        b.envelope(delivered, "d1"),  # the same, twice
         b.envelope(b.bounce(other, [BEN], [BEN], t(3)), "b1"),
         "{broken",
         b.envelope(b.opened(b.ses_message_id(), [ANA], t(9)), "u1"),
@@ -367,7 +369,7 @@ def test_batch_writes_once_per_log_and_dedups_within_the_batch(store: Store, mid
     first = store.emaillogs.find_one({"messageId": mid})
     assert first is not None
     assert first[REV_FIELD] == 1  # one write for its two events
-    assert [e["eventId"] for e in first["events"]] == ["s1", "d1"]
+    assert [e["eventId"] for e in first["events"]] == [canonical_id(sent), canonical_id(delivered)]
     assert first["status"] == "delivered"
     assert results[3].suppressed == (BEN,)  # type: ignore[union-attr]
     again = process_bodies(store, bodies)
@@ -379,21 +381,23 @@ def test_batch_falls_back_when_the_log_changed_after_the_batch_read(store: Store
 
     real_write = apply_module._write
     calls = {"n": 0}
+    complaint, delivered = (
+        b.complaint(mid, [ANA], [ANA], t(60)),
+        b.delivery(mid, [ANA], [ANA], t(2)),
+    )
 
     def racing_write(st: Store, doc: dict[str, Any], items: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 1:  # another consumer lands a complaint first
-            assert apply_event(st, parsed(b.complaint(mid, [ANA], [ANA], t(60)), "c9")).outcome
+            assert apply_event(st, parsed(complaint, "c9")).outcome
         return real_write(st, doc, items)
 
     apply_module._write = racing_write  # type: ignore[assignment]
     try:
-        results = apply_module.process_bodies(
-            store, [b.envelope(b.delivery(mid, [ANA], [ANA], t(2)), "d9")]
-        )
+        results = apply_module.process_bodies(store, [b.envelope(delivered, "d9")])
     finally:
         apply_module._write = real_write  # type: ignore[assignment]
     assert getattr(results[0], "outcome", None) == Outcome.APPLIED
     log = log_of(store, mid)
-    assert {e.eventId for e in log.events} == {"c9", "d9"}
+    assert {e.eventId for e in log.events} == {canonical_id(complaint), canonical_id(delivered)}
     assert log.status == EmailStatus.COMPLAINT

@@ -17,6 +17,7 @@ from pymongo.errors import ServerSelectionTimeoutError
 from core.db import Store
 from core.events.apply import REV_FIELD
 from core.events.consumer import EventConsumer
+from core.events.parse import canonical_id
 from core.models import EmailStatus
 from core.runtime import Runtime
 from tests.core.events import bodies as b
@@ -174,7 +175,8 @@ def test_whole_stream_with_bad_bodies(
     assert any("Teleport" in r for r in aside)
     assert any("SNS Message is not JSON" in r for r in aside)
     kept = store.unmatched_events.find_one({"state": "unmatched"})
-    assert kept is not None and kept["eventId"] == "e16"
+    unknown = b.rendering_failure("0100019ffff-unknown-000000", [EVE])
+    assert kept is not None and kept["eventId"] == canonical_id(unknown)
 
 
 def test_replay_twice_and_in_reverse_gives_the_same_state(
@@ -373,3 +375,20 @@ def test_run_deletes_in_the_background_and_reports_a_failed_delete(
     for doc in store.emaillogs.find():
         assert len(doc["events"]) == 1
     assert queue_depth(runtime, queue_url) == 0
+
+
+def test_a_deep_body_in_a_batch_never_holds_back_the_others(
+    runtime: Runtime, queue_url: str, make_consumer: Callable[..., EventConsumer]
+) -> None:
+    mids = [b.ses_message_id() for _ in range(4)]
+    for mid in mids:
+        runtime.store.emaillogs.insert_one(b.make_log(mid, [ANA]))
+    bodies = [b.envelope(b.delivery(m, [ANA], [ANA], t(2))) for m in mids]
+    bodies.insert(2, '{"a":' * 50_000 + "1" + "}" * 50_000)
+    send_bodies(runtime, queue_url, bodies)
+    consumer = make_consumer()
+    report = consumer.poll_once()
+    assert report.received == 5 and report.left_on_queue == 0
+    assert (consumer.stats.applied, consumer.stats.set_aside, consumer.stats.failed) == (4, 1, 0)
+    assert runtime.store.emaillogs.count_documents({"status": "delivered"}) == 4
+    assert queue_depth(runtime, queue_url) == 0  # the bad body is set aside and deleted too

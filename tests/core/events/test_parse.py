@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from core.events.parse import MAX_BODY_BYTES, Parsed, SetAside, canonical_id, parse_body
-from core.models import EmailEventType
+from core.models import EmailEventType, utcnow
 from tests.core.events import bodies as b
 
 MID = "0100019abc-1111-2222-3333-444455556666-000000"
@@ -39,7 +39,9 @@ def test_every_type_in_an_sns_envelope(event: dict, kind: EmailEventType) -> Non
     assert isinstance(parsed, Parsed), parsed
     assert parsed.event.type == kind
     assert parsed.event.message_id == MID
-    assert parsed.event_id == "sns-1"
+    # the id comes from the SES event itself; the envelope's is only an alias
+    assert parsed.event_id == canonical_id(event)
+    assert parsed.ids == [canonical_id(event), "sns-1"]
     assert parsed.event.timestamp is not None
 
 
@@ -59,7 +61,7 @@ def test_moto_style_envelope_with_decoded_message() -> None:
     for body in (json.dumps(envelope), envelope):
         parsed = parse_body(body)
         assert isinstance(parsed, Parsed)
-        assert parsed.event_id == "sns-2"
+        assert (parsed.event_id, parsed.envelope_id) == (canonical_id(b.send(MID, TO)), "sns-2")
 
 
 def test_unknown_fields_are_ignored() -> None:
@@ -188,3 +190,110 @@ def test_same_bad_body_gets_the_same_id() -> None:
     two = parse_body(b"{not json")
     assert isinstance(one, SetAside) and isinstance(two, SetAside)
     assert one.event_id == two.event_id
+
+
+# --- hostile bodies (issue 12): set aside with a reason, never an exception ----------
+
+
+def _nested(depth: int) -> str:
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize("depth", [33, 50_000])
+def test_deeply_nested_json_is_set_aside(depth: int) -> None:
+    for body in (_nested(depth), "[" * depth + "]" * depth, _nested(depth).encode()):
+        result = parse_body(body)
+        assert isinstance(result, SetAside)
+        assert result.reason == "JSON is nested more than 32 levels deep: not an SES event"
+    env = json.loads(b.envelope(b.send(MID, TO), "sns-deep"))
+    env["Message"] = _nested(depth)
+    result = parse_body(json.dumps(env))
+    assert isinstance(result, SetAside)
+    assert result.reason.startswith("SNS Message: JSON is nested more than 32 levels deep")
+    assert result.event_id == "sns-deep"
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    event = b.bounce(MID, TO, TO, T1, diagnostic='smtp; 550 "[[[[{{{{' * 40 + "\\")
+    assert isinstance(parse_body(json.dumps(event)), Parsed)
+
+
+def _utf8_everywhere(value: object) -> None:
+    """Every string in `value` encodes as UTF-8 (what BSON needs)."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    text.encode("utf-8")  # raises UnicodeEncodeError on a lone surrogate
+
+
+def test_lone_surrogates_are_made_valid_utf8() -> None:
+    bad_mid = "0100019abc-\udc80-000000"
+    event = b.bounce(bad_mid, ["x\udc80@client.example"], ["x\udc80@client.example"], T1)
+    for body in (
+        json.dumps(event),  # escaped: \udc80 in the JSON text
+        json.dumps(event, ensure_ascii=False),  # the character itself, in a str body
+        b.envelope(event, "sns-s1"),
+    ):
+        parsed = parse_body(body)
+        assert isinstance(parsed, Parsed), parsed
+        assert parsed.event.message_id == "0100019abc-\ufffd-000000"
+        assert parsed.event.bounce is not None
+        assert parsed.event.bounce.bouncedRecipients[0].emailAddress == "x\ufffd@client.example"
+        _utf8_everywhere(parsed.raw)
+        assert parsed.event_id == canonical_id(parsed.raw)
+    aside = parse_body(json.dumps({**event, "eventType": "Tele\udc80port"}, ensure_ascii=False))
+    assert isinstance(aside, SetAside)
+    assert aside.message_id == "0100019abc-\ufffd-000000"
+    assert "Tele\ufffdport" in aside.reason
+    _utf8_everywhere([aside.reason, aside.excerpt, aside.event_id])
+
+
+@pytest.mark.parametrize(
+    ("stamp", "why"),
+    [
+        ("0001-01-01T00:00:00", "0001-01-01 is before SES existed"),
+        ("0001-01-01T00:00:00+05:00", "is out of range"),
+        ("9999-12-31T23:59:59-05:00", "is out of range"),
+        ("2999-01-01T00:00:00Z", "2999-01-01 is in the future"),
+        ("yesterday", "delivery.timestamp"),
+    ],
+)
+def test_odd_timestamps_are_set_aside_with_a_reason(stamp: str, why: str) -> None:
+    event = b.delivery(MID, TO, TO, T1)
+    event["delivery"]["timestamp"] = stamp
+    result = parse_body(json.dumps(event))
+    assert isinstance(result, SetAside)
+    assert result.reason.startswith("Delivery event is malformed: delivery.timestamp")
+    assert why in result.reason
+
+
+def test_a_timestamp_without_a_zone_is_utc() -> None:
+    event = b.delivery(MID, TO, TO, T1)
+    event["delivery"]["timestamp"] = "2026-11-20T09:30:03"
+    event["mail"]["timestamp"] = "2026-11-20T09:30:00.000"
+    parsed = parse_body(json.dumps(event))
+    assert isinstance(parsed, Parsed)
+    assert parsed.event.timestamp == T1.replace(microsecond=0)
+    assert parsed.event.mail.timestamp == b.T0
+
+
+def test_a_delay_expires_in_the_future() -> None:
+    at = utcnow() - timedelta(hours=1)
+    parsed = parse_body(json.dumps(b.delay(MID, TO, TO, at)))
+    assert isinstance(parsed, Parsed)
+    assert parsed.event.deliveryDelay is not None
+    expires = parsed.event.deliveryDelay.expirationTime
+    assert expires is not None and expires > utcnow()
+
+
+def test_the_same_event_raw_and_in_an_envelope_has_one_id() -> None:
+    event = b.complaint(MID, TO, TO, T1)
+    ids = set()
+    for body in (
+        json.dumps(event),
+        json.dumps(event, indent=2).encode(),
+        b.envelope(event, "sns-a"),
+        b.envelope(event, "sns-b"),  # SNS delivered it twice
+    ):
+        parsed = parse_body(body)
+        assert isinstance(parsed, Parsed)
+        ids.add(parsed.event_id)
+    assert ids == {canonical_id(event)}
