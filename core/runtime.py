@@ -44,7 +44,8 @@ class Runtime:
         if self.sandbox is not None:
             # The header shows the SANDBOX badge itself; this says what it runs on.
             host = self.sandbox.endpoint_url.removeprefix("http://")
-            return f"moto {host} · in-process store · nothing leaves this machine"
+            store = "in-process store" if self.sandbox.server else "lasting store"
+            return f"moto {host} · {store} · nothing leaves this machine"
         db = f"{self.store.uri_label}/{self.settings.mongodb_db}"
         return f"{self.aws.describe_target()} · {db}"
 
@@ -70,10 +71,16 @@ def open_runtime(
     from core.errors import ConfigError
 
     if settings.wants_sandbox:
-        from core.sandbox import start_sandbox
+        from core.sandbox import require_sandbox_extra, start_sandbox
+        from core.sandbox_lasting import attach, find_lasting
 
+        require_sandbox_extra()
+        lasting = find_lasting()  # `depllc sandbox up` runs one: use it
         with _lock:
-            sandbox = start_sandbox(settings, progress=progress, seed=seed)
+            if lasting is not None:
+                sandbox = attach(settings, lasting, progress)
+            else:
+                sandbox = start_sandbox(settings, progress=progress, seed=seed)
         runtime = Runtime(
             settings=sandbox.settings,
             aws=AwsClients(sandbox.settings, endpoint_url=sandbox.endpoint_url, sandbox=True),

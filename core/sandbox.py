@@ -48,12 +48,19 @@ class Sandbox:
     settings: Settings
     endpoint_url: str
     store: Store
-    server: subprocess.Popen[bytes]
+    # This process's own moto server; None for a lasting sandbox (`depllc sandbox up`),
+    # whose server runs on its own and whose `release` saves the store and unlocks it.
+    server: subprocess.Popen[bytes] | None
     seeded: SeedSummary | None = None
+    release: Callable[[], None] | None = None
 
     def stop(self) -> None:
-        """Stop the moto server: closing its stdin ends it at once."""
-        stop_server(self.server)
+        """Stop the moto server (closing its stdin ends it at once), or hand a lasting
+        sandbox back: its store saved to disk, its lock released."""
+        if self.release is not None:
+            self.release()
+        elif self.server is not None:
+            stop_server(self.server)
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -71,21 +78,23 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
             stream.close()
 
 
-def spawn_server(port: int) -> subprocess.Popen[bytes]:
+def spawn_server(port: int, detached: bool = False) -> subprocess.Popen[bytes]:
     """Start `core.sandbox_server` on 127.0.0.1:`port` (see that module); it serves
-    until its stdin closes. Call `wait_ready` before the first request."""
+    until its stdin closes, or, `detached`, in its own session until it is sent SIGTERM
+    (`depllc sandbox down`). Call `wait_ready` before the first request."""
     import core
 
     package_root = str(Path(core.__file__).resolve().parent.parent)
     path = os.environ.get("PYTHONPATH")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, path]))}
     return subprocess.Popen(
-        [sys.executable, "-m", "core.sandbox_server", str(port)],
-        stdin=subprocess.PIPE,
+        [sys.executable, "-m", "core.sandbox_server", str(port), *(["--detached"] * detached)],
+        stdin=subprocess.DEVNULL if detached else subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=tempfile.TemporaryFile(),  # read only if it fails to start
         env=env,
         close_fds=True,
+        start_new_session=detached,  # a closed terminal's SIGHUP does not reach it
     )
 
 
@@ -153,6 +162,10 @@ def prestart_server() -> None:
     meanwhile. A server never taken is stopped at exit (and dies with this process)."""
     global _prestarted
     require_sandbox_extra()
+    from core.sandbox_lasting import find_lasting
+
+    if find_lasting() is not None:
+        return  # `depllc sandbox up` runs one: the console attaches to it
     with _prestart_lock:
         if _prestarted is None:
             port = _free_port()
@@ -175,51 +188,56 @@ def _discard_prestarted() -> None:
         stop_server(taken[1])
 
 
+def sandbox_settings(settings: Settings, store: Store, queue_url: str | None = None) -> Settings:
+    """The settings a sandbox runs with: its sender, bucket, configuration set and store."""
+    return settings.model_copy(
+        update={
+            "aws_region": settings.aws_region,
+            "aws_s3_region": settings.aws_region,
+            "aws_ses_from_email": SANDBOX_FROM,
+            "aws_ses_reply_to": SANDBOX_REPLY_TO,
+            "ses_configuration_set": SANDBOX_CONFIG_SET,
+            "aws_s3_bucket": SANDBOX_BUCKET,
+            "mongodb_uri": store.uri_label,
+            "ses_max_send_rate": settings.ses_max_send_rate or 200.0,
+            "ses_max_24h_send": settings.ses_max_24h_send or 50_000,
+            "ses_events_queue_url": queue_url or settings.ses_events_queue_url,
+            "sandbox": True,
+        }
+    )
+
+
 def start_sandbox(
-    settings: Settings, progress: Progress | None = None, seed: bool = True
+    settings: Settings, progress: Progress | None = None, seed: bool = True, detached: bool = False
 ) -> Sandbox:
     """Start, provision and (unless told not to) seed a fresh sandbox. The server
-    starts in its own process while this one builds the seed data and its clients."""
+    starts in its own process while this one builds the seed data and its clients;
+    `detached`, it outlives this process (`depllc sandbox up`)."""
     require_sandbox_extra()
     say = progress or (lambda _text: None)
     say("starting sandbox: local AWS (moto)…")
-    taken = _take_prestarted()
+    taken = None if detached else _take_prestarted()
     if taken is not None:
         port, server = taken
     else:
         port = _free_port()
-        server = spawn_server(port)
+        server = spawn_server(port, detached=detached)
     endpoint = f"http://127.0.0.1:{port}"
     try:
         store = connect(f"mongomock://sandbox-{uuid.uuid4().hex[:8]}", settings.mongodb_db)
-        sandbox_settings = settings.model_copy(
-            update={
-                "aws_region": settings.aws_region,
-                "aws_s3_region": settings.aws_region,
-                "aws_ses_from_email": SANDBOX_FROM,
-                "aws_ses_reply_to": SANDBOX_REPLY_TO,
-                "ses_configuration_set": SANDBOX_CONFIG_SET,
-                "aws_s3_bucket": SANDBOX_BUCKET,
-                "mongodb_uri": store.uri_label,
-                "ses_max_send_rate": settings.ses_max_send_rate or 200.0,
-                "ses_max_24h_send": settings.ses_max_24h_send or 50_000,
-                "sandbox": True,
-            }
-        )
-        sandbox = Sandbox(
-            settings=sandbox_settings, endpoint_url=endpoint, store=store, server=server
-        )
+        box_settings = sandbox_settings(settings, store)
+        sandbox = Sandbox(settings=box_settings, endpoint_url=endpoint, store=store, server=server)
         from core.aws import AwsClients
         from core.sandbox_seed import apply_seed, plan_seed
 
-        plan = plan_seed(sandbox_settings) if seed else None
-        aws = AwsClients(sandbox_settings, endpoint_url=endpoint, sandbox=True)
+        plan = plan_seed(box_settings) if seed else None
+        aws = AwsClients(box_settings, endpoint_url=endpoint, sandbox=True)
         for service in ("s3", "ses", "sqs", "sns"):
             aws.client(service)  # botocore loads its models while the server starts
         wait_ready(server)
         say("starting sandbox: provisioning bucket, SES, queue…")
-        queue_url = provision(aws, sandbox_settings)
-        sandbox.settings = sandbox_settings.model_copy(update={"ses_events_queue_url": queue_url})
+        queue_url = provision(aws, box_settings)
+        sandbox.settings = box_settings.model_copy(update={"ses_events_queue_url": queue_url})
         if plan is not None:
             say("starting sandbox: seeding logs and files…")
             sandbox.seeded = apply_seed(plan, store, aws, sandbox.settings, progress=say)

@@ -6,6 +6,8 @@ every sandbox starts from empty accounts. The protocol with the parent is a line
 and a pipe: the child binds 127.0.0.1:PORT (the parent picked a free one), imports
 the backends the sandbox uses, prints `ready <port>`, then serves until its stdin
 closes, which is when the parent stops it or dies (so no server outlives its console).
+With `--detached` (`depllc sandbox up`) it serves in its own session until SIGTERM
+(`depllc sandbox down`): the lasting sandbox's AWS side.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 
 # The services the sandbox provisions: imported before `ready`, so the first
 # request to each does not wait for moto to load its backend.
@@ -25,7 +28,9 @@ def main() -> None:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0  # 0: any free port
+    args = sys.argv[1:]
+    detached = "--detached" in args
+    port = int(args[0]) if args and args[0].isdigit() else 0  # 0: any free port
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     for name in WARM_BACKENDS:
@@ -33,6 +38,9 @@ def main() -> None:
     _host, port = server.get_host_and_port()  # the one bound when asked for 0
     sys.stdout.write(f"ready {port}\n")
     sys.stdout.flush()
+    if detached:
+        os.close(sys.stdout.fileno())  # the parent stops reading once it is ready
+        threading.Event().wait()  # until SIGTERM, whose default action ends the process
     sys.stdin.read()  # returns at EOF: the parent closed the pipe or is gone
     os._exit(0)  # the server thread is a daemon; nothing to flush
 
