@@ -109,7 +109,7 @@ class Settings(BaseSettings):
     depllc_user: str = Field(
         default_factory=_default_user, validation_alias=_env("DEPLLC_USER", "depllc_user")
     )
-    depllc_role: Literal["operator", "admin"] = Field(
+    depllc_role: Literal["operator", "support", "admin"] = Field(
         "operator", validation_alias=_env("DEPLLC_ROLE", "depllc_role")
     )
     sandbox: bool = Field(False, validation_alias=_env("DEPLLC_SANDBOX", "sandbox"))
@@ -131,10 +131,6 @@ class Settings(BaseSettings):
     def wants_sandbox(self) -> bool:
         """Sandbox when asked, or when neither AWS nor Mongo settings were given."""
         return self.sandbox or (self.aws_s3_bucket is None and self.mongodb_uri is None)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.depllc_role == "admin"
 
 
 SECRET_FIELDS = {"mongodb_uri", "aws_endpoint_url"}

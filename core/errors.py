@@ -26,6 +26,10 @@ class InputError(DepllcError):
     exit_code = 2
 
 
+class AccessDeniedError(InputError):
+    """The operator's role does not allow it (exit code 2, like any refused request)."""
+
+
 class NotFoundError(DepllcError):
     """A record, object or template does not exist."""
 

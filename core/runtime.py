@@ -36,6 +36,12 @@ class Runtime:
         return self.settings.depllc_user
 
     @property
+    def role(self) -> str:
+        """`operator`, `support` or `admin`: what the access check allows
+        (`core.files.catalogue.check_access`)."""
+        return self.settings.depllc_role
+
+    @property
     def is_sandbox(self) -> bool:
         return self.sandbox is not None
 

@@ -1,5 +1,5 @@
-"""The `files` catalogue: one record by id or key (with the guide's access rule),
-and list/search/filter/sort with keyset pagination (the guide's skip/limit is
+"""The `files` catalogue: the one access check (by role), one record by id or key
+through it, and list/search/filter/sort with keyset pagination (the guide's skip/limit is
 O(offset); its `$regex` took the user's text raw)."""
 
 from __future__ import annotations
@@ -8,11 +8,12 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 
-from core.errors import InputError, NotFoundError, StoreUnavailableError
+from core.errors import AccessDeniedError, InputError, NotFoundError, StoreUnavailableError
 from core.models import FileRecord, FileStatus
 from core.validation import FileQuery, escape_search
 
@@ -20,16 +21,70 @@ if TYPE_CHECKING:
     from core.runtime import Runtime
 
 
+class Access(StrEnum):
+    """What a path does with a file record; `check_access` decides per role."""
+
+    READ = "read"  # list, download, link, preview, attach, resend, versions, tags view
+    CHANGE = "change"  # delete, restore, edit tags, restore a version, complete an upload
+    PURGE = "purge"  # remove every version from S3
+
+
+# The roles (`runtime.role`): `operator` follows the guide's rule (own files and public
+# ones); `support` reads every client's file but changes only its own; `admin` does
+# everything. Changes follow the guide's rule (uploader or admin); purge is admin only.
+READ_ALL_ROLES = frozenset({"support", "admin"})
+
+
+def _own(runtime: Runtime) -> dict[str, Any]:
+    return {"userId": runtime.operator}
+
+
 def access_filter(runtime: Runtime) -> dict[str, Any]:
-    """The guide's rule: own files and public ones; an admin operator sees all."""
-    if runtime.settings.is_admin:
+    """The records `runtime.role` may read, as a MongoDB filter ({} = every record)."""
+    if runtime.role in READ_ALL_ROLES:
         return {}
-    return {"$or": [{"userId": runtime.operator}, {"isPublic": True}]}
+    return {"$or": [_own(runtime), {"isPublic": True}]}
+
+
+def change_filter(runtime: Runtime) -> dict[str, Any]:
+    """The records `runtime.role` may change ({} = every record)."""
+    return {} if runtime.role == "admin" else _own(runtime)
+
+
+def can_read(runtime: Runtime, record: FileRecord) -> bool:
+    return runtime.role in READ_ALL_ROLES or record.isPublic or record.userId == runtime.operator
 
 
 def can_change(runtime: Runtime, record: FileRecord) -> bool:
-    """Only the owner (or an admin) deletes, purges, restores or edits a file."""
-    return runtime.settings.is_admin or record.userId == runtime.operator
+    """Only the uploader (or an admin) deletes, restores or edits a file."""
+    return runtime.role == "admin" or record.userId == runtime.operator
+
+
+def not_found(ref: object) -> NotFoundError:
+    """The refusal for a record the operator may not read: it does not say whether
+    the record exists."""
+    return NotFoundError(
+        f"No file {ref!s} (or it is not yours and not public).",
+        "List files with `depllc files list`.",
+    )
+
+
+def require_admin(runtime: Runtime, what: str) -> None:
+    if runtime.role != "admin":
+        raise AccessDeniedError(f"Only an admin may {what} (your role: {runtime.role}).")
+
+
+def check_access(runtime: Runtime, record: FileRecord, access: Access, ref: object) -> None:
+    """The one access check every path that uses a file record goes through."""
+    if not can_read(runtime, record):
+        raise not_found(ref)
+    if access is Access.PURGE:
+        require_admin(runtime, f"purge {record.originalName}")
+    elif access is Access.CHANGE and not can_change(runtime, record):
+        raise AccessDeniedError(
+            f"{record.originalName} belongs to {record.userId}; only its uploader or an "
+            "admin may change it."
+        )
 
 
 def store_call(what: str) -> StoreUnavailableError:
@@ -45,27 +100,21 @@ def _id_filter(ref: str) -> dict[str, Any]:
     return {"key": ref}
 
 
-def get_file(runtime: Runtime, ref: str | ObjectId, for_change: bool = False) -> FileRecord:
-    """A record by `_id` or key; NotFoundError when missing or not visible."""
+def get_file(runtime: Runtime, ref: str | ObjectId, access: Access = Access.READ) -> FileRecord:
+    """A record by `_id` or key, if `runtime.role` may do `access` with it;
+    NotFoundError when missing or not visible, AccessDeniedError when visible but
+    not the operator's to change."""
     flt = {"_id": ref} if isinstance(ref, ObjectId) else _id_filter(ref.strip())
-    query = {"$and": [flt, access_filter(runtime)]} if access_filter(runtime) else flt
     try:
-        doc = runtime.store.files.find_one(query)
+        doc = runtime.store.files.find_one(flt)
     except Exception as exc:
         if type(exc).__module__.startswith("pymongo"):
             raise store_call("cannot read the file record") from exc
         raise
     if doc is None:
-        raise NotFoundError(
-            f"No file {ref!s} (or it is not yours and not public).",
-            "List files with `depllc files list`.",
-        )
+        raise not_found(ref)
     record = FileRecord.model_validate(doc)
-    if for_change and not can_change(runtime, record):
-        raise InputError(
-            f"{record.originalName} belongs to {record.userId}; only its owner or an admin "
-            "may change it."
-        )
+    check_access(runtime, record, access, ref)
     return record
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from core import audit
 from core.errors import InputError, ServiceError
-from core.files.catalogue import get_file
+from core.files.catalogue import Access, get_file
 from core.models import FileRecord, FileStatus, utcnow
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def soft_delete(runtime: Runtime, ref: str) -> FileRecord:
-    record = get_file(runtime, ref, for_change=True)
+    record = get_file(runtime, ref, Access.CHANGE)
     if record.status == FileStatus.DELETED:
         raise InputError(f"{record.originalName} is already deleted.")
     now = utcnow()
@@ -37,7 +37,7 @@ def soft_delete(runtime: Runtime, ref: str) -> FileRecord:
 
 
 def restore(runtime: Runtime, ref: str) -> FileRecord:
-    record = get_file(runtime, ref, for_change=True)
+    record = get_file(runtime, ref, Access.CHANGE)
     extra = record.model_extra or {}
     if record.status != FileStatus.DELETED:
         raise InputError(f"{record.originalName} is not deleted.")
@@ -70,8 +70,8 @@ def object_versions(s3: Any, bucket: str, key: str) -> list[dict[str, Any]]:
 
 def purge(runtime: Runtime, ref: str, confirm: str) -> tuple[FileRecord, int]:
     """Remove every version of the object; `confirm` must be the file's name.
-    Returns the record and how many versions/markers were removed."""
-    record = get_file(runtime, ref, for_change=True)
+    Returns the record and how many versions/markers were removed. Admin only."""
+    record = get_file(runtime, ref, Access.PURGE)
     if confirm.strip() != record.originalName:
         raise InputError(
             f"Confirmation {confirm!r} does not match the file's name.",

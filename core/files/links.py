@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from core import audit
 from core.errors import InputError, NotFoundError
-from core.files.catalogue import get_file
+from core.files.catalogue import Access, get_file
 from core.files.checks import SNIFF_BYTES, check_tags, check_type
 from core.files.keys import make_key
 from core.files.transfer import error_code
@@ -190,7 +190,7 @@ def complete_upload(runtime: Runtime, ref: str) -> FileRecord:
     are deleted and the record marked `failed`."""
     from core.files.upload import _discard_object
 
-    record = get_file(runtime, ref, for_change=True)
+    record = get_file(runtime, ref, Access.CHANGE)
     if record.status != FileStatus.UPLOADING:
         return record
     s3 = runtime.aws.s3

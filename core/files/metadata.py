@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from core import audit
 from core.errors import InputError
-from core.files.catalogue import get_file
+from core.files.catalogue import Access, get_file
 from core.files.checks import check_tags
 from core.models import FileCategory, FileRecord, utcnow
 
@@ -29,8 +29,16 @@ def update_metadata(
     is_public: bool | None = None,
     client_id: str | None = _UNSET,
 ) -> FileRecord:
-    """Change what was given; `client_id=""` clears the client."""
-    record = get_file(runtime, ref, for_change=True)
+    """Change what was given (`client_id=""` clears the client); nothing given is a
+    view of the record (read access only)."""
+    changes = (
+        tags is not None
+        or bool(add_tags or remove_tags)
+        or category is not None
+        or is_public is not None
+        or client_id is not _UNSET
+    )
+    record = get_file(runtime, ref, Access.CHANGE if changes else Access.READ)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     if tags is not None or add_tags or remove_tags:

@@ -44,13 +44,13 @@ def settle_uploading(
     """Settle every `uploading` record older than `stale_after` (or whose upload
     link has expired): present in S3 -> completed (with HEAD's size/ETag/version),
     absent -> failed."""
-    from core.files.catalogue import access_filter
+    from core.files.catalogue import change_filter
     from core.files.links import complete_upload
     from core.files.upload import abort_multipart
 
     now = utcnow()
     flt: dict[str, Any] = {"status": FileStatus.UPLOADING.value}
-    access = access_filter(runtime)
+    access = change_filter(runtime)  # completing or failing a record changes it
     if access:
         flt = {"$and": [flt, access]}
     results: list[Settled] = []
@@ -140,8 +140,9 @@ class Orphan:
 
 def find_orphans(runtime: Runtime, prefix: str = "") -> list[Orphan]:
     """Objects in the bucket that no record names."""
-    if not runtime.settings.is_admin:
-        raise InputError("Only an admin operator may list the whole bucket (DEPLLC_ROLE=admin).")
+    from core.files.catalogue import require_admin
+
+    require_admin(runtime, "list the whole bucket")
     bucket = bucket_of(runtime)
     orphans: list[Orphan] = []
     pages = runtime.aws.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
@@ -161,11 +162,11 @@ def adopt(
     runtime: Runtime, key: str, category: FileCategory | None = None, owner: str | None = None
 ) -> FileRecord:
     """Create a `completed` record for an object that has none."""
+    from core.files.catalogue import require_admin
     from core.files.checks import EXTENSION_TYPES
     from core.files.keys import local_name
 
-    if not runtime.settings.is_admin:
-        raise InputError("Only an admin operator may adopt objects (DEPLLC_ROLE=admin).")
+    require_admin(runtime, "adopt objects into the catalogue")
     bucket = bucket_of(runtime)
     if runtime.store.files.find_one({"key": key}) is not None:
         raise InputError(f"{key} already has a record.")

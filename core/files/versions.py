@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from core import audit
 from core.errors import InputError, NotFoundError
-from core.files.catalogue import get_file
+from core.files.catalogue import Access, check_access, get_file
 from core.files.lifecycle import object_versions
 from core.files.upload import full_object_checksum, head, sse_args
 from core.models import FileRecord, FileStatus, utcnow
@@ -51,6 +51,7 @@ def list_versions(runtime: Runtime, ref: str) -> tuple[FileRecord, list[ObjectVe
 def restore_version(runtime: Runtime, ref: str, version_id: str) -> FileRecord:
     """Copy `version_id` over the key (a new, current version) and record it."""
     record, versions = list_versions(runtime, ref)
+    check_access(runtime, record, Access.CHANGE, ref)
     if record.status == FileStatus.DELETED:
         raise InputError(f"{record.originalName} is deleted.", "Restore the file first.")
     match = next((v for v in versions if v.version_id == version_id), None)

@@ -71,12 +71,11 @@ def read_local(path: str, filename: str | None = None) -> Attachment:
 def stored_record(runtime: Runtime, file_id: str) -> FileRecord:
     from bson import ObjectId
 
+    from core.files.catalogue import get_file
+
     if not ObjectId.is_valid(file_id):
         raise InputError(f"{file_id!r} is not a stored file id.")
-    doc = runtime.store.files.find_one({"_id": ObjectId(file_id)})
-    if doc is None:
-        raise NotFoundError(f"Stored file {file_id} not found.", "Pick one from the Files list.")
-    record = FileRecord.model_validate(doc)
+    record = get_file(runtime, ObjectId(file_id))  # the files' access rule, as a download
     if record.status != FileStatus.COMPLETED or record.deletedAt is not None:
         raise InputError(
             f"Stored file {record.originalName} is {record.status.value}; only completed "
@@ -169,12 +168,20 @@ def log_entry(item: Attachment) -> dict[str, Any]:
 
 
 def attachable_files(runtime: Runtime, search: str = "", limit: int = 200) -> list[FileRecord]:
-    """Completed, not deleted stored files (newest first), optionally by name."""
+    """Completed, not deleted stored files the operator may read (newest first),
+    optionally by name."""
+    from core.files.catalogue import access_filter
     from core.validation import escape_search
 
-    query: dict[str, Any] = {"status": FileStatus.COMPLETED.value, "deletedAt": None}
+    clauses: list[dict[str, Any]] = [
+        {"status": FileStatus.COMPLETED.value, "deletedAt": None},
+        access_filter(runtime),
+    ]
     if search.strip():
         pattern = {"$regex": escape_search(search), "$options": "i"}
-        query["$or"] = [{"originalName": pattern}, {"fileName": pattern}, {"key": pattern}]
+        clauses.append(
+            {"$or": [{"originalName": pattern}, {"fileName": pattern}, {"key": pattern}]}
+        )
+    query = {"$and": [c for c in clauses if c]}
     cursor = runtime.store.files.find(query).sort([("createdAt", -1), ("_id", -1)]).limit(limit)
     return [FileRecord.model_validate(doc) for doc in cursor]

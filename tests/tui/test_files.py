@@ -39,6 +39,10 @@ def files_screen(app: DepllcApp) -> FilesScreen:
     raise AssertionError("the files screen is not open")
 
 
+def notes(app: DepllcApp) -> str:
+    return " ".join(str(n.message) for n in app._notifications)
+
+
 def select_row(screen: FilesScreen, name: str) -> str:
     rid = next(k for k, r in screen._records.items() if r.originalName == name)
     table = screen.query_one("#files-table", DataTable)
@@ -214,6 +218,10 @@ async def test_link_tags_delete_restore_purge_versions(runtime: Runtime, tmp_pat
         await until(pilot, lambda: str(record.id) in screen._records)
         select_row(screen, "deal.pdf")
 
+        await pilot.press("P")  # an operator may not purge, even their own file
+        await until(pilot, lambda: "Only an admin may purge deal.pdf" in notes(app))
+        assert not isinstance(app.screen, FilesPurgeConfirm)
+        runtime.settings = runtime.settings.model_copy(update={"depllc_role": "admin"})
         await pilot.press("P")
         await until(pilot, lambda: isinstance(app.screen, FilesPurgeConfirm))
         field = app.screen.query_one(Input)

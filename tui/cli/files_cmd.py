@@ -551,7 +551,7 @@ def restore_cmd(ctx: CommandContext) -> int:
 
 def purge_cmd(ctx: CommandContext) -> int:
     from core.errors import InputError
-    from core.files.catalogue import get_file, to_json
+    from core.files.catalogue import Access, get_file, to_json
     from core.files.lifecycle import purge
 
     a = ctx.args
@@ -560,7 +560,7 @@ def purge_cmd(ctx: CommandContext) -> int:
     if confirm is None:
         if not sys.stdin.isatty():
             raise InputError("Purging needs --confirm NAME (the file's name).")
-        record = get_file(runtime, a.ref, for_change=True)
+        record = get_file(runtime, a.ref, Access.PURGE)
         sys.stderr.write(
             f"This removes every version of {record.originalName} from S3; it cannot be "
             "undone.\nType the file name to confirm: "

@@ -531,11 +531,18 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
         self.run_core(f"Restored {record.originalName}", lambda: restore(runtime, str(record.id)))
 
     def action_purge(self) -> None:
+        from core.errors import AccessDeniedError
+        from core.files.catalogue import Access, check_access
         from tui.modals.files_confirm import FilesPurgeConfirm
 
         record = self.selected_record()
         runtime = self.runtime
         if record is None or runtime is None:
+            return
+        try:  # asked before the name is typed, not after
+            check_access(runtime, record, Access.PURGE, record.id)
+        except AccessDeniedError as exc:
+            self.notify(str(exc), severity="error")
             return
 
         def confirmed(typed: str | None) -> None:

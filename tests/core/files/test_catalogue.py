@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from core.errors import InputError, NotFoundError
-from core.files.catalogue import get_file, list_files
+from core.files.catalogue import Access, get_file, list_files
 from core.models import FileCategory, FileMetadata, FileRecord, FileStatus, S3Info, utcnow
 from core.runtime import Runtime
 from core.validation import FileQuery
@@ -50,10 +50,10 @@ def test_access_rule_own_and_public_admin_sees_all(runtime: Runtime) -> None:
     shared = runtime.store.files.find_one({"originalName": "shared.pdf"})
     assert shared
     with pytest.raises(InputError, match="belongs to bob"):
-        get_file(runtime, str(shared["_id"]), for_change=True)
+        get_file(runtime, str(shared["_id"]), Access.CHANGE)
     runtime.settings = runtime.settings.model_copy(update={"depllc_role": "admin"})
     assert sorted(names(runtime)) == ["mine.pdf", "shared.pdf", "theirs.pdf"]
-    assert get_file(runtime, str(hidden["_id"]), for_change=True).userId == "bob"
+    assert get_file(runtime, str(hidden["_id"]), Access.CHANGE).userId == "bob"
 
 
 def test_search_is_literal_not_a_regex(runtime: Runtime) -> None:

@@ -136,6 +136,11 @@ def test_rm_restore_tag_versions_purge_reconcile(
     code, versions, _ = run(capsys, "versions", rid, "--json")
     assert code == 0 and len(versions) == 1 and versions[0]["isRecorded"]
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    code, _, err = run(capsys, "purge", rid, "--confirm", "deal.pdf")
+    assert code == 2 and "Only an admin may purge deal.pdf" in err
+    code, _, err = run(capsys, "reconcile", "--orphans")
+    assert code == 2 and "Only an admin may list the whole bucket" in err
+    cli.settings = cli.settings.model_copy(update={"depllc_role": "admin"})
     code, _, err = run(capsys, "purge", rid)
     assert code == 2 and "--confirm" in err
     code, _, err = run(capsys, "purge", rid, "--confirm", "nope")
@@ -144,5 +149,3 @@ def test_rm_restore_tag_versions_purge_reconcile(
     assert code == 0 and purged["versionsRemoved"] == 1
     code, settled, _ = run(capsys, "reconcile", "--json")
     assert code == 0 and settled == []
-    code, _, err = run(capsys, "reconcile", "--orphans")
-    assert code == 2 and "admin" in err

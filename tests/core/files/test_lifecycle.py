@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import InputError
+from core.errors import AccessDeniedError, InputError
 from core.files.catalogue import get_file, list_files
 from core.files.download import download_file
 from core.files.lifecycle import object_versions, purge, restore, soft_delete
@@ -55,6 +55,9 @@ def test_purge_needs_the_name_and_removes_every_version(
     s3.put_object(Bucket=bucket, Key=record.key, Body=b"%PDF-1.4 second version")
     s3.delete_object(Bucket=bucket, Key=record.key)  # a delete marker
     assert len(object_versions(s3, bucket, record.key)) == 3
+    with pytest.raises(AccessDeniedError, match=r"Only an admin may purge Contract\.pdf"):
+        purge(runtime, str(record.id), "Contract.pdf")  # even the uploader
+    runtime.settings = runtime.settings.model_copy(update={"depllc_role": "admin"})
     with pytest.raises(InputError, match=r"Type 'Contract\.pdf' exactly"):
         purge(runtime, str(record.id), "contract.pdf")
     assert len(object_versions(s3, bucket, record.key)) == 3
@@ -74,7 +77,6 @@ def test_only_the_owner_changes_a_public_file(runtime: Runtime, record: FileReco
     assert get_file(runtime, str(record.id)).isPublic  # bob sees it
     for change in (
         lambda: soft_delete(runtime, str(record.id)),
-        lambda: purge(runtime, str(record.id), "Contract.pdf"),
         lambda: update_metadata(runtime, str(record.id), tags=["x"]),
     ):
         with pytest.raises(InputError, match="belongs to tester"):
