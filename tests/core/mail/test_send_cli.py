@@ -4,10 +4,12 @@ one readable line for bad input, --json with log ids and SES MessageIds."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from core.models import FileRecord
 from core.runtime import Runtime
 from tui.cli import main as cli
 from tui.cli.context import CommandContext
@@ -205,3 +207,29 @@ def test_templates_list_show_render(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and out.startswith("subject: Welcome to DepLLC, Ada")
     code, _out, err = _run(capsys, "templates", "show", "nope")
     assert code == 1 and "not found" in err
+
+
+def test_attach_stored_follows_the_files_access_rule(
+    runtime: Runtime,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    stored_file: Callable[..., FileRecord],
+) -> None:
+    # an operator refused the download of another user's private file cannot mail it
+    record = stored_file()
+    runtime.store.files.update_one({"_id": record.id}, {"$set": {"userId": "bob"}})
+    body = tmp_path / "body.txt"
+    body.write_text("hello")
+    argv = ["send", "--to", "x@example.com", "--subject", "s", "--text", str(body)]
+    code, out, err = _run(capsys, *argv, "--attach-stored", str(record.id))
+    assert code == 1 and out == ""
+    assert err.strip() == (
+        f"depllc: No file {record.id} (or it is not yours and not public). "
+        "List files with `depllc files list`."
+    )
+    assert runtime.store.emaillogs.count_documents({}) == 0
+    runtime.settings = runtime.settings.model_copy(update={"depllc_role": "support"})
+    code, out, err = _run(capsys, *argv, "--attach-stored", str(record.id))
+    assert code == 0, err
+    (log,) = runtime.store.emaillogs.find()
+    assert [a["fileId"] for a in log["attachments"]] == [str(record.id)]
