@@ -16,8 +16,6 @@ if TYPE_CHECKING:
     from core.events.consumer import BatchReport
 
 REASONS = ("manual", "bounce", "complaint")
-# A saved body bigger than this is not read at all (an SES event is a few KiB).
-MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,9 +51,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "ingest",
         help="apply SES event bodies saved in files (one body per file)",
         description="Apply bodies saved in files (a dead-letter dump, a support ticket): "
-        "an SNS envelope or the SES event itself, same rules as the queue.",
+        "an SNS envelope or the SES event itself, same rules as the queue. Each file gets "
+        "one line; a file that cannot be read (missing, a symbolic link, not a regular "
+        "file, over 1 MiB) is reported and the others still run.",
+        epilog="Exit code: 0 every body applied (or kept for a message not logged yet); "
+        "1 some body was set aside or some file failed; 2 bad usage.",
     )
     ingest.add_argument("files", nargs="+", metavar="FILE")
+    ingest.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="read a FILE that is a symbolic link (refused by default)",
+    )
     ingest.add_argument("--json", action="store_true", help="machine-readable output")
     ingest.set_defaults(func=ingest_files)
 
@@ -228,26 +235,36 @@ def _result_json(result: Result) -> dict[str, Any]:
 
 
 def ingest_files(ctx: CommandContext) -> int:
-    from core.errors import InputError
+    from core.errors import InputError, describe
     from core.events.apply import Outcome, process_body
+    from core.events.saved import read_saved_body
+    from tui.outside_text import line
 
-    paths = [Path(p) for p in ctx.args.files]
-    for path in paths:  # check every file before applying any: nothing half-done
-        if not path.is_file():
-            raise InputError(f"No such file: {path}", "Give one saved SES event body per file.")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"{path} is over 64 MiB: not an SES event body.")
     store = ctx.runtime().store
-    rows = []
-    for path in paths:
-        result = process_body(store, path.read_bytes())
-        rows.append((path, result))
+    rows: list[tuple[str, Result | str]] = []  # a Result, or why the file failed
+    for name in ctx.args.files:
+        try:
+            body = read_saved_body(Path(name), follow_symlinks=ctx.args.follow_symlinks)
+            rows.append((name, process_body(store, body)))
+        except InputError as exc:
+            rows.append((name, exc.message))
+        except Exception as exc:  # the store failed for this file: say so, go on
+            rows.append((name, describe(exc).text))
     if ctx.args.json:
-        ctx.print_json([{"file": str(p), **_result_json(r)} for p, r in rows])
+        ctx.print_json(
+            [
+                {"file": name, **_result_json(r)}
+                if not isinstance(r, str)
+                else {"file": name, "outcome": "failed", "reason": r}
+                for name, r in rows
+            ]
+        )
     else:
-        for path, result in rows:
-            print(f"{path}: {result.describe()}")
-    return 2 if any(r.outcome == Outcome.SET_ASIDE for _, r in rows) else 0
+        for name, r in rows:
+            what = f"failed: {r}" if isinstance(r, str) else r.describe()
+            print(f"{line(name)}: {line(what)}")
+    clean = all(not isinstance(r, str) and r.outcome != Outcome.SET_ASIDE for _, r in rows)
+    return 0 if clean else 1
 
 
 # --- events unmatched / rates -------------------------------------------------

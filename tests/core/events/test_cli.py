@@ -4,6 +4,8 @@ moto-provisioned runtime (handlers called with a context holding that runtime)."
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 
 from core.errors import ConfigError, InputError, NotFoundError
+from core.events.parse import MAX_BODY_BYTES
 from core.models import utcnow
 from core.runtime import Runtime
 from tests.core.events import bodies as b
@@ -75,10 +78,100 @@ def test_ingest_files(runtime: Runtime, tmp_path: Path, capsys: pytest.CaptureFi
 
     bad = tmp_path / "notes.txt"
     bad.write_text("the client says the mail never came")
-    assert run(runtime, "events", "ingest", "--json", str(bad)) == 2
+    assert run(runtime, "events", "ingest", "--json", str(bad)) == 1  # some set aside
     assert json.loads(capsys.readouterr().out)[0]["outcome"] == "setAside"
-    with pytest.raises(InputError, match="No such file"):
-        run(runtime, "events", "ingest", str(tmp_path / "missing.json"))
+
+
+def test_ingest_reports_each_failing_file_and_runs_the_others(
+    runtime: Runtime, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mids = [b.ses_message_id() for _ in range(2)]
+    for mid in mids:
+        runtime.store.emaillogs.insert_one(b.make_log(mid, [ANA]))
+    first, last = tmp_path / "first.json", tmp_path / "last.json"
+    first.write_text(b.envelope(b.delivery(mids[0], [ANA], [ANA], b.T0)))
+    last.write_text(b.envelope(b.delivery(mids[1], [ANA], [ANA], b.T0)))
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"a":' * 50_000 + "1" + "}" * 50_000)
+    odd = tmp_path / "odd\x1b[2Jname.json"
+    odd.write_text("not json")
+    argv = [str(first), str(tmp_path / "missing.json"), str(tmp_path), str(deep), str(odd)]
+    assert run(runtime, "events", "ingest", *argv, str(last)) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"{first}: delivery applied to {mids[0]} (now delivered)",
+        f"{tmp_path / 'missing.json'}: failed: no such file",
+        f"{tmp_path}: failed: is not a regular file",
+        f"{deep}: set aside: JSON is nested more than 32 levels deep: not an SES event",
+        f"{tmp_path}/odd␛[2Jname.json: set aside: body is not JSON "
+        "(Expecting value: line 1 column 1 (char 0))",
+        f"{last}: delivery applied to {mids[1]} (now delivered)",
+    ]
+    assert runtime.store.emaillogs.count_documents({"status": "delivered"}) == 2
+    assert run(runtime, "events", "ingest", "--json", str(tmp_path / "missing.json")) == 1
+    row = json.loads(capsys.readouterr().out)[0]
+    assert (row["outcome"], row["reason"]) == ("failed", "no such file")
+
+
+def test_ingest_refuses_a_symbolic_link_unless_told(
+    runtime: Runtime, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$6$saltsalt$hashhashhash:19000:0:99999:7:::\n")
+    link = tmp_path / "ticket-4411.json"
+    link.symlink_to(secret)
+    assert run(runtime, "events", "ingest", str(link)) == 1
+    assert capsys.readouterr().out == (
+        f"{link}: failed: is a symbolic link: not read (--follow-symlinks reads what it "
+        "points to)\n"
+    )
+    assert runtime.store.unmatched_events.count_documents({}) == 0  # nothing of it stored
+    assert run(runtime, "events", "ingest", "--follow-symlinks", str(link)) == 1
+    assert "set aside: body is not JSON" in capsys.readouterr().out
+
+
+def test_ingest_never_reads_more_than_the_body_limit(
+    runtime: Runtime,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    big = tmp_path / "dump.json"
+    big.write_bytes(b" " * (3 * MAX_BODY_BYTES))
+    read: list[int] = []
+    real_read = os.read
+
+    def counting_read(fd: int, n: int) -> bytes:
+        data = real_read(fd, n)
+        read.append(len(data))
+        return data
+
+    monkeypatch.setattr(os, "read", counting_read)
+    assert run(runtime, "events", "ingest", str(big)) == 1
+    limit_line = f"{big}: failed: is over the 1 MiB limit for an SES event body: not read\n"
+    assert capsys.readouterr().out == limit_line
+    assert sum(read) == 0  # its size said enough
+    # a file that grows after its size was taken: read stops one byte past the limit
+    real_fstat = os.fstat
+    monkeypatch.setattr(os, "fstat", lambda fd: _with_size(real_fstat(fd), 10))
+    assert run(runtime, "events", "ingest", str(big)) == 1
+    assert capsys.readouterr().out == limit_line
+    assert sum(read) == MAX_BODY_BYTES + 1
+    assert runtime.store.unmatched_events.count_documents({}) == 0
+
+
+def _with_size(info: os.stat_result, size: int) -> os.stat_result:
+    fields = list(info[:10])
+    fields[stat.ST_SIZE] = size
+    return os.stat_result(fields)
+
+
+def test_ingest_help_gives_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["events", "ingest", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--follow-symlinks" in text
+    assert "1 some body was set aside or some file failed; 2 bad usage" in text
 
 
 def test_unmatched_list_and_rematch(
