@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.cli.context import CommandContext
+from tui.outside_text import line
 
 if TYPE_CHECKING:
     from core.events.apply import Result
@@ -166,8 +167,8 @@ def pull_events(ctx: CommandContext) -> int:
             return
         if report.received or report.failures:
             print(_batch_line(report), flush=True)
-            for line in _batch_details(report):
-                print(f"  {line}", flush=True)
+            for detail in _batch_details(report):
+                print(f"  {line(detail)}", flush=True)
         elif ctx.interactive:
             ctx.status(f"waiting for events… {consumer.stats.summary()}")
 
@@ -204,7 +205,11 @@ def _batch_line(report: BatchReport) -> str:
 def _batch_details(report: BatchReport) -> list[str]:
     from core.events.apply import Outcome
 
-    lines = [r.describe() for r in report.results if r.outcome != Outcome.APPLIED or r.suppressed]
+    lines = [
+        r.describe()
+        for r in report.results
+        if r.outcome != Outcome.APPLIED or r.suppressed or r.not_recipients
+    ]
     lines += [f"failed: {text}" for text in report.failures]
     return lines
 
@@ -228,6 +233,7 @@ def _result_json(result: Result) -> dict[str, Any]:
         "status": result.status.value if result.status else None,
         "reason": result.reason,
         "suppressed": list(result.suppressed),
+        "notRecipients": list(result.not_recipients),
     }
 
 
@@ -238,7 +244,6 @@ def ingest_files(ctx: CommandContext) -> int:
     from core.errors import InputError, describe
     from core.events.apply import Outcome, process_body
     from core.events.saved import read_saved_body
-    from tui.outside_text import line
 
     store = ctx.runtime().store
     rows: list[tuple[str, Result | str]] = []  # a Result, or why the file failed
@@ -295,9 +300,10 @@ def list_unmatched(ctx: CommandContext) -> int:
     for doc in docs:
         when = _local(doc.get("receivedAt"))
         if doc.get("state") == STATE_UNMATCHED:
-            print(f"{when}  unmatched  {doc.get('type', '?'):<16} {doc.get('messageId')}")
+            kind, mid = line(doc.get("type", "?")), line(doc.get("messageId"))
+            print(f"{when}  unmatched  {kind:<16} {mid}")
         else:
-            print(f"{when}  set aside  {doc.get('reason')}  [{doc.get('eventId')}]")
+            print(f"{when}  set aside  {line(doc.get('reason'))}  [{line(doc.get('eventId'))}]")
     return 0
 
 
