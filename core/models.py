@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from bson import ObjectId
 from pydantic import (
@@ -19,6 +19,8 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    PrivateAttr,
+    ValidationError,
     model_validator,
 )
 
@@ -96,6 +98,17 @@ def _text(value: Any) -> Any:
     return value
 
 
+def _plain_text(value: Any) -> str:
+    """Any stored value as text: lists and objects as compact JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | dict):
+        import json
+
+        return json.dumps(value, default=str, separators=(",", ":"))
+    return str(_text(value))
+
+
 def _mixed_dict(value: Any) -> Any:
     """A Mixed path read as a mapping: anything else is kept under `value`."""
     if value is None or isinstance(value, dict):
@@ -109,14 +122,10 @@ def _string_map(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, dict):
-        return {
-            str(k): _text(v) if not isinstance(v, str) else v
-            for k, v in value.items()
-            if v is not None
-        }
+        return {str(k): _plain_text(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return {str(_text(v)): "" for v in value if v is not None}
-    return {"value": str(_text(value))}
+        return {_plain_text(v): "" for v in value if v is not None}
+    return {"value": _plain_text(value)}
 
 
 def _texts(value: Any) -> Any:
@@ -312,6 +321,12 @@ class SuppressionReason(StrEnum):
 
 class _Doc(_Stored):
     model_config = ConfigDict(populate_by_name=True, extra="allow", use_enum_values=False)
+    # what could not be read from the stored document (read_stored), else None
+    _problem: str | None = PrivateAttr(default=None)
+
+    @property
+    def problem(self) -> str | None:
+        return self._problem
 
     def to_mongo(self) -> dict[str, Any]:
         """The stored document: aliases, enums as strings, no unset `_id`."""
@@ -496,3 +511,64 @@ class AuditEntry(_Doc):
     action: str
     target: str
     details: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- a stored document the models cannot read as it is -------------------------------
+
+# Stand-ins for required fields that are missing or unreadable: shown, marked, never
+# written back (the console updates stored documents field by field).
+UNREADABLE = "(unreadable)"
+_D = TypeVar("_D", bound=_Doc)
+_STAND_INS: dict[type[_Doc], dict[str, Any]] = {
+    EmailLog: {
+        "messageId": UNREADABLE,
+        "from": UNREADABLE,
+        "subject": UNREADABLE,
+        "category": EmailCategory.SYSTEM,
+        "size": 0,
+    },
+    FileRecord: {
+        "key": UNREADABLE,
+        "fileName": UNREADABLE,
+        "originalName": UNREADABLE,
+        "contentType": "application/octet-stream",
+        "size": 0,
+        "category": FileCategory.GENERAL,
+        "userId": UNREADABLE,
+        "metadata": {"uploadedBy": UNREADABLE},
+        "s3Info": {"bucket": UNREADABLE, "region": UNREADABLE},
+    },
+}
+
+
+def _problem_text(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:3]:
+        where = ".".join(str(p) for p in error["loc"]) or "document"
+        parts.append(f"{where}: {error['msg'].lower()}")
+    more = f" (+{exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
+    return "; ".join(parts) + more
+
+
+def read_stored(model: type[_D], doc: dict[str, Any]) -> _D:
+    """A stored document as `model`, whatever it holds: what the model cannot read is
+    replaced by its default (or a stand-in, for a required field) and the record's
+    `problem` says what (one line), so a list shows the row marked instead of failing."""
+    try:
+        return model.model_validate(doc)
+    except ValidationError as exc:
+        problem = _problem_text(exc)
+        bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+    patched = {k: v for k, v in doc.items() if k not in bad}
+    for name, value in _STAND_INS.get(model, {}).items():
+        patched.setdefault(name, value)
+    try:
+        record = model.model_validate(patched)
+    except ValidationError:  # not even the stand-ins: only the id is kept
+        record = model.model_validate(
+            {**_STAND_INS.get(model, {}), "_id": doc.get("_id")}
+            if isinstance(doc.get("_id"), ObjectId)
+            else _STAND_INS.get(model, {})
+        )
+    record._problem = problem
+    return record

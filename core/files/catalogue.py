@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from bson import ObjectId
 
 from core.errors import AccessDeniedError, InputError, NotFoundError, StoreUnavailableError
-from core.models import FileRecord, FileStatus
+from core.models import FileRecord, FileStatus, read_stored
 from core.validation import FileQuery, escape_search
 
 if TYPE_CHECKING:
@@ -113,15 +113,25 @@ def get_file(runtime: Runtime, ref: str | ObjectId, access: Access = Access.READ
         raise
     if doc is None:
         raise not_found(ref)
-    record = FileRecord.model_validate(doc)
+    record = read_stored(FileRecord, doc)
     check_access(runtime, record, access, ref)
+    if record.problem:
+        raise InputError(
+            f"The record of file {doc.get('_id')} cannot be read: {record.problem}.",
+            "Correct the record in the CRM; the console leaves it as it is.",
+        )
     return record
 
 
 @dataclass(frozen=True)
 class Page:
-    items: list[FileRecord]
+    items: list[FileRecord]  # a record the console cannot fully read has a `problem`
     next_cursor: str | None
+
+    @property
+    def problems(self) -> list[str]:
+        """One line per record listed with a problem (to report once, not per page)."""
+        return [f"{r.id}: {r.problem}" for r in self.items if r.problem]
 
 
 def _encode_cursor(value: Any, oid: ObjectId) -> str:
@@ -207,7 +217,7 @@ def list_files(runtime: Runtime, query: FileQuery, cursor: str | None = None) ->
         raise
     more = len(docs) > query.limit
     docs = docs[: query.limit]
-    items = [FileRecord.model_validate(d) for d in docs]
+    items = [read_stored(FileRecord, d) for d in docs]
     next_cursor = None
     if more and docs:
         last = docs[-1]
@@ -218,4 +228,6 @@ def list_files(runtime: Runtime, query: FileQuery, cursor: str | None = None) ->
 def to_json(record: FileRecord) -> dict[str, Any]:
     """A record as plain JSON (ids as strings, times in ISO 8601 UTC)."""
     data: dict[str, Any] = record.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if record.problem:
+        data["problem"] = record.problem
     return data

@@ -17,7 +17,7 @@ from bson import ObjectId
 
 from core.db import Store
 from core.errors import InputError, NotFoundError
-from core.models import EmailCategory, EmailEvent, EmailLog
+from core.models import EmailCategory, EmailEvent, EmailLog, read_stored
 
 REDACTED = "[redacted: bodies of auth emails hold secrets and are never shown]"
 MAX_ID_LENGTH = 200
@@ -255,10 +255,15 @@ class LogDetail:
     def id(self) -> str:
         return str(self.log.id)
 
+    @property
+    def problem(self) -> str | None:
+        """What of the stored log the console could not read (shown with a mark)."""
+        return self.log.problem
+
 
 def build_detail(doc: dict[str, Any], suppressed: set[str] | None = None) -> LogDetail:
     safe = redact(doc)
-    log = EmailLog.model_validate(safe)
+    log = read_stored(EmailLog, safe)  # log.problem: what could not be read, if anything
     by_email = {r.email.lower(): r for r in log.recipientStatus}
     rows: list[RecipientRow] = []
     seen: set[str] = set()

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from core.db import Store
 from core.errors import InputError, validation_message
 from core.logs.dates import parse_range
-from core.models import EmailCategory, EmailPriority, EmailStatus
+from core.models import EmailCategory, EmailLog, EmailPriority, EmailStatus, read_stored
 from core.validation import EmailQuery, escape_search
 
 # List queries never carry bodies or template data (they can be 50 kB each).
@@ -323,3 +323,9 @@ def fetch_by_message_ids(store: Store, message_ids: list[str]) -> list[dict[str,
 
 def as_object_id(value: str) -> ObjectId | None:
     return ObjectId(value) if ObjectId.is_valid(value) else None
+
+
+def row_problem(doc: dict[str, Any]) -> str | None:
+    """What of a listed row (bodies projected out) the console cannot read, else None:
+    the row is still listed, marked."""
+    return read_stored(EmailLog, doc).problem

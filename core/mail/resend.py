@@ -9,7 +9,7 @@ from core.errors import InputError, NotFoundError
 from core.mail import attachments as att
 from core.mail.mime import Attachment
 from core.mail.send import Prepared, SendResult, deliver, prepare
-from core.models import EmailLog
+from core.models import EmailLog, read_stored
 from core.validation import SendEmailRequest
 
 if TYPE_CHECKING:
@@ -24,7 +24,13 @@ def load_log(runtime: Runtime, log_id: str) -> EmailLog:
     doc = runtime.store.emaillogs.find_one({"_id": ObjectId(log_id)})
     if doc is None:
         raise NotFoundError(f"Email log {log_id} not found.")
-    return EmailLog.model_validate(doc)
+    log = read_stored(EmailLog, doc)
+    if log.problem:
+        raise InputError(
+            f"Email log {log_id} cannot be read in full ({log.problem}), so it is not resent.",
+            "Compose a new message instead.",
+        )
+    return log
 
 
 def original_attachments(runtime: Runtime, log: EmailLog) -> list[Attachment]:

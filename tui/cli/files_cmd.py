@@ -261,6 +261,7 @@ def _print_records(records: list[FileRecord]) -> None:
         print(
             f"{r.id!s}  {r.status.value:<9} {_size(r.size):>10}  {r.category.value:<8} "
             f"{r.userId:<12} {when}  {r.originalName}"
+            + (f"  ! unreadable: {r.problem}" if r.problem else "")
         )
 
 
@@ -301,6 +302,11 @@ def list_cmd(ctx: CommandContext) -> int:
         _emit_json(ctx, {"items": [to_json(r) for r in page.items], "nextCursor": page.next_cursor})
         return 0
     _print_records(page.items)
+    if page.problems:
+        sys.stderr.write(
+            f"{len(page.problems)} record(s) could not be read in full (marked !); "
+            "the CRM's copy is left as it is\n"
+        )
     if page.next_cursor and ctx.interactive:
         sys.stderr.write(f"more: depllc files list --cursor {page.next_cursor}\n")
     return 0

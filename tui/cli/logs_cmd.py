@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tui.cli.context import CommandContext
@@ -129,8 +130,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     _add_filters(logs)
     logs.add_argument("--limit", "-n", type=int, default=50, help="rows to print (default 50)")
+    logs.add_argument(
+        "--cursor",
+        metavar="C",
+        help="start after this row: the nextCursor of the previous --json page",
+    )
     out = logs.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true", help="a JSON array (no bodies)")
+    out.add_argument(
+        "--json",
+        action="store_true",
+        help='{"items": [...], "nextCursor": C or null} (no bodies)',
+    )
     out.add_argument("--csv", action="store_true", help="CSV (no bodies)")
     logs.add_argument("--save-as", metavar="NAME", help="save these filters as a named search")
     logs.set_defaults(func=list_logs, query="")
@@ -217,27 +227,44 @@ def list_logs(ctx: CommandContext) -> int:
     from core.errors import InputError
     from core.logs import saved
     from core.logs.export import CSV_COLUMNS, csv_row
-    from core.logs.query import count, fetch_page
+    from core.logs.query import Cursor, count, fetch_page, row_problem
 
     args = ctx.args
     if not 1 <= args.limit <= 1_000_000:
         raise InputError(f"--limit {args.limit} is out of range.", "Use 1 to 1000000.")
     filters = filters_from(args)
     query = filters.to_query(limit=min(args.limit, 1000))
+    start = Cursor.decode(args.cursor) if args.cursor else None
     if args.save_as:
         name = saved.save(args.save_as, filters)
         sys.stderr.write(f"saved search {name!r}: {filters.describe()}\n")
     store = ctx.runtime().store
     rows: list[dict[str, Any]] = []
-    page = fetch_page(store, query)
+    page = fetch_page(store, query, after=start)
     rows += page.rows
     while page.next_cursor is not None and len(rows) < args.limit:
         page = fetch_page(store, query, after=page.next_cursor)
         rows += page.rows
+    more = len(rows) > args.limit or page.next_cursor is not None
     rows = rows[: args.limit]
+    next_cursor = Cursor.of(query, rows[-1]).encode() if more and rows else None
+    problems = {str(doc.get("_id")): p for doc in rows if (p := row_problem(doc))}
     ctx.clear_status()
+    if problems:  # reported once; the rows are listed (and marked) all the same
+        sys.stderr.write(
+            f"{len(problems)} log(s) could not be read in full (marked !): "
+            + "; ".join(f"{i}: {p}" for i, p in list(problems.items())[:3])
+            + "\n"
+        )
     if args.json:
-        ctx.print_json([plain(doc) for doc in rows])
+        items = [
+            {
+                **plain(doc),
+                **({"problem": problems[k]} if (k := str(doc.get("_id"))) in problems else {}),
+            }
+            for doc in rows
+        ]
+        ctx.print_json({"items": items, "nextCursor": next_cursor})
         return 0
     if args.csv:
         writer = csv.writer(sys.stdout)
@@ -247,18 +274,36 @@ def list_logs(ctx: CommandContext) -> int:
         return 0
     print(f"{'TIME':<16}  {'STATUS':<9}  {'CATEGORY':<13}  {'PRIO':<6}  {'TO':<30}  SUBJECT")
     for doc in rows:
-        people = [*doc.get("to", []), *(doc.get("cc") or []), *(doc.get("bcc") or [])]
+        people = [
+            str(p) for p in (*_list(doc.get("to")), *_list(doc.get("cc")), *_list(doc.get("bcc")))
+        ]
         to = (people[0] if people else "-") + (f" +{len(people) - 1}" if len(people) > 1 else "")
-        when = doc["createdAt"].astimezone().strftime("%Y-%m-%d %H:%M")
+        created = doc.get("createdAt")
+        when = (
+            created.astimezone().strftime("%Y-%m-%d %H:%M")
+            if isinstance(created, datetime)
+            else "-"
+        )
+        mark = "  !" if str(doc.get("_id")) in problems else ""
         print(
-            f"{when:<16}  {doc.get('status', ''):<9}  {doc.get('category', ''):<13}  "
-            f"{doc.get('priority', ''):<6}  {_fit(to, 30):<30}  "
-            f"{_fit(str(doc.get('subject', '')), 60)}  {doc['_id']}"
+            f"{when:<16}  {_cell(doc.get('status')):<9}  {_cell(doc.get('category')):<13}  "
+            f"{_cell(doc.get('priority')):<6}  {_fit(to, 30):<30}  "
+            f"{_fit(_cell(doc.get('subject')), 60)}  {doc.get('_id')}{mark}"
         )
     total = count(store, query)
-    more = f" of {total.label()}" if total.value > len(rows) or total.capped else ""
-    sys.stderr.write(f"{len(rows)}{more} logs · {filters.describe()}\n")
+    of = f" of {total.label()}" if total.value > len(rows) or total.capped else ""
+    sys.stderr.write(f"{len(rows)}{of} logs · {filters.describe()}\n")
+    if next_cursor:
+        sys.stderr.write(f"next page: --cursor {next_cursor}\n")
     return 0
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def show_log(ctx: CommandContext) -> int:
@@ -283,6 +328,8 @@ def show_log(ctx: CommandContext) -> int:
             }
             for r in detail.recipients
         ]
+        if detail.problem:
+            doc["problem"] = detail.problem
         ctx.print_json(plain(doc))
         return 0
     from rich.console import Console

@@ -83,6 +83,7 @@ def header_table(detail: LogDetail) -> Table:
         ("Tags", ", ".join(f"{k}={v}" for k, v in (log.tags or {}).items())),
         ("Resend of", str((log.customData or {}).get("resendOf") or "")),
         ("Error", Text(log.error or "", style="red")),
+        ("Unreadable", Text(detail.problem or "", style="bold red")),
     ]
     for name, value in rows:
         if value:

@@ -59,14 +59,16 @@ def test_list_filters_and_json(
     logs: dict[str, dict[str, object]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["logs", "--status", "bounced", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["nextCursor"] is None
+    rows = answer["items"]
     assert [r["_id"] for r in rows] == [str(logs["bounced"]["_id"])]
     assert "content" not in rows[0]
     assert rows[0]["createdAt"].endswith("Z")
     assert main(["logs", "--since", "3d", "--json"]) == 0
-    assert len(json.loads(capsys.readouterr().out)) == 2
+    assert len(json.loads(capsys.readouterr().out)["items"]) == 2
     assert main(["logs", "-s", "ACME", "--json"]) == 0
-    assert len(json.loads(capsys.readouterr().out)) == 1
+    assert len(json.loads(capsys.readouterr().out)["items"]) == 1
 
 
 def test_the_query_line_as_the_first_argument(
@@ -74,7 +76,7 @@ def test_the_query_line_as_the_first_argument(
 ) -> None:
     def ids(*argv: str) -> list[str]:
         assert main(["logs", *argv, "--json"]) == 0
-        return [row["_id"] for row in json.loads(capsys.readouterr().out)]
+        return [row["_id"] for row in json.loads(capsys.readouterr().out)["items"]]
 
     bounced, old = str(logs["bounced"]["_id"]), str(logs["old"]["_id"])
     assert ids("status:bounced since:7d") == [bounced]
@@ -83,10 +85,53 @@ def test_the_query_line_as_the_first_argument(
     assert ids("since:30d until:5d") == [old]
     assert ids("status:bounced", "--status", "sent") == [old]  # the flag wins
     assert main(["logs", "--json", "status:sent"]) == 0  # flags before it too
-    assert [r["_id"] for r in json.loads(capsys.readouterr().out)] == [old]
+    assert [r["_id"] for r in json.loads(capsys.readouterr().out)["items"]] == [old]
     # the subcommands are still subcommands
     assert main(["logs", "show", bounced, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["_id"] == bounced
+
+
+def test_a_script_pages_with_the_cursor(
+    logs: dict[str, dict[str, object]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--json gives nextCursor; --cursor starts after it: every log once, in order."""
+    seen: list[str] = []
+    cursor: str | None = None
+    for _page in range(5):
+        assert (
+            main(["logs", "--limit", "1", "--json", *(["--cursor", cursor] if cursor else [])]) == 0
+        )
+        answer = json.loads(capsys.readouterr().out)
+        seen += [r["_id"] for r in answer["items"]]
+        cursor = answer["nextCursor"]
+        if cursor is None:
+            break
+    assert main(["logs", "--json"]) == 0
+    assert seen == [r["_id"] for r in json.loads(capsys.readouterr().out)["items"]]
+    assert len(seen) == 3
+    assert main(["logs", "--cursor", "not-a-cursor"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_a_log_the_console_cannot_read_is_listed_marked_and_reported_once(
+    cli: Runtime, logs: dict[str, dict[str, object]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    odd = cli.store.emaillogs.find_one({"_id": logs["old"]["_id"]})
+    assert odd is not None
+    cli.store.emaillogs.update_one(
+        {"_id": odd["_id"]}, {"$set": {"category": "newsletter", "status": None}}
+    )
+    assert main(["logs"]) == 0
+    captured = capsys.readouterr()
+    (line,) = [row for row in captured.out.splitlines() if str(odd["_id"]) in row]
+    assert line.endswith("!")
+    assert captured.err.count("could not be read in full") == 1
+    assert "category" in captured.err
+    assert main(["logs", "--json"]) == 0
+    items = json.loads(capsys.readouterr().out)["items"]
+    assert [i["_id"] for i in items if "problem" in i] == [str(odd["_id"])]
+    assert main(["logs", "show", str(odd["_id"])]) == 0
+    assert "Unreadable" in capsys.readouterr().out
 
 
 def test_two_queries_are_refused_in_one_line(
@@ -186,7 +231,7 @@ def test_saved_searches(
     assert main(["logs", "saved"]) == 0
     assert "bounces: status=bounced" in capsys.readouterr().out
     assert main(["logs", "--saved", "bounces", "--json"]) == 0
-    assert len(json.loads(capsys.readouterr().out)) == 1
+    assert len(json.loads(capsys.readouterr().out)["items"]) == 1
     assert main(["logs", "--saved", "nope"]) == 1
     assert main(["logs", "saved", "--delete", "bounces"]) == 0
 
