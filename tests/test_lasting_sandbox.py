@@ -55,7 +55,7 @@ def test_a_send_is_seen_by_the_next_command(lasting: dict[str, str], tmp_path: P
         "--subject", "Lasting sandbox check", "--text", str(body), env=lasting,
     )  # fmt: skip
     listed = _depllc("--sandbox", "logs", "--json", "--search", "Lasting sandbox", env=lasting)
-    (log,) = json.loads(listed.stdout)
+    (log,) = json.loads(listed.stdout)["items"]
     assert log["to"] == ["success@simulator.amazonses.com"]
     assert log["status"] in {"sent", "delivered"}
 
@@ -84,7 +84,7 @@ def test_a_second_writer_is_refused_while_one_holds_it(
         held.stop()  # saves the store and releases the lock
     # Nothing the holder wrote is lost: the next process reads it.
     listed = _depllc("--sandbox", "logs", "--json", "-n", "1", env=lasting)
-    assert json.loads(listed.stdout)[0]["customData"]["heldBy"] == "test"
+    assert json.loads(listed.stdout)["items"][0]["customData"]["heldBy"] == "test"
 
 
 def test_store_round_trips_through_disk(tmp_path: Path) -> None:
