@@ -527,6 +527,12 @@ _STAND_INS: dict[type[_Doc], dict[str, Any]] = {
         "category": EmailCategory.SYSTEM,
         "size": 0,
     },
+    AuditEntry: {
+        "operator": UNREADABLE,
+        "host": UNREADABLE,
+        "action": UNREADABLE,
+        "target": UNREADABLE,
+    },
     FileRecord: {
         "key": UNREADABLE,
         "fileName": UNREADABLE,

@@ -1,5 +1,12 @@
-"""Resend a logged message: the same content and attachments, to the same or other
-recipients, as a new log linked to the original by `customData.resendOf`."""
+"""Resend a logged message: the same content and attachments, to the same, other or
+more recipients, as a new log linked to the original by `customData.resendOf`; the
+original lists its resends in `customData.resends` (log ids, oldest first).
+
+Attachments: the console's own entries (`source: stored|local`), and stored files
+referenced by `fileId` alone (`{fileId, filename}`, as the CRM's web app records one).
+
+Two steps for a confirmation (the console's dialog): `prepare_resend` checks everything
+and writes nothing, `deliver_resend` sends it; `resend` does both."""
 
 from __future__ import annotations
 
@@ -38,9 +45,13 @@ def original_attachments(runtime: Runtime, log: EmailLog) -> list[Attachment]:
     files only if they are unchanged (same SHA-256)."""
     items: list[Attachment] = []
     for entry in log.attachments or []:
-        name = str(entry.get("filename", ""))
-        if entry.get("source") == "stored":
-            item = att.read_stored(runtime, str(entry["fileId"]), entry.get("versionId"))
+        if not isinstance(entry, dict):
+            raise InputError(f"The log's attachment entry {entry!r} names no file.")
+        name = str(entry.get("filename") or entry.get("fileName") or "")
+        stored = entry.get("source") == "stored" or (entry.get("fileId") and not entry.get("path"))
+        if stored:
+            version = entry.get("versionId")
+            item = att.read_stored(runtime, str(entry["fileId"]), str(version) if version else None)
         else:
             path = entry.get("path")
             if not path:
@@ -61,12 +72,21 @@ def prepare_resend(
     log_id: str,
     recipients: list[str] | None = None,
     *,
+    add: list[str] | None = None,
     allow_suppressed: bool = False,
 ) -> Prepared:
-    """Check a resend (for a confirmation) without writing anything."""
+    """Check a resend (for a confirmation) without writing anything. `recipients`
+    replace the original's (to, cc and bcc); `add` are sent to as well (in To)."""
     log = load_log(runtime, log_id)
+    to = list(recipients) if recipients else list(log.to)
+    known = {a.lower() for a in [*to, *([] if recipients else [*(log.cc or []), *(log.bcc or [])])]}
+    to += [a for a in dict.fromkeys(add or []) if a.lower() not in known]
+    if not to:
+        raise InputError(
+            f"Email log {log_id} has no recipient to resend to.", "Name one with --to."
+        )
     fields: dict[str, Any] = {
-        "to": recipients if recipients else log.to,
+        "to": to,
         "cc": [] if recipients else (log.cc or []),
         "bcc": [] if recipients else (log.bcc or []),
         "subject": log.subject,
@@ -93,13 +113,34 @@ def prepare_resend(
     )
 
 
+def deliver_resend(runtime: Runtime, prepared: Prepared) -> SendResult:
+    """Send a prepared resend; the original lists the new log(s) in customData.resends
+    (when its customData is an object or absent: a CRM may hold anything there)."""
+    result = deliver(runtime, prepared)
+    original = (prepared.parts[0].log.customData or {}).get("resendOf") if prepared.parts else None
+    if original and result.log_ids:
+        from bson import ObjectId
+
+        runtime.store.emaillogs.update_one(
+            {
+                "_id": ObjectId(str(original)),
+                "$or": [{"customData": {"$type": "object"}}, {"customData": {"$exists": False}}],
+            },
+            {"$push": {"customData.resends": {"$each": list(result.log_ids)}}},
+        )
+    return result
+
+
 def resend(
     runtime: Runtime,
     log_id: str,
     recipients: list[str] | None = None,
     *,
+    add: list[str] | None = None,
     allow_suppressed: bool = False,
 ) -> SendResult:
     """Send a logged message again; the new log's customData.resendOf is the original."""
-    prepared = prepare_resend(runtime, log_id, recipients, allow_suppressed=allow_suppressed)
-    return deliver(runtime, prepared)
+    prepared = prepare_resend(
+        runtime, log_id, recipients, add=add, allow_suppressed=allow_suppressed
+    )
+    return deliver_resend(runtime, prepared)

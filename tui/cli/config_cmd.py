@@ -14,6 +14,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show.add_argument("--json", action="store_true", help="machine-readable output")
     show.set_defaults(func=show_settings)
     path = inner.add_parser("path", help="print the config file's path")
+    path.add_argument("--json", action="store_true", help="machine-readable output")
     path.set_defaults(func=show_path)
     parser.set_defaults(func=show_settings, json=False)
 
@@ -41,5 +42,11 @@ def show_settings(ctx: CommandContext) -> int:
 def show_path(ctx: CommandContext) -> int:
     from core.config import default_config_file
 
-    print(ctx.args.config or default_config_file())
+    path = ctx.args.config or default_config_file()
+    if ctx.args.json:
+        from pathlib import Path
+
+        ctx.print_json({"path": str(path), "exists": Path(path).is_file()})
+        return 0
+    print(path)
     return 0

@@ -102,9 +102,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("email")
     add.add_argument("--reason", choices=REASONS, default="manual")
     add.add_argument("--note", help="why (kept with the entry)")
+    add.add_argument("--json", action="store_true", help="machine-readable output")
     add.set_defaults(func=add_suppression)
     remove = sup_inner.add_parser("remove", help="lift a suppression (audited)")
     remove.add_argument("email")
+    remove.add_argument("--json", action="store_true", help="machine-readable output")
     remove.set_defaults(func=remove_suppression)
     sup.set_defaults(func=list_suppressions, json=False, limit=500, query="")
 
@@ -371,6 +373,9 @@ def add_suppression(ctx: CommandContext) -> int:
         note=ctx.args.note,
     )
     email = ctx.args.email.strip().lower()
+    if ctx.args.json:
+        ctx.print_json({"email": email, "reason": ctx.args.reason, "created": created})
+        return 0
     print(f"{email} suppressed" if created else f"{email} was already suppressed")
     return 0
 
@@ -380,5 +385,8 @@ def remove_suppression(ctx: CommandContext) -> int:
 
     runtime = ctx.runtime()
     removed = remove_by_person(runtime.store, ctx.args.email, runtime.operator)
+    if ctx.args.json:
+        ctx.print_json({"email": removed.email, "removed": True, "reason": removed.reason.value})
+        return 0
     print(f"{removed.email} removed from the suppression list (was {removed.reason.value})")
     return 0

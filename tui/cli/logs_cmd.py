@@ -14,9 +14,12 @@ if TYPE_CHECKING:
     from core.logs.query import FilterSet
 
 
-def _add_filters(parser: argparse.ArgumentParser, keep_parent: bool = False) -> None:
+def _add_filters(
+    parser: argparse.ArgumentParser, keep_parent: bool = False, sorting: bool = True
+) -> None:
     """The filter flags; on a subcommand they default to SUPPRESS so values given
-    before the subcommand (`depllc logs --status bounced export x.csv`) survive."""
+    before the subcommand (`depllc logs --status bounced export x.csv`) survive.
+    `sorting`: also --sort/--asc (not for figures)."""
 
     def default(value: Any) -> Any:
         return argparse.SUPPRESS if keep_parent else value
@@ -75,12 +78,15 @@ def _add_filters(parser: argparse.ArgumentParser, keep_parent: bool = False) -> 
         default=default(None),
         help="only messages without",
     )
-    group.add_argument(
-        "--sort", default=default(None), help="createdAt (default), subject, status or category"
-    )
-    group.add_argument(
-        "--asc", action="store_true", default=default(False), help="oldest / A-Z first"
-    )
+    if sorting:
+        group.add_argument(
+            "--sort",
+            default=default(None),
+            help="createdAt (default), subject, status or category",
+        )
+        group.add_argument(
+            "--asc", action="store_true", default=default(False), help="oldest / A-Z first"
+        )
     group.add_argument(
         "--saved",
         default=default(None),
@@ -163,6 +169,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export.add_argument("--format", choices=("csv", "jsonl"), help="else from the extension")
     export.add_argument("--force", action="store_true", help="overwrite an existing file")
     export.add_argument("--no-bodies", action="store_true", help="leave out the bodies")
+    export.add_argument(
+        "--json", action="store_true", help="print {path, rows, bytes, format} when done"
+    )
     _add_filters(export, keep_parent=True)
     export.set_defaults(func=export_cmd)
 
@@ -175,11 +184,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "stats",
         help="delivery figures: totals, rates against SES thresholds, quota",
         description="Totals, cost, rates (bounce review at 5%, complaint at 0.1%), "
-        "per-day counts, and SES's quota and two-week statistics.",
+        "per-day counts, and SES's quota and two-week statistics, for the logs the "
+        "filters select (the same filters as `depllc logs`; --since defaults to 30d).",
     )
-    stats.add_argument("--since", default="30d", metavar="RANGE", help="default 30d")
-    stats.add_argument("--category", default=None)
-    stats.add_argument("--json", action="store_true")
+    _add_filters(stats, sorting=False)
+    stats.add_argument("--json", action="store_true", help="machine-readable output")
     stats.set_defaults(func=stats_cmd)
 
 
@@ -375,6 +384,16 @@ def export_cmd(ctx: CommandContext) -> int:
         progress=lambda rows: ctx.status(f"exporting… {rows:,} rows"),
     )
     ctx.clear_status()
+    if args.json:
+        ctx.print_json(
+            {
+                "path": str(result.path),
+                "rows": result.rows,
+                "bytes": result.bytes,
+                "format": result.format,
+            }
+        )
+        return 0
     print(
         f"{result.rows:,} logs → {result.path} ({humanize.naturalsize(result.bytes)}, "
         f"{result.format})"
@@ -404,20 +423,21 @@ def stats_cmd(ctx: CommandContext) -> int:
     import humanize
 
     from core.logs.analytics import compute, with_ses
-    from core.logs.dates import parse_since
-    from core.logs.query import FilterSet
 
     args = ctx.args
-    since = parse_since(args.since)
-    query = FilterSet(category=args.category or "").to_query()
+    filters = filters_from(args)
+    if not filters.dates:
+        filters = filters.model_copy(update={"dates": "30d"})
+    query = filters.to_query()
     runtime = ctx.runtime()
-    figures = with_ses(compute(runtime.store, query, since=since), runtime)
+    figures = with_ses(compute(runtime.store, query), runtime)
     ctx.clear_status()
     if args.json:
         ctx.print_json(figures.to_json())
         return 0
     r = figures.rates
-    print(f"since {since.astimezone():%Y-%m-%d %H:%M}: {figures.total:,} emails")
+    start = f"since {query.startDate.astimezone():%Y-%m-%d %H:%M}" if query.startDate else "all"
+    print(f"{start} · {filters.describe()}: {figures.total:,} emails")
     print(f"  cost ${figures.cost:,.4f} · average size {humanize.naturalsize(figures.avg_size)}")
     left_out = f" ({figures.simulator:,} to the simulator left out)" if figures.simulator else ""
     print(f"  delivered {r.delivered:.2%} of {r.accepted:,} accepted by SES{left_out}")

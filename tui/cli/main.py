@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "tui.cli.events_cmd",
     "tui.cli.logs_cmd",
     "tui.cli.files_cmd",
+    "tui.cli.audit_cmd",
     "tui.cli.sandbox_cmd",
     "tui.cli.completion",
 ]

@@ -72,6 +72,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     send.add_argument("--json", action="store_true", help="print log ids and SES MessageIds")
     send.set_defaults(func=cmd_send)
 
+    again = sub.add_parser(
+        "resend",
+        help="send a logged message again (same content and attachments)",
+        description="Resend the message of LOG_ID (a log id or SES MessageId): to the "
+        "same recipients, to others (--to, replaces to/cc/bcc) or to more (--add). The new "
+        "log's customData.resendOf names the original, which lists its resends.",
+    )
+    again.add_argument("log", metavar="LOG_ID", help="log id or SES MessageId")
+    again.add_argument(
+        "--to", action="append", default=[], metavar="ADDR", help="send to ADDR instead"
+    )
+    again.add_argument(
+        "--add", action="append", default=[], metavar="ADDR", help="send to ADDR as well"
+    )
+    again.add_argument(
+        "--allow-suppressed",
+        action="store_true",
+        help="send to manually suppressed addresses (never bounces/complaints)",
+    )
+    again.add_argument("--yes", "-y", action="store_true", help="send without asking")
+    again.add_argument("--json", action="store_true", help="print log ids and SES MessageIds")
+    again.set_defaults(func=cmd_resend)
+
     bulk = sub.add_parser(
         "send-bulk",
         help="send one SES template to every row of a CSV file",
@@ -244,6 +267,44 @@ def cmd_send(ctx: CommandContext) -> int:
         return 0
     ctx.status(f"sending to {len(prepared.recipients)} recipient(s)…")
     result = deliver(runtime, prepared)
+    ctx.clear_status()
+    print_send_result(ctx, result)
+    return 0 if result.ok else 1
+
+
+def cmd_resend(ctx: CommandContext) -> int:
+    from core.errors import InputError
+    from core.logs.detail import find_log
+    from core.mail.resend import deliver_resend, prepare_resend
+
+    args = ctx.args
+    runtime = ctx.runtime()
+    log_id = str(find_log(runtime.store, args.log)["_id"])
+    ctx.status("checking…")
+    prepared = prepare_resend(
+        runtime,
+        log_id,
+        args.to or None,
+        add=args.add or None,
+        allow_suppressed=args.allow_suppressed,
+    )
+    ctx.clear_status()
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise InputError(
+                "resend sends email and there is no terminal to ask.", "Pass --yes to send."
+            )
+        from tui.outside_text import line
+
+        question = (
+            f"Resend {prepared.subject!r} to {', '.join(prepared.recipients)} "
+            f"({_size(prepared.size)}, {_money(prepared.cost)})? [y/N] "
+        )
+        if input(line(question)).strip().lower() not in {"y", "yes"}:
+            print("Nothing was sent.")
+            return 1
+    ctx.status(f"sending to {len(prepared.recipients)} recipient(s)…")
+    result = deliver_resend(runtime, prepared)
     ctx.clear_status()
     print_send_result(ctx, result)
     return 0 if result.ok else 1

@@ -54,6 +54,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(func=journal_list)
     replay = inner.add_parser("replay", help="apply the pending writes to MongoDB")
+    replay.add_argument("--json", action="store_true", help="machine-readable output")
     replay.set_defaults(func=journal_replay)
     journal.set_defaults(func=journal_list, json=False)
 
@@ -288,6 +289,9 @@ def journal_replay(ctx: CommandContext) -> int:
         )
     journal = Journal()
     if journal.count() == 0:
+        if ctx.args.json:
+            ctx.print_json({"applied": 0, "pending": 0, "stale": 0, "waiting": None})
+            return 0
         print("The journal is empty: nothing to replay.")
         return 0
     settings = ctx.settings
@@ -303,6 +307,21 @@ def journal_replay(ctx: CommandContext) -> int:
         )
     store.ping()
     report = journal.replay(store)
+    if ctx.args.json:
+        waiting = (
+            next(e for e in journal.pending() if e.belongs_to(store.database))
+            if report.pending
+            else None
+        )
+        ctx.print_json(
+            {
+                "applied": report.applied,
+                "pending": report.pending,
+                "stale": report.stale,
+                "waiting": {"id": waiting.id, "error": waiting.last_error} if waiting else None,
+            }
+        )
+        return 1 if report.pending else 0
     print(f"Replayed {report.applied} writes; {report.pending} still pending.")
     if report.stale:
         print(

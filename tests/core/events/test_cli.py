@@ -22,6 +22,7 @@ from tui.cli.context import CommandContext
 from tui.cli.main import build_parser
 
 ANA = "ana@client.example"
+BEN = "ben@client.example"
 
 
 def run(runtime: Runtime, *argv: str) -> int:
@@ -209,6 +210,18 @@ def test_suppressions_commands(runtime: Runtime, capsys: pytest.CaptureFixture[s
     assert json.loads(capsys.readouterr().out)[0]["email"] == ANA
     assert run(runtime, "suppressions", "remove", ANA) == 0
     assert "removed from the suppression list (was manual)" in capsys.readouterr().out
+    assert run(runtime, "suppressions", "add", BEN, "--reason", "bounce", "--json") == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "email": BEN,
+        "reason": "bounce",
+        "created": True,
+    }
+    assert run(runtime, "suppressions", "remove", BEN, "--json") == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "email": BEN,
+        "removed": True,
+        "reason": "bounce",
+    }
     with pytest.raises(NotFoundError):
         run(runtime, "suppressions", "remove", ANA)
     with pytest.raises(InputError):

@@ -246,3 +246,36 @@ def test_stats(logs: dict[str, dict[str, object]], capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert "2 emails" in out
     assert "bounce" in out and "SES quota" in out
+
+
+def test_stats_take_the_filters_of_logs(
+    logs: dict[str, dict[str, object]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    def total(*argv: str) -> int:
+        assert main(["stats", *argv, "--json"]) == 0
+        return int(json.loads(capsys.readouterr().out)["total"])
+
+    assert total() == 3  # --since 30d by default
+    assert total("--status", "bounced") == 1
+    assert total("--to", "bob@acme.test") == 1
+    assert total("--category", "auth") == 1
+    assert total("-s", "Contract", "--since", "2d") == 1
+    assert total("--dates", "2d") == 2
+    main(["logs", "--status", "sent", "--save-as", "sent"])
+    capsys.readouterr()
+    assert total("--saved", "sent") == 1
+    assert main(["stats", "--status", "lost"]) == 2
+
+
+def test_export_json_says_what_was_written(
+    logs: dict[str, dict[str, object]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "all.csv"
+    assert main(["logs", "export", str(target), "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer == {
+        "path": str(target),
+        "rows": 3,
+        "bytes": target.stat().st_size,
+        "format": "csv",
+    }

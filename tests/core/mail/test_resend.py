@@ -98,3 +98,52 @@ def test_resend_refuses_suppressed_recipients(runtime: Runtime) -> None:
     suppressions.add(runtime.store, "a@example.com", SuppressionReason.COMPLAINT, by="ses")
     with pytest.raises(mail.SuppressedError):
         resend(runtime, first.log_ids[0])
+
+
+def test_resend_to_more_recipients_and_the_original_lists_its_resends(
+    runtime: Runtime,
+) -> None:
+    first = mail.send(runtime, make_request(to=["a@example.com"], cc=["c@example.com"]))
+    again = resend(runtime, first.log_ids[0], add=["new@example.com", "A@example.com"])
+    new = _log(runtime, again.log_ids[0])
+    assert new.to == ["a@example.com", "new@example.com"]  # a@ is there already
+    assert new.cc == ["c@example.com"]
+    once_more = resend(runtime, first.log_ids[0], ["other@example.com"])
+    original = _log(runtime, first.log_ids[0])
+    assert original.customData == {"resends": [again.log_ids[0], once_more.log_ids[0]]}
+
+
+def test_resend_of_a_crm_log_with_a_stored_file_by_file_id(
+    runtime: Runtime, stored_file: Callable[..., FileRecord]
+) -> None:
+    """The CRM's web app records an attachment as {fileId, filename}, no `source`; its
+    customData may be anything (Mixed): the resend still goes, unlinked there."""
+    from bson import ObjectId
+
+    from core.models import utcnow
+
+    record = stored_file()
+    oid = ObjectId()
+    runtime.store.emaillogs.insert_one(
+        {
+            "_id": oid,
+            "messageId": "crm-uuid-1",
+            "to": ["client@example.com"],
+            "from": "noreply@depllc.example",
+            "subject": "Your contract",
+            "content": {"text": "Attached."},
+            "category": "client-portal",
+            "status": "sent",
+            "size": 1234.5,
+            "customData": "from the CRM",
+            "attachments": [{"fileId": str(record.id), "filename": "contract.pdf"}],
+            "createdAt": utcnow(),
+            "updatedAt": utcnow(),
+        }
+    )
+    again = resend(runtime, str(oid))
+    assert again.ok
+    new = _log(runtime, again.log_ids[0])
+    assert [a["filename"] for a in new.attachments or []] == [record.originalName]
+    assert new.customData == {"resendOf": str(oid)}
+    assert runtime.store.emaillogs.find_one({"_id": oid})["customData"] == "from the CRM"

@@ -145,6 +145,12 @@ def test_journal_list_and_replay(
     assert "Replayed 1 writes; 0 still pending" in capsys.readouterr().out
     assert server.emaillogs.find_one({"_id": "log-1"})["status"] == "sent"
     assert Journal().count() == 0
+    assert main(["journal", "replay", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["applied"] == 0
+    Journal().append(here, "emaillogs", {"_id": "log-2"}, {"$set": {"status": "sent"}}, True)
+    assert main(["journal", "replay", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer == {"applied": 1, "pending": 0, "stale": 0, "waiting": None}
 
 
 def test_journal_replay_refuses_the_sandbox(capsys: pytest.CaptureFixture[str]) -> None:

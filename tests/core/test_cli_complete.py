@@ -1,0 +1,106 @@
+"""The command line is complete: `--json` on every command, `resend`, `audit`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from core import audit
+from core.models import utcnow
+from core.runtime import Runtime
+from tests.core.mail.conftest import make_request
+from tui.cli.context import CommandContext
+from tui.cli.main import build_parser, main
+
+# Commands whose output is not a report: a JSON document already, or a shell script.
+NOT_REPORTS = {"iam-policy", "completion"}
+
+
+def leaf_commands() -> list[tuple[str, argparse.ArgumentParser]]:
+    found: list[tuple[str, argparse.ArgumentParser]] = []
+
+    def walk(parser: argparse.ArgumentParser, path: list[str]) -> None:
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs and path:
+            found.append((" ".join(path), parser))
+        for action in subs:
+            for name, child in action._name_parser_map.items():
+                walk(child, [*path, name])
+
+    walk(build_parser(), [])
+    return found
+
+
+def test_every_command_takes_json() -> None:
+    missing = [
+        name
+        for name, parser in leaf_commands()
+        if name.split()[0] not in NOT_REPORTS
+        and "--json" not in {o for a in parser._actions for o in a.option_strings}
+    ]
+    assert missing == []
+    assert {"resend", "audit", "journal replay", "config path"} <= {n for n, _ in leaf_commands()}
+
+
+@pytest.fixture
+def cli(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Runtime:
+    monkeypatch.setattr(CommandContext, "runtime", lambda self, seed=True: runtime)
+    monkeypatch.setattr(CommandContext, "close", lambda self: None)
+    return runtime
+
+
+def test_config_path_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "path", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["path"].endswith("config.toml") and answer["exists"] is False
+
+
+def test_resend_command(cli: Runtime, capsys: pytest.CaptureFixture[str]) -> None:
+    from core.mail.send import send
+
+    first = send(cli, make_request(to=["a@example.com"]))
+    log_id = first.log_ids[0]
+    # no terminal to ask, no --yes: refused as bad input, nothing sent
+    assert main(["resend", log_id]) == 2
+    assert "Pass --yes" in capsys.readouterr().err
+    assert cli.store.emaillogs.count_documents({}) == 1
+    assert main(["resend", log_id, "--add", "b@example.com", "--yes", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    (outcome,) = answer["messages"]
+    assert outcome["status"] == "sent"
+    assert outcome["recipients"] == ["a@example.com", "b@example.com"]
+    by_mid = first.outcomes[0].message_id
+    assert by_mid
+    assert main(["resend", by_mid, "--to", "c@example.com", "--yes"]) == 0  # by SES id
+    assert capsys.readouterr().out.startswith("sent     log ")
+    original = cli.store.emaillogs.find_one({"messageId": by_mid})
+    assert original is not None and len(original["customData"]["resends"]) == 2
+    assert main(["resend", "0123456789abcdef01234567", "--yes"]) == 1
+    assert main(["resend", log_id, "--to", "not-an-address", "--yes"]) == 2
+
+
+def test_audit_command(cli: Runtime, capsys: pytest.CaptureFixture[str]) -> None:
+    store = cli.store
+    audit.record(store, "ana", "send", "log-1", subject="Invoice")
+    audit.record(store, "ben", "purge", "file-9")
+    old = {"operator": "ana", "host": "h", "action": "send", "target": "log-0", "details": {}}
+    store.auditlog.insert_one({**old, "at": utcnow() - timedelta(days=20)})
+
+    def targets(*argv: str) -> list[str]:
+        assert main(["audit", *argv, "--json"]) == 0
+        return [e["target"] for e in json.loads(capsys.readouterr().out)]
+
+    assert targets() == ["file-9", "log-1", "log-0"]  # newest first
+    assert targets("--action", "send") == ["log-1", "log-0"]
+    assert targets("--since", "7d") == ["file-9", "log-1"]
+    assert targets("--target", "log-0") == ["log-0"]
+    assert targets("--operator", "ben") == ["file-9"]
+    assert targets("--limit", "1") == ["file-9"]
+    assert main(["audit", "--action", "send"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and "ana" in out[0] and '{"subject":"Invoice"}' in out[0]
+    assert main(["audit", "--since", "someday"]) == 2
