@@ -143,7 +143,7 @@ async def test_escape_cancels_a_transfer_without_freezing(runtime: Runtime, big_
         started = asyncio.get_running_loop().time()
         await pilot.press("slash")  # the UI still answers keys while the worker winds down
         assert asyncio.get_running_loop().time() - started < 3.0
-        assert app.focused is screen.query_one("#files-search", Input)
+        assert app.focused is screen.query_line
         await until(pilot, lambda: screen.finished_batches == 1)
         row = next(iter(panel.rows.values()))
         assert row.state == "failed" and "cancelled" in row.text.lower()

@@ -81,8 +81,10 @@ async def test_save_a_search_and_recall_it(seeded: Runtime) -> None:
         screen = logs_screen(app)
         await until(pilot, lambda: screen.renders >= 1)
         screen.query_one("#logs-category", Select).value = "marketing"
-        screen.query_one("#logs-dates", Input).value = "30d"
+        await until(pilot, lambda: screen.query_line.value == "cat:marketing")
+        screen.query_one("#logs-since", Select).value = "30d"
         await until(pilot, lambda: screen._filters is not None and screen._filters.dates == "30d")
+        assert screen.query_line.value == "cat:marketing since:30d"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, LogsPrompt))
         await pilot.press(*"marketing month", "enter")
@@ -100,7 +102,8 @@ async def test_save_a_search_and_recall_it(seeded: Runtime) -> None:
         await pilot.press("1")
         await until(pilot, lambda: screen.renders > renders)
         assert screen.query_one("#logs-category", Select).value == "marketing"
-        assert screen.query_one("#logs-dates", Input).value == "30d"
+        assert screen.query_line.value == "cat:marketing since:30d"
+        assert screen.query_one("#logs-since", Select).value == "30d"
         assert {d["category"] for d in screen._docs.values()} == {"marketing"}
         assert rendered < screen.renders
 
@@ -152,32 +155,37 @@ async def test_search_as_you_type_bad_dates_and_live_updates(runtime: Runtime) -
         assert table.row_count == PAGE_SIZE
         # more rows load as the cursor nears the end
         table.focus()
-        await pilot.press("ctrl+end")
+        table.move_cursor(row=PAGE_SIZE - 5)
         await until(pilot, lambda: table.row_count == 2 * PAGE_SIZE)
-        for _ in range(10):
-            if table.row_count == 251:
-                break
-            await pilot.press("ctrl+end")
-            await until(pilot, lambda: not screen._loading_more)
-        assert table.row_count == 251
+        # End goes to the last row of the list (loading the rest), and stays there
+        await pilot.press("end")
+        await until(pilot, lambda: table.row_count == 251 and table.cursor_row == 250)
+        await pilot.pause(0.2)
+        assert (table.row_count, table.cursor_row) == (251, 250)
+        assert "251 of ~251 logs ·" in str(screen.summary.render())  # no "(more below)"
         keys = [str(k.value) for k in table.rows]
         assert len(set(keys)) == len(keys)
         # search text with regex metacharacters is literal
         await pilot.press("slash")
         await pilot.press(*"(v2) [")
         await until(pilot, lambda: table.row_count == 1)
-        # malformed dates: a clear message, the table is left as it was
-        dates = screen.query_one("#logs-dates", Input)
-        dates.value = "2026-11-20..2026-11-01"
-        await until(pilot, lambda: screen.query_one("#logs-summary").has_class("-error"))
-        assert "ends before it starts" in str(screen.query_one("#logs-summary", Static).render())
-        assert dates.has_class("-invalid")
-        dates.value = "1d"
-        await until(pilot, lambda: not screen.query_one("#logs-summary").has_class("-error"))
+        # malformed dates: nothing while typing; Enter says what is wrong and stays
+        line = screen.query_line
+        line.set_text("")
+        await pilot.press(*"since:2026-11-20 until:2026-11-01")
+        await pilot.pause(0.2)
+        assert not screen.summary.has_class("-error")  # not while typing
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.summary.has_class("-error"))
+        assert "ends before it starts" in str(screen.summary.render())
+        assert line.has_class("-invalid") and app.focused is line
+        line.set_text('"(v2) [" since:1d')
+        await until(pilot, lambda: not screen.summary.has_class("-error"))
         await until(pilot, lambda: table.row_count == 0)  # the contract is 2 days old
-        dates.value = ""
-        screen.query_one("#logs-search", Input).value = "Invoice 00"
+        line.set_text("Invoice 00")
         await until(pilot, lambda: table.row_count == 10)
+        await pilot.press("enter")  # applied: back to the table
+        assert app.focused is table
         # a status change arrives from event ingestion: the row updates in place
         target = next(d for d in screen._docs.values() if d["subject"] == "Invoice 003")
         runtime.store.emaillogs.update_one({"_id": target["_id"]}, {"$set": {"status": "bounced"}})

@@ -1,8 +1,8 @@
 """Pilot: the paged-table base the Logs and Files screens share, on a screen of numbers
 whose pages the test holds back or fails at will: stale results are dropped, the next
-page loads near the end with no row twice, a failed page can be retried, bad filters
-leave the table alone, typing is debounced on the leading edge, rows prepended keep
-the cursor on its row."""
+page loads near the end with no row twice, a failed page can be retried, a bad query
+line leaves the table alone (and says why on Enter), typing is debounced on the
+leading edge, rows prepended keep the cursor on its row."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from core.errors import InputError
 from core.runtime import Runtime
@@ -28,6 +28,7 @@ class NumbersScreen(PagedTableScreen[str, int, int]):
     """0..total-1, those containing the search text; keyset on the number."""
 
     PREFIX = "num"
+    QUERY_SCREEN = "files"  # free text: the digits a number holds
     LOAD_AHEAD = 5
     DEBOUNCE_SECONDS = 0.5  # long enough that a burst of Pilot key presses is one burst
 
@@ -40,20 +41,18 @@ class NumbersScreen(PagedTableScreen[str, int, int]):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="num-filters"):
-            yield Input(id="num-search")
+            yield from self.compose_query_line()
         yield Static("", id="num-summary", classes="summary")
         table: DataTable[Any] = DataTable(id="num-table", cursor_type="row")
         table.add_column("n", key="n")
         yield table
 
     def build_query(self) -> str:
-        text = self.query_one("#num-search", Input).value
+        assert self.parsed is not None
+        text = self.parsed.text
         if not text.isdigit() and text:
             raise InputError(f"Not a number: {text!r}.", "Type digits.")
         return text
-
-    def invalid_input(self, error: Exception) -> str | None:
-        return "#num-search"
 
     def fetch_page(self, runtime: Runtime, query: str, after: int | None) -> PageSlice[int, int]:
         self.asked.append((query, after))
@@ -124,7 +123,7 @@ async def test_results_of_a_replaced_query_are_dropped(runtime: Runtime) -> None
         await pilot.press("ctrl+end")
         await until(pilot, lambda: ("", PAGE - 1) in screen.asked)
         renders = screen.renders
-        screen.query_one("#num-search", Input).value = "7"
+        screen.query_line.value = "7"
         await until(pilot, lambda: screen.renders > renders)
         sevens = [n for n in range(200) if "7" in str(n)][:PAGE]
         assert shown(screen) == sevens
@@ -133,9 +132,9 @@ async def test_results_of_a_replaced_query_are_dropped(runtime: Runtime) -> None
         assert shown(screen) == sevens
         # a first page held back, then overtaken by a newer query
         late = screen.gates[("1", None)] = threading.Event()
-        screen.query_one("#num-search", Input).value = "1"
+        screen.query_line.value = "1"
         await until(pilot, lambda: ("1", None) in screen.asked)
-        screen.query_one("#num-search", Input).value = "19"
+        screen.query_line.value = "19"
         nineteens = [n for n in range(200) if "19" in str(n)]
         await until(pilot, lambda: shown(screen) == nineteens)
         late.set()
@@ -147,12 +146,17 @@ async def test_a_bad_filter_is_shown_and_leaves_the_table(runtime: Runtime) -> N
     app = DepllcApp(runtime.settings, runtime=runtime)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_numbers(app, pilot, 50)
-        box = screen.query_one("#num-search", Input)
-        box.value = "x1"
+        box = screen.query_line
+        box.focus()
+        await pilot.press("x", "1")
+        await pilot.pause(0.6)
+        assert not screen.summary.has_class("-error")  # not while typing
+        await pilot.press("enter")
         await until(pilot, lambda: screen.summary.has_class("-error"))
         assert summary(screen) == "Not a number: 'x1'. Type digits."
         assert box.has_class("-invalid")
         assert shown(screen) == list(range(PAGE))
+        assert app.focused is box  # Enter on a bad line stays in it
         box.value = "3"
         await until(pilot, lambda: not screen.summary.has_class("-error"))
         await until(pilot, lambda: shown(screen) == [n for n in range(50) if "3" in str(n)])
@@ -165,7 +169,7 @@ async def test_typing_queries_at_once_then_when_it_pauses(runtime: Runtime) -> N
     app = DepllcApp(runtime.settings, runtime=runtime)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_numbers(app, pilot, 500)
-        screen.action_focus_search()
+        screen.action_focus_query()
         screen.asked.clear()
         await pilot.press("1", "2", "3")
         await until(pilot, lambda: shown(screen) == [123])

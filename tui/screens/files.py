@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,14 +23,13 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Select, Static
 from textual.worker import get_current_worker
 
 from tui.palette import ScreenCommands
-from tui.screens.paged_table import PagedTableScreen, PageSlice
-from tui.widgets.row_table import RowTable
+from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
 from tui.widgets.transfer_panel import TransferFinished, TransferPanel, TransferUpdate
 
 if TYPE_CHECKING:
@@ -47,6 +47,12 @@ PROGRESS_EVERY = 0.1  # seconds between progress messages per transfer
 CATEGORIES = ("general", "document", "contract", "invoice", "email", "avatar", "backup")
 STATUSES = ("completed", "uploading", "failed", "deleted")
 STATUS_STYLE = {"completed": "green", "uploading": "yellow", "failed": "red", "deleted": "dim"}
+SINCE = (
+    ("last 24 hours", "24h"),
+    ("today", "today"),
+    ("last 7 days", "7d"),
+    ("last 30 days", "30d"),
+)
 COLUMNS = ("Name", "Category", "Size", "Owner", "Client", "Status", "Uploaded", "Downloads")
 
 
@@ -79,7 +85,17 @@ class FilesCommands(ScreenCommands):
         screen = self.screen
         if not isinstance(screen, FilesScreen):
             return []
+        clients = sorted({r.clientId for r in screen._records.values() if r.clientId})
+        queries = [
+            *((f"client {c}", f"client:{c}") for c in clients),
+            ("uploaded this week", "since:7d"),
+            ("stuck or failed uploads", "status:uploading"),
+        ]
         return [
+            *(
+                (f"Files: {title}", f"Query line: {line}", partial(screen.set_query, line))
+                for title, line in queries
+            ),
             ("Files: upload", "Pick local files to upload (key u)", screen.action_upload),
             (
                 "Files: download",
@@ -113,22 +129,27 @@ class FilesCommands(ScreenCommands):
 class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
     TITLE = "Files"
     PREFIX = "files"
+    NOUN = "files"
     DEBOUNCE_SECONDS = DEBOUNCE_SECONDS
     LOAD_AHEAD = LOAD_AHEAD
     COMMANDS: ClassVar[set[Any]] = {FilesCommands}
+    QUERY_SCREEN = "files"
+    SELECT_KEYS: ClassVar[dict[str, str]] = {
+        "files-category": "cat",
+        "files-status": "status",
+        "files-since": "since",
+    }
     DEFAULT_CSS = """
     #files-filters {
         height: auto;
         padding: 0 1;
     }
-    #files-filters Select {
-        width: 22;
+    #files-selects {
+        height: 1;
     }
-    #files-dates, #files-client {
-        width: 26;
-    }
-    #files-search {
-        width: 1fr;
+    #files-selects > Select {
+        width: 18;
+        margin-right: 1;
     }
     #files-main {
         height: 1fr;
@@ -154,7 +175,7 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
         Binding("v", "versions", "Versions", id="files.versions"),
         Binding("t", "tags", "Tags", id="files.tags"),
         Binding("space", "mark", "Mark", id="files.mark"),
-        Binding("slash", "focus_search", "Search", key_display="/", id="files.search"),
+        Binding("slash", "focus_query", "Query", key_display="/", id="files.query"),
         Binding("escape", "escape", "Cancel transfers", id="files.cancel"),
         Binding("c", "clear_transfers", "Clear done", show=False, id="files.transfers.clear"),
         Binding("ctrl+l,f5", "reload", "Reload", show=False, id="files.reload"),
@@ -180,15 +201,25 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
     # --- layout ----------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
-        with Horizontal(id="files-filters"):
-            yield Select([(c, c) for c in CATEGORIES], prompt="any category", id="files-category")
-            yield Select([(s, s) for s in STATUSES], prompt="not deleted", id="files-status")
-            yield Input(placeholder="dates: 7d, 2026-11-01..", id="files-dates")
-            yield Input(placeholder="client id", id="files-client")
-            yield Input(placeholder="search names, #tag  (/)", id="files-search")
+        with Vertical(id="files-filters"):
+            yield from self.compose_query_line()
+            with Horizontal(id="files-selects"):
+                yield Select(
+                    [(c, c) for c in CATEGORIES],
+                    prompt="any category",
+                    id="files-category",
+                    compact=True,
+                )
+                yield Select(
+                    [(s, s) for s in STATUSES],
+                    prompt="not deleted",
+                    id="files-status",
+                    compact=True,
+                )
+                yield Select(SINCE, prompt="any time", id="files-since", compact=True)
         yield Static("Loading…", id="files-summary", classes="summary")
         with Horizontal(id="files-main"):
-            table: DataTable[Any] = RowTable(
+            table: DataTable[Any] = PagedRowTable(
                 id="files-table", cursor_type="row", zebra_stripes=True
             )
             table.add_columns(*COLUMNS)
@@ -200,31 +231,10 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
     # --- the paged table's hooks -------------------------------------------------
 
     def build_query(self) -> FileQuery:
-        from core.logs.dates import parse_range
-        from core.validation import FileQuery
+        from core.query_line import file_query
 
-        def select(widget_id: str) -> str | None:
-            value = self.query_one(widget_id, Select).value
-            return value if isinstance(value, str) else None
-
-        dates = parse_range(self.query_one("#files-dates", Input).value)
-        words = self.query_one("#files-search", Input).value.split()
-        tags = [w[1:] for w in words if w.startswith("#") and len(w) > 1]
-        search = " ".join(w for w in words if not w.startswith("#")) or None
-        return FileQuery(
-            limit=PAGE_SIZE,
-            search=search,
-            category=select("#files-category"),
-            status=select("#files-status"),
-            clientId=self.query_one("#files-client", Input).value.strip() or None,
-            tags=tags,
-            startDate=dates.start,
-            endDate=dates.end,
-        )
-
-    def invalid_input(self, error: Exception) -> str | None:
-        text = str(error).lower()
-        return "#files-dates" if "date" in text or ".." in text else None
+        assert self.parsed is not None
+        return file_query(self.parsed, limit=PAGE_SIZE)
 
     def fetch_page(
         self, runtime: Runtime, query: FileQuery, after: str | None
@@ -244,7 +254,7 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
         marked = f" · {len(self._marked)} marked" if self._marked else ""
         total = sum(r.size for r in self._records.values())
         size = humanize.naturalsize(total, binary=True)
-        return f"{self.shown_phrase('files')} · {size}{marked}"
+        return f"{self.shown_phrase(self.NOUN)} · {size}{marked}"
 
     def first_page_shown(self) -> None:
         self._schedule_preview()

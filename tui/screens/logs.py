@@ -1,8 +1,9 @@
 """Logs screen: browse, filter, search and triage email logs.
 
-A filter bar (status / category / priority selects, a date range, a search box) is
-applied as you type: Selects at once, text after a short debounce, each query in an
-exclusive thread worker so the UI never waits on the store. Pages load with keyset
+A query line (`/`: free text plus status: cat: prio: since: to: client: has: ...) and
+the selects that mirror it (status, category, priority, since) are applied as you
+type: Selects at once, text after a short debounce, each query in an exclusive thread
+worker so the UI never waits on the store. Pages load with keyset
 pagination as the cursor nears the end. Keys act on the highlighted message: open,
 resend, suppress / unsuppress a recipient, copy its SES MessageId (OSC 52), export the
 filtered result, save and recall searches (also from the command palette).
@@ -20,15 +21,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Select, Static
 from textual.worker import get_current_worker
 
 from tui.messages import LogsChanged
 from tui.palette import PaletteCommand, ScreenCommands
-from tui.screens.paged_table import PagedTableScreen, PageSlice
-from tui.widgets.row_table import RowTable
+from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
 
 if TYPE_CHECKING:
     from core.logs.query import Cursor, FilterSet, Page
@@ -43,6 +43,12 @@ NEW_CHECK_SECONDS = 0.3  # events for logs not shown: look for new ones at most 
 STATUSES = ("queued", "sent", "delivered", "bounced", "complaint", "failed")
 CATEGORIES = ("auth", "notification", "marketing", "system", "client-portal")
 PRIORITIES = ("low", "normal", "high", "urgent")
+SINCE = (
+    ("last 24 hours", "24h"),
+    ("today", "today"),
+    ("last 7 days", "7d"),
+    ("last 30 days", "30d"),
+)
 STATUS_STYLE = {
     "queued": "dim",
     "sent": "cyan",
@@ -118,6 +124,16 @@ def log_cells(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# the palette's ready-made queries: (title, query line)
+QUICK_QUERIES: tuple[tuple[str, str], ...] = (
+    *((f"status {s}", f"status:{s}") for s in ("bounced", "complaint", "failed", "queued")),
+    ("bounces this week", "status:bounced since:7d"),
+    ("complaints this week", "status:complaint since:7d"),
+    ("failed password resets and logins this week", "cat:auth status:failed since:7d"),
+    ("with attachments", "has:attachment"),
+)
+
+
 class SavedSearchCommands(ScreenCommands):
     """Command palette: recall a saved search, save or export the current one."""
 
@@ -133,7 +149,11 @@ class SavedSearchCommands(ScreenCommands):
         if screen is None:
             return []
         found: list[PaletteCommand] = [
-            ("Logs: save this search", "Name the current filters (ctrl+s)", screen.action_save),
+            (f"Logs: {title}", f"Query line: {line}", partial(screen.set_query, line))
+            for title, line in QUICK_QUERIES
+        ]
+        found += [
+            ("Logs: save this search", "Name the current filters (Ctrl+S)", screen.action_save),
             ("Logs: export the filtered logs", "CSV or JSON Lines (key e)", screen.action_export),
             ("Logs: clear the filters", "Show every log (key x)", screen.action_clear),
         ]
@@ -151,31 +171,33 @@ class SavedSearchCommands(ScreenCommands):
 class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
     TITLE = "Logs"
     PREFIX = "logs"
+    NOUN = "logs"
     DEBOUNCE_SECONDS = DEBOUNCE_SECONDS
     LOAD_AHEAD = LOAD_AHEAD
     COUNTS = True
+    QUERY_SCREEN = "logs"
+    SELECT_KEYS: ClassVar[dict[str, str]] = {
+        "logs-status": "status",
+        "logs-category": "cat",
+        "logs-priority": "prio",
+        "logs-since": "since",
+    }
     COMMANDS: ClassVar[set[Any]] = {SavedSearchCommands}
     DEFAULT_CSS = """
     #logs-filters {
-        height: 1;
+        height: auto;
         padding: 0 1;
-        margin-bottom: 1;
     }
-    #logs-filters > * {
-        margin-right: 1;
+    #logs-selects {
+        height: 1;
     }
-    #logs-filters Select {
+    #logs-selects > Select {
         width: 18;
-    }
-    #logs-dates {
-        width: 42;
-    }
-    #logs-search {
-        width: 1fr;
+        margin-right: 1;
     }
     """
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("slash", "focus_search", "Search", key_display="/", id="logs.search"),
+        Binding("slash", "focus_query", "Query", key_display="/", id="logs.query"),
         Binding("r", "resend", "Resend", id="logs.resend"),
         Binding("s", "suppress", "Suppress", id="logs.suppress"),
         Binding("u", "unsuppress", "Unsuppress", id="logs.unsuppress"),
@@ -195,7 +217,6 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
         self._filters: FilterSet | None = None
         self._sort_field = "createdAt"
         self._sort_dir = "desc"
-        self._extra: dict[str, Any] = {}  # filters without a widget (from saved searches)
         self._new_check: Timer | None = None
         self.new_above = 0  # new logs found while the reader was down the list
         self.live_added = 0  # logs put on top of the table as they arrived (for tests)
@@ -208,32 +229,29 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
     # --- layout ----------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
-        with Horizontal(id="logs-filters"):
-            yield Select(
-                [(s, s) for s in STATUSES], prompt="any status", id="logs-status", compact=True
-            )
-            yield Select(
-                [(c, c) for c in CATEGORIES],
-                prompt="any category",
-                id="logs-category",
-                compact=True,
-            )
-            yield Select(
-                [(p, p) for p in PRIORITIES],
-                prompt="any priority",
-                id="logs-priority",
-                compact=True,
-            )
-            yield Input(
-                placeholder="dates: today, 7d, 2026-11-01..2026-11-20",
-                id="logs-dates",
-                compact=True,
-            )
-            yield Input(
-                placeholder="/ search subject, address, message id", id="logs-search", compact=True
-            )
+        with Vertical(id="logs-filters"):
+            yield from self.compose_query_line()
+            with Horizontal(id="logs-selects"):
+                yield Select(
+                    [(s, s) for s in STATUSES], prompt="any status", id="logs-status", compact=True
+                )
+                yield Select(
+                    [(c, c) for c in CATEGORIES],
+                    prompt="any category",
+                    id="logs-category",
+                    compact=True,
+                )
+                yield Select(
+                    [(p, p) for p in PRIORITIES],
+                    prompt="any priority",
+                    id="logs-priority",
+                    compact=True,
+                )
+                yield Select(SINCE, prompt="any time", id="logs-since", compact=True)
         yield Static("Loading…", id="logs-summary", classes="summary")
-        table: DataTable[Any] = RowTable(id="logs-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Any] = PagedRowTable(
+            id="logs-table", cursor_type="row", zebra_stripes=True
+        )
         for key, (label, _) in COLUMNS.items():
             table.add_column(label, key=key)
         yield table
@@ -244,34 +262,18 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
     # --- the paged table's hooks ---------------------------------------------------
 
     def current_filters(self) -> FilterSet:
+        """The query line as a FilterSet, with the table's sort."""
         from core.logs.query import FilterSet
+        from core.query_line import log_filters, parse
 
-        def select(widget_id: str) -> str:
-            value = self.query_one(widget_id, Select).value
-            return value if isinstance(value, str) else ""
-
-        return FilterSet(
-            status=select("#logs-status"),
-            category=select("#logs-category"),
-            priority=select("#logs-priority"),
-            dates=self.query_one("#logs-dates", Input).value,
-            search=self.query_one("#logs-search", Input).value,
-            sortBy=self._sort_field,
-            sortOrder=self._sort_dir,
-            **self._extra,
-        )
+        parsed = self.parsed or parse(self.query_line.value, "logs")
+        return log_filters(parsed, FilterSet(sortBy=self._sort_field, sortOrder=self._sort_dir))
 
     def build_query(self) -> EmailQuery:
         filters = self.current_filters()
         query = filters.to_query(limit=PAGE_SIZE)
         self._filters = filters  # only once valid: the summary describes it
         return query
-
-    def invalid_input(self, error: Exception) -> str | None:
-        text = str(error).lower()
-        if "date" in text or ".." in text:
-            return "#logs-dates"
-        return "#logs-search" if "search" in text else None
 
     def query_started(self) -> None:
         self.new_above = 0  # the new query shows them
@@ -303,7 +305,9 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
         described = self._filters.describe() if self._filters is not None else ""
         more = "+" if self.new_above >= PAGE_SIZE else ""
         new = f" · {self.new_above}{more} new above: ctrl+home shows them" if self.new_above else ""
-        return Text(f"{self.shown_phrase('logs')}{new} · {described} · sorted by {label} {arrow}")
+        return Text(
+            f"{self.shown_phrase(self.NOUN)}{new} · {described} · sorted by {label} {arrow}"
+        )
 
     @on(DataTable.RowSelected, "#logs-table")
     def _open(self, event: DataTable.RowSelected) -> None:
@@ -448,13 +452,7 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
     # --- actions -----------------------------------------------------------------
 
     def action_clear(self) -> None:
-        self._extra = {}
-        with self.prevent(Select.Changed, Input.Changed):
-            for select in self.query("#logs-filters Select").results(Select):
-                select.clear()
-            for box in self.query("#logs-filters Input").results(Input):
-                box.value = ""
-        self.apply_filters()
+        self.set_query("")
 
     def action_copy_id(self) -> None:
         doc = self.selected_doc()
@@ -639,24 +637,9 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
         except DepllcError as exc:
             self.depllc.report_error(exc)
             return
-        with self.prevent(Select.Changed, Input.Changed):
-            for widget_id, value, allowed in (
-                ("#logs-status", filters.status, STATUSES),
-                ("#logs-category", filters.category, CATEGORIES),
-                ("#logs-priority", filters.priority, PRIORITIES),
-            ):
-                select = self.query_one(widget_id, Select)
-                if value in allowed:
-                    select.value = value
-                else:
-                    select.clear()
-            self.query_one("#logs-dates", Input).value = filters.dates
-            self.query_one("#logs-search", Input).value = filters.search
+        from core.query_line import log_line
+
         self._sort_field = filters.sortBy
         self._sort_dir = filters.sortOrder
-        self._extra = filters.model_dump(
-            include={"recipient", "messageId", "userId", "clientId", "hasAttachments"},
-            exclude_defaults=True,
-        )
-        self.apply_filters()
+        self.set_query(log_line(filters))
         self.notify(filters.describe(), title=f"Saved search “{name}”")

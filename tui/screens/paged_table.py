@@ -1,16 +1,21 @@
-"""What the Logs and Files screens share: a filter bar over a keyset-paged table.
+"""What the Logs and Files screens share: a query line and selects over a
+keyset-paged table.
 
-The filter bar (Selects and Inputs inside `#<prefix>-filters`) is applied as you type:
-a Select at once, text with a leading-edge debounce (the first keystroke after a pause
-queries at once, a burst queries again when it pauses). Each query runs in an
-exclusive thread worker, so the UI never waits on the store, and carries a generation
-number: results of a query that a newer one replaced are dropped. The next page loads
-when the cursor comes within LOAD_AHEAD rows of the end. A row is never shown twice.
+The query line (`/`, core/query_line.py syntax) is the filter; the Selects of the
+filter bar (for the mouse, and to discover the values) rewrite their key in it and
+show what it says. A Select applies at once; typing applies with a leading-edge
+debounce (the first keystroke after a pause queries at once, a burst queries again
+when it pauses) whenever the line parses; Enter applies it, says what is wrong if it
+does not parse, and returns to the table. Each query runs in an exclusive thread
+worker, so the UI never waits on the store, and carries a generation number: results
+of a query that a newer one replaced are dropped. The next page loads when the cursor
+comes within LOAD_AHEAD rows of the end. A row is never shown twice.
 
-A screen names its widgets `#<prefix>-filters`, `#<prefix>-summary`, `#<prefix>-table`
-and `#<prefix>-search`, and fills in the hooks: `build_query`, `fetch_page` (runs in a
-thread), `row_key`, `row_cells`, `summary_text`; optionally `fetch_count`,
-`invalid_input`, `query_started` and `first_page_shown`.
+A screen names its widgets `#<prefix>-filters` (holding the query line
+`#<prefix>-query` and the Selects named in SELECT_KEYS), `#<prefix>-summary` and
+`#<prefix>-table`, and fills in the hooks: `build_query` (from `self.parsed`),
+`fetch_page` (runs in a thread), `row_key`, `row_cells`, `summary_text`; optionally
+`fetch_count`, `query_started` and `first_page_shown`.
 """
 
 from __future__ import annotations
@@ -28,9 +33,14 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
+from core.query_line import Query, Screen, replace_terms
 from tui.screens.base import ServiceScreen
+from tui.widgets.query_line import QueryCompletion, QueryLine
+from tui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
     from core.runtime import Runtime
 
 QueryT = TypeVar("QueryT")
@@ -47,18 +57,35 @@ class PageSlice(Generic[RowT, CursorT]):
     next_cursor: CursorT | None
 
 
+class PagedRowTable(RowTable[Any]):
+    """The paged screens' table: End goes to the last row of the whole list (the
+    screen loads the pages not shown yet), not to the last row loaded, which would
+    only fetch the next page."""
+
+    def action_scroll_bottom(self) -> None:
+        screen = self.screen
+        if isinstance(screen, PagedTableScreen):
+            screen.go_to_last_row()
+        else:
+            super().action_scroll_bottom()
+
+
 class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
     """A screen whose main widget is a DataTable of keyset pages under a filter bar."""
 
     PREFIX: ClassVar[str] = ""  # widget ids are `#<PREFIX>-table` and so on
     DEBOUNCE_SECONDS: ClassVar[float] = 0.1
     LOAD_AHEAD: ClassVar[int] = 15  # rows before the end at which the next page is fetched
+    END_CAP: ClassVar[int] = 2_000  # End loads the rest of the list up to this many rows
     COUNTS: ClassVar[bool] = False  # run `fetch_count` after each first page
+    NOUN: ClassVar[str] = "rows"  # what the rows are, in the summary
+    QUERY_SCREEN: ClassVar[Screen]  # whose keys the query line takes
+    SELECT_KEYS: ClassVar[dict[str, str]] = {}  # filter-bar Select id -> its query key
     DEFAULT_CSS = """
     PagedTableScreen .summary.-error {
         color: $error;
     }
-    PagedTableScreen .filter-bar Input.-invalid {
+    PagedTableScreen QueryLine.-invalid {
         background: $error 30%;
     }
     """
@@ -73,6 +100,7 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
         self._rows: dict[str, RowT] = {}  # by row key, in table order
         self._debounce: Timer | None = None
         self._last_keystroke = 0.0
+        self.parsed: Query | None = None  # the query line, as last parsed
         self.count_label = ""  # "~520", "10,000+"; "" until the count arrives
         self.renders = 0  # how many times the table was refilled (for tests/benchmarks)
         self.last_render = 0.0
@@ -80,8 +108,8 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
     # --- hooks -------------------------------------------------------------------
 
     def build_query(self) -> QueryT:
-        """The query of the filter bar; raise InputError (or ValueError) when it is
-        not valid: the summary line shows why."""
+        """The listing's query from `self.parsed` (the query line); raise InputError
+        (or ValueError) when it is not valid: the summary line shows why."""
         raise NotImplementedError
 
     def fetch_page(
@@ -103,11 +131,7 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
 
     def summary_text(self) -> str | Text:
         """The line above the table (see `shown_phrase`)."""
-        return self.shown_phrase("rows")
-
-    def invalid_input(self, error: Exception) -> str | None:
-        """The selector of the filter-bar Input an error is about (marked red)."""
-        return None
+        return self.shown_phrase(self.NOUN)
 
     def query_started(self) -> None:
         """A valid query was just started (the table still shows the previous rows)."""
@@ -129,8 +153,25 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
     def summary(self) -> Static:
         return self.query_one(f"#{self.PREFIX}-summary", Static)
 
+    @property
+    def query_line(self) -> QueryLine:
+        return self.query_one(f"#{self.PREFIX}-query", QueryLine)
+
+    def compose_query_line(self) -> ComposeResult:
+        line = QueryLine(self.QUERY_SCREEN, id=f"{self.PREFIX}-query")
+        yield line
+        yield QueryCompletion(line)
+
     def _in_filter_bar(self, widget: Widget) -> bool:
         return self.filter_bar in widget.ancestors
+
+    @property
+    def _select_values(self) -> dict[str, set[str]]:
+        """The values each mirrored Select offers."""
+        return {
+            widget_id: {str(value) for _, value in self.query_one(f"#{widget_id}", Select)._options}
+            for widget_id in self.SELECT_KEYS
+        }
 
     def on_mount(self) -> None:
         # Textual calls each class's on_mount in turn (no super() call): then
@@ -141,18 +182,27 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
     def refresh_data(self) -> None:
         self.apply_filters()
 
-    # --- the filter bar ----------------------------------------------------------
+    # --- the query line and the filter bar ---------------------------------------
 
     @on(Select.Changed)
     def _filter_select_changed(self, event: Select.Changed) -> None:
-        if self._in_filter_bar(event.select):
-            event.stop()
-            self.apply_filters()
+        """A Select rewrites its key in the query line, then the line applies."""
+        if not self._in_filter_bar(event.select):
+            return
+        event.stop()
+        key = self.SELECT_KEYS.get(event.select.id or "")
+        if key is not None:
+            value = event.value if isinstance(event.value, str) else ""
+            line = self.query_line
+            with self.prevent(Input.Changed):
+                line.set_text(replace_terms(line.value, self.QUERY_SCREEN, key, [value]))
+        self.apply_filters()
 
     @on(Input.Changed)
     def _filter_input_changed(self, event: Input.Changed) -> None:
         """Leading-edge debounce: the first keystroke after a pause queries at once;
-        a burst of typing queries again once it pauses for DEBOUNCE_SECONDS."""
+        a burst of typing queries again once it pauses for DEBOUNCE_SECONDS. A line
+        that does not parse (yet) leaves the table as it is."""
         if not self._in_filter_bar(event.input):
             return
         event.stop()
@@ -161,46 +211,76 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
         self._last_keystroke = now
         self._stop_debounce()
         if quiet:
-            self.apply_filters()
+            self.apply_filters(typing=True)
         else:
-            self._debounce = self.set_timer(self.DEBOUNCE_SECONDS, self.apply_filters)
+            self._debounce = self.set_timer(
+                self.DEBOUNCE_SECONDS, partial(self.apply_filters, typing=True)
+            )
 
-    @on(Input.Submitted)
-    def _filter_input_submitted(self, event: Input.Submitted) -> None:
-        if self._in_filter_bar(event.input):
-            event.stop()
-            self.apply_filters()
+    @on(QueryLine.Applied)
+    def _query_applied(self, event: QueryLine.Applied) -> None:
+        event.stop()
+        if self.apply_filters():
+            event.line.remember()
             self.action_focus_table()
+
+    @on(QueryLine.Left)
+    def _query_left(self, event: QueryLine.Left) -> None:
+        event.stop()
+        self.action_focus_table()
 
     def _stop_debounce(self) -> None:
         if self._debounce is not None:
             self._debounce.stop()
             self._debounce = None
 
-    def apply_filters(self) -> None:
-        """Validate the filter bar and start a query (the previous one is dropped)."""
+    def set_query(self, text: str) -> None:
+        """Put a line in the query line and apply it (saved searches, the palette)."""
+        with self.prevent(Input.Changed):
+            self.query_line.set_text(text)
+        if self.apply_filters():
+            self.query_line.remember()
+
+    def _show_parsed(self, parsed: Query) -> None:
+        """The Selects show what the line says."""
+        with self.prevent(Select.Changed):
+            for widget_id, key in self.SELECT_KEYS.items():
+                select = self.query_one(f"#{widget_id}", Select)
+                value = parsed.get(key)
+                if value is None or value not in self._select_values[widget_id]:
+                    select.clear()
+                elif select.value != value:
+                    select.value = value
+
+    def apply_filters(self, typing: bool = False) -> bool:
+        """Parse the query line and start its query (the previous one is dropped);
+        False when the line is not valid (while `typing`, nothing changes then)."""
         from core.errors import InputError, describe
+        from core.query_line import parse
 
         self._stop_debounce()
         if self.runtime is None:
-            return
+            return False
         summary = self.summary
-        for box in self.filter_bar.query(Input):
-            box.remove_class("-invalid")
+        line = self.query_line
         try:
+            self.parsed = parse(line.value, self.QUERY_SCREEN)
             query = self.build_query()
         except (InputError, ValueError) as exc:
+            if typing:
+                return False
             self._generation += 1  # results of an older query no longer apply
             summary.add_class("-error")
             summary.update(Text(describe(exc).text))
-            bad = self.invalid_input(exc)
-            if bad is not None:
-                self.query_one(bad, Input).add_class("-invalid")
-            return
+            line.add_class("-invalid")
+            return False
+        line.remove_class("-invalid")
         summary.remove_class("-error")
+        self._show_parsed(self.parsed)
         self._query = query
         self.query_started()
         self.reload_first_page()
+        return True
 
     def reload_first_page(self) -> None:
         """Run the current query again from its first page (the cursor stays on the
@@ -237,6 +317,20 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
             self.app.call_from_thread(self._more_failed, generation)
             raise
         self.app.call_from_thread(self._show_more, generation, page)
+
+    def _fetch_rest(self, query: QueryT, after: CursorT, generation: int, room: int) -> None:
+        """Pages after `after` until the list ends or `room` rows came (for End)."""
+        runtime = self.runtime
+        assert runtime is not None
+        rows: list[RowT] = []
+        cursor: CursorT | None = after
+        worker = get_current_worker()
+        while cursor is not None and len(rows) < room and not worker.is_cancelled:
+            page = self.fetch_page(runtime, query, cursor)
+            rows += page.rows
+            cursor = page.next_cursor
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_rest, generation, PageSlice(rows, cursor))
 
     def _fetch_count(self, query: QueryT, generation: int) -> None:
         runtime = self.runtime
@@ -289,9 +383,38 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
         """The table shows the first page(s) of the current query (none is loading)."""
         return self._query is not None and self._shown_generation == self._generation
 
+    def go_to_last_row(self) -> None:
+        """End: the last row of the list, loading the pages not yet shown (up to
+        END_CAP rows; beyond, the last row loaded and a word on reversing the sort)."""
+        table = self.table
+        if self._next is None or self._query is None:
+            table.move_cursor(row=table.row_count - 1)
+            return
+        self._loading_more = True  # no page-ahead while the rest loads
+        room = max(0, self.END_CAP - table.row_count)
+        self.summary.update(Text(f"{self.shown_phrase(self.NOUN)} · loading to the end…"))
+        call = partial(self._fetch_rest, self._query, self._next, self._generation, room)
+        self._start("more", call)
+
+    def _show_rest(self, generation: int, page: PageSlice[RowT, CursorT]) -> None:
+        if not self.query_is_current(generation):
+            return
+        self.add_rows(page.rows)
+        self._next = page.next_cursor
+        self.table.move_cursor(row=self.table.row_count - 1)
+        self._loading_more = False
+        self.update_summary()
+        if page.next_cursor is not None:
+            self.notify(
+                f"End shows the first {self.table.row_count:,} {self.NOUN}; "
+                "reverse the sort to see the last ones.",
+                title="More below",
+            )
+
     def _more_failed(self, generation: int) -> None:
         if self.query_is_current(generation):
             self._loading_more = False
+            self.update_summary()
 
     def _show_count(self, generation: int, label: str) -> None:
         if self.query_is_current(generation):
@@ -377,8 +500,10 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
         """The first rows are on screen (the reader is not further down the list)."""
         return self.table.scroll_y == 0
 
-    def action_focus_search(self) -> None:
-        self.query_one(f"#{self.PREFIX}-search", Input).focus()
+    def action_focus_query(self) -> None:
+        line = self.query_line
+        line.focus()
+        line.cursor_position = len(line.value)
 
     def action_focus_table(self) -> None:
         self.table.focus()

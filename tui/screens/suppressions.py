@@ -1,6 +1,7 @@
 """Suppressions screen: the addresses sends are refused to (hard bounces and
 complaints from SES events, and those a person blocked), with add and remove; every
-change a person makes is audited."""
+change a person makes is audited. The `/` query line filters the list (text in the
+address, note or message id; reason: since: until: by:)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from tui.screens.base import ServiceScreen
+from tui.widgets.query_line import QueryCompletion, QueryLine
 from tui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
     from core.models import Suppression
+    from core.suppressions import SuppressionFilter
 
 REASONS = [
     ("manual: blocked by a person", "manual"),
@@ -123,7 +126,9 @@ class ConfirmRemove(ModalScreen[bool]):
 
 class SuppressionsScreen(ServiceScreen):
     TITLE = "Suppressions"
+    AUTO_FOCUS = "#sup-table"  # not the query line: keys act on the list until `/`
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("slash", "focus_query", "Query", key_display="/", id="suppressions.query"),
         Binding("a", "add", "Add", id="suppressions.add"),
         Binding("d,delete", "remove", "Remove", key_display="d", id="suppressions.remove"),
         Binding("ctrl+l,f5", "reload", "Reload", id="suppressions.reload"),
@@ -132,8 +137,12 @@ class SuppressionsScreen(ServiceScreen):
     def __init__(self) -> None:
         super().__init__()
         self.entries: list[Suppression] = []
+        self.where: SuppressionFilter | None = None  # the query line's filter
 
     def compose_body(self) -> ComposeResult:
+        line = QueryLine("suppressions", id="sup-query")
+        yield line
+        yield QueryCompletion(line)
         yield Static("Loading…", id="sup-summary", classes="summary")
         table: DataTable[str] = RowTable(id="sup-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("Email", "Reason", "Since", "By", "Diagnostic / note", "SES message id")
@@ -146,13 +155,52 @@ class SuppressionsScreen(ServiceScreen):
         if self.runtime is not None:
             self.load()
 
+    def action_focus_query(self) -> None:
+        line = self.query_one("#sup-query", QueryLine)
+        line.focus()
+        line.cursor_position = len(line.value)
+
+    def apply_query(self, typing: bool = False) -> bool:
+        """Parse the query line and list what it selects; False when it does not
+        parse (the summary says why, except while typing)."""
+        from core.errors import InputError, describe
+        from core.query_line import parse, suppression_filter
+
+        line = self.query_one("#sup-query", QueryLine)
+        try:
+            self.where = suppression_filter(parse(line.value, "suppressions"))
+        except InputError as exc:
+            if not typing:
+                self.query_one("#sup-summary", Static).update(describe(exc).text)
+            return False
+        if self.runtime is not None:
+            self.load()
+        return True
+
+    @on(Input.Changed, "#sup-query")
+    def _typed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.apply_query(typing=True)
+
+    @on(QueryLine.Applied)
+    def _applied(self, event: QueryLine.Applied) -> None:
+        event.stop()
+        if self.apply_query():
+            event.line.remember()
+            self.query_one("#sup-table", DataTable).focus()
+
+    @on(QueryLine.Left)
+    def _left(self, event: QueryLine.Left) -> None:
+        event.stop()
+        self.query_one("#sup-table", DataTable).focus()
+
     @work(thread=True, exclusive=True, group="suppressions", exit_on_error=False)
     def load(self) -> None:
         from core import suppressions
 
         runtime = self.runtime
         assert runtime is not None
-        entries = suppressions.list_all(runtime.store)
+        entries = suppressions.list_all(runtime.store, where=self.where)
         self.app.call_from_thread(self._show, entries)
 
     def _show(self, entries: list[Suppression]) -> None:
