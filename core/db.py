@@ -64,6 +64,9 @@ FILE_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
     ([("category", 1), ("_id", 1)], {}),
     ([("isPublic", 1), ("createdAt", -1)], {}),
     ([("status", 1), ("updatedAt", 1)], {}),
+    # the case view (core/case.py): a client's files, or one user's uploads, newest first
+    ([("clientId", 1), ("createdAt", -1), ("_id", -1)], {}),
+    ([("userId", 1), ("createdAt", -1), ("_id", -1)], {}),
 ]
 SUPPRESSION_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
     ([("email", 1)], {"unique": True}),

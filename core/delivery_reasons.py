@@ -53,9 +53,9 @@ _CODES: dict[str, tuple[str, str, bool | None]] = {
         "ask the client for the new address",
         True,
     ),
-    "1.10": (
-        "The recipient's domain says it takes no mail (null MX)",
-        "ask the client for another address",
+    "1.10": (  # Microsoft 365's "recipient not found" (RFC 7505 also uses it for null MX)
+        "The address does not exist",
+        f"ask the client for a new one; {_SUPPRESSED}",
         True,
     ),
     "2.1": (

@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "tui.cli.logs_cmd",
     "tui.cli.files_cmd",
     "tui.cli.audit_cmd",
+    "tui.cli.case_cmd",
     "tui.cli.sandbox_cmd",
     "tui.cli.completion",
 ]

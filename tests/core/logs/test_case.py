@@ -1,0 +1,165 @@
+"""The case view's core (core/case.py) and `depllc case`."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from core import audit
+from core.case import NEWEST, email_filter, file_filter, open_case
+from core.db import ALL_INDEXES, EMAIL_COLLECTION, FILE_COLLECTION, Store
+from core.errors import NotFoundError
+from core.models import FileRecord, utcnow
+from core.runtime import Runtime
+from tests.core.logs.conftest import MakeLog
+from tui.cli.context import CommandContext
+from tui.cli.main import main
+
+ANN = "ann@client.example"
+CLIENT = "665f1c2a9b1e4a0012345678"
+
+
+def _file(store: Store, name: str, client: str | None, user: str, public: bool = True) -> str:
+    record = FileRecord.model_validate(
+        {
+            "key": f"files/{name}",
+            "fileName": name,
+            "originalName": name,
+            "contentType": "application/pdf",
+            "size": 1234,
+            "category": "contract",
+            "userId": user,
+            "clientId": client,
+            "isPublic": public,
+            "status": "completed",
+            "metadata": {"uploadedBy": user},
+            "s3Info": {"bucket": "b", "region": "us-east-1"},
+        }
+    )
+    return str(store.files.insert_one(record.to_mongo()).inserted_id)
+
+
+@pytest.fixture
+def seeded(runtime: Runtime, add_log: MakeLog) -> dict[str, Any]:
+    now = utcnow()
+    bounced = add_log(
+        to=[ANN, "bob@client.example"],
+        clientId=CLIENT,
+        subject="Your contract",
+        status="bounced",
+        createdAt=now - timedelta(days=1),
+        recipientStatus=[
+            {"email": ANN, "status": "bounced",
+             "diagnostic": "Permanent/General: smtp; 550 5.1.1 <ann@client.example>: "
+                           "Recipient address rejected: User unknown"},
+            {"email": "bob@client.example", "status": "delivered"},
+        ],
+    )  # fmt: skip
+    older = add_log(to=[ANN], clientId=CLIENT, createdAt=now - timedelta(days=20))
+    add_log(to=["someone@else.example"])  # not Ann's
+    runtime.store.suppressions.insert_one(
+        {"email": ANN, "reason": "bounce", "at": now - timedelta(hours=20), "by": "events"}
+    )
+    contract = _file(runtime.store, "contract.pdf", CLIENT, "tester")
+    hidden = _file(runtime.store, "private.pdf", CLIENT, "other-user", public=False)
+    _file(runtime.store, "unrelated.pdf", "another-client", "tester")
+    audit.record(runtime.store, "tester", "resend", str(bounced["_id"]))
+    return {"bounced": bounced, "older": older, "contract": contract, "hidden": hidden}
+
+
+def test_case_for_an_address(runtime: Runtime, seeded: dict[str, Any]) -> None:
+    case = open_case(runtime, "Ann@Client.example")
+    assert [log.id for log in case.emails] == [seeded["bounced"]["_id"], seeded["older"]["_id"]]
+    assert case.client_ids == [CLIENT]
+    (ann,) = case.addresses
+    assert ann.suppression is not None and ann.suppression.reason.value == "bounce"
+    assert (ann.bounces, ann.complaints) == (1, 0)
+    assert ann.last_problem is not None and "5.1.1" in (ann.last_problem.diagnostic or "")
+    assert [str(f.id) for f in case.files] == [seeded["contract"]]
+    assert case.hidden_files == 1  # the other user's private file, counted, not listed
+    assert [e.action for e in case.audit] == ["resend"]
+    kinds = [item.kind for item in case.timeline()]
+    assert kinds == ["audit", "file", "suppression", "email", "email"]  # newest first
+    assert [i.kind for i in case.timeline({"file"})] == ["file"]
+
+
+def test_case_for_a_client_id(runtime: Runtime, seeded: dict[str, Any]) -> None:
+    case = open_case(runtime, CLIENT)
+    assert case.kind == "client"
+    assert {a.email for a in case.addresses} == {ANN, "bob@client.example"}
+    assert len(case.emails) == 2
+    since = open_case(runtime, CLIENT, since=utcnow() - timedelta(days=7))
+    assert [log.id for log in since.emails] == [seeded["bounced"]["_id"]]
+
+
+def test_unknown_is_not_found(runtime: Runtime, seeded: dict[str, Any]) -> None:
+    with pytest.raises(NotFoundError, match="Nothing is known about the address"):
+        open_case(runtime, "nobody@nowhere.example")
+
+
+def _served(collection: str, flt: dict[str, Any], sort: list[tuple[str, int]]) -> bool:
+    """Every branch's equality keys, then the sort keys, are a prefix of a declared index."""
+    branches = flt.get("$or", [flt])
+    for branch in branches:
+        keys = [(k, 1) for k in branch] + sort
+        if not any(
+            [k for k, _ in spec[: len(keys)]] == [k for k, _ in keys]
+            and all(
+                d == sd
+                for (_, d), (_, sd) in zip(keys[len(branch) :], spec[len(branch) :], strict=False)
+            )
+            for spec, _ in ALL_INDEXES[collection]
+        ):
+            return False
+    return True
+
+
+def test_case_queries_are_served_by_declared_indexes() -> None:
+    assert _served(EMAIL_COLLECTION, email_filter("address", ANN, None), NEWEST)
+    assert _served(EMAIL_COLLECTION, email_filter("client", CLIENT, None), NEWEST)
+    files = file_filter([CLIENT], CLIENT)
+    assert files is not None and _served(FILE_COLLECTION, files, NEWEST)
+    assert not _served(EMAIL_COLLECTION, {"subject": "x", "status": "y"}, NEWEST)  # can fail
+
+
+@pytest.fixture
+def cli(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Runtime:
+    monkeypatch.setattr(CommandContext, "runtime", lambda self, seed=True: runtime)
+    monkeypatch.setattr(CommandContext, "close", lambda self: None)
+    return runtime
+
+
+def test_case_command_text(
+    cli: Runtime, seeded: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["case", ANN]) == 0
+    out = capsys.readouterr().out
+    assert f"{ANN}: SUPPRESSED (bounce since" in out
+    assert "The address does not exist: ask the client for a new one" in out
+    assert "raw: Permanent/General: smtp; 550 5.1.1" in out
+    assert "2 emails, 1 files (1 hidden by your role), 1 audit entries" in out
+
+
+def test_case_command_json(
+    cli: Runtime, seeded: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["case", CLIENT, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["kind"] == "client"
+    ann = next(a for a in data["addresses"] if a["email"] == ANN)
+    assert ann["suppressed"] is True
+    assert ann["lastProblem"]["reason"] == "The address does not exist"
+    assert [f["originalName"] for f in data["files"]] == ["contract.pdf"]
+    assert data["hiddenFiles"] == 1
+
+
+def test_case_command_unknown(
+    cli: Runtime, seeded: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["case", "nobody@nowhere.example"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "Nothing is known about the address nobody@nowhere.example" in err[0]

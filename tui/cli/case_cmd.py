@@ -1,0 +1,71 @@
+"""`depllc case ADDRESS|CLIENT_ID`: one person's emails, files, suppressions and audit
+entries in one place, newest first (core/case.py)."""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.cli.context import CommandContext
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "case",
+        help="one client or address: emails, files, suppressions, audit, newest first",
+        description="Everything the CRM holds about one person: the addresses used with "
+        "their suppression state and bounce/complaint counts, then one timeline of their "
+        "emails, files and the audit entries touching them. Bounce reasons in plain words.",
+    )
+    p.add_argument("query", metavar="ADDRESS|CLIENT_ID")
+    p.add_argument("--since", metavar="RANGE", help="only what happened since (7d, 2026-11-01)")
+    p.add_argument("--limit", type=int, default=200, help="at most this many of each (200)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=case_cmd)
+
+
+def case_cmd(ctx: CommandContext) -> int:
+    from core.case import open_case, to_json
+    from core.delivery_reasons import explain
+    from core.errors import InputError
+    from core.logs.dates import parse_since
+    from tui.outside_text import line
+
+    if ctx.args.limit < 1:
+        raise InputError("--limit must be 1 or more.")
+    since = parse_since(ctx.args.since) if ctx.args.since else None
+    case = open_case(ctx.runtime(), ctx.args.query, since=since, limit=ctx.args.limit)
+    if ctx.args.json:
+        ctx.print_json(to_json(case))
+        return 0
+    who = "address" if case.kind == "address" else "client"
+    print(f"case: {who} {line(case.query)}")
+    if case.client_ids:
+        print("client ids: " + ", ".join(line(c) for c in case.client_ids))
+    for a in case.addresses:
+        state = "not suppressed"
+        if a.suppression is not None:
+            s = a.suppression
+            state = f"SUPPRESSED ({s.reason.value} since {s.at:%Y-%m-%d})"
+        print(f"  {line(a.email)}: {state}; {a.bounces} bounced, {a.complaints} complaints")
+        problem = a.last_problem
+        reason = explain(problem.diagnostic, problem.status.value) if problem else None
+        if problem is not None and reason is not None:
+            print(
+                f"    last {problem.status.value} {problem.updatedAt:%Y-%m-%d}: "
+                f"{line(reason.line())}"
+            )
+            print(f"    raw: {line(problem.diagnostic)}")
+    hidden = f" ({case.hidden_files} hidden by your role)" if case.hidden_files else ""
+    print(
+        f"\n{len(case.emails)} emails, {len(case.files)} files{hidden}, "
+        f"{len(case.audit)} audit entries"
+    )
+    for item in case.timeline():
+        print(
+            f"{item.at.astimezone():%Y-%m-%d %H:%M}  {item.kind:<11} {line(item.title, 50):<50}"
+            f"  {line(item.detail, 60)}"
+        )
+    more = [kind for kind, left in case.more.items() if left]
+    if more:
+        print(f"(more {', '.join(more)} than --limit {ctx.args.limit}: narrow with --since)")
+    return 0
