@@ -38,8 +38,11 @@ def main() -> int:
     from core.aws import AwsClients
     from core.config import Settings
     from core.db import MOCK_SCHEME, connect
+    from core.identity import Identity
     from core.mail import bulk, pacing
     from core.runtime import Runtime
+
+    bench = Identity(login="bench", role="operator", crm_user_id=None, source="benchmark")
     from core.sandbox import (
         SANDBOX_BUCKET,
         SANDBOX_CONFIG_SET,
@@ -62,12 +65,11 @@ def main() -> int:
                 "ses_max_24h_send": 100_000,
                 "mongodb_uri": uri,
                 "mongodb_db": db_name,
-                "depllc_user": "bench",
             }
         )
         aws = AwsClients(settings, endpoint_url=endpoint, sandbox=True)
         provision(aws, settings)
-        runtime = Runtime(settings=settings, aws=aws, store=store)
+        runtime = Runtime(settings=settings, aws=aws, store=store, identity=bench)
         quota = pacing.get_quota(runtime)
         rows = "".join(
             f"client{i}@example.com,Client {i},INV-{i:05d},${i % 900 + 100}.00,1 Dec\n"

@@ -61,20 +61,22 @@ def worker(args: argparse.Namespace) -> int:
     from core.db import connect
     from core.files.download import download_file
     from core.files.upload import UploadRequest, upload_file
+    from core.identity import Identity
     from core.models import FileCategory, FileMetadata, FileRecord, FileStatus, S3Info
     from core.runtime import Runtime
+
+    bench = Identity(login="bench", role="operator", crm_user_id=None, source="benchmark")
 
     settings = Settings.model_validate(
         {
             "aws_endpoint_url": args.endpoint,
             "aws_s3_bucket": BUCKET,
             "mongodb_uri": "mongomock://",
-            "depllc_user": "bench",
             "file_max_size": 4 * 1024 * MiB,
         }
     )
     store = connect("mongomock://", "bench")
-    runtime = Runtime(settings=settings, aws=AwsClients(settings), store=store)
+    runtime = Runtime(settings=settings, aws=AwsClients(settings), store=store, identity=bench)
     from core.files.transfer import DEFAULT_TUNING
 
     tuning = DEFAULT_TUNING

@@ -1,5 +1,7 @@
 """Settings: the guide's variable names, from (highest first) command-line flags, the
-environment, `.env.local`, `.env` in the working directory, then the user's TOML file.
+environment, `.env.local` and `.env` in the config folder (or one `--env-file`), then
+the user's TOML file. A `.env` in the working directory is never read: whoever can write
+to the folder the console is started in must not choose its endpoint or bucket.
 
 AWS credentials are never read or stored here: boto3's own chain (profile, SSO, env,
 instance role) supplies them. `AWS_ENDPOINT_URL` is honoured by boto3 itself.
@@ -7,7 +9,6 @@ instance role) supplies them. `AWS_ENDPOINT_URL` is honoured by boto3 itself.
 
 from __future__ import annotations
 
-import getpass
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from core.models import Role
 
 APP_NAME = "depllc"
 SANDBOX_ENDPOINT_MARK = "sandbox"
@@ -42,13 +45,6 @@ def state_dir() -> Path:
 
 def default_config_file() -> Path:
     return config_dir() / "config.toml"
-
-
-def _default_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "operator"
 
 
 def _env(*names: str) -> AliasChoices:
@@ -105,16 +101,33 @@ class Settings(BaseSettings):
         100 * 1024 * 1024, gt=0, validation_alias=_env("FILE_MAX_SIZE", "file_max_size")
     )
     mongodb_uri: str | None = Field(None, validation_alias=_env("MONGODB_URI", "mongodb_uri"))
-    mongodb_db: str = Field("depllc", validation_alias=_env("MONGODB_DB", "mongodb_db"))
-    depllc_user: str = Field(
-        default_factory=_default_user, validation_alias=_env("DEPLLC_USER", "depllc_user")
+    mongodb_db: str | None = Field(
+        None,
+        description="The database; else the one MONGODB_URI names; else `depllc`",
+        validation_alias=_env("MONGODB_DB", "mongodb_db"),
     )
-    depllc_role: Literal["operator", "support", "admin"] = Field(
-        "operator", validation_alias=_env("DEPLLC_ROLE", "depllc_role")
+    # Who acts: honoured in the sandbox only (core/identity.py); in connected mode the
+    # AWS caller identity and the operators list decide.
+    depllc_user: str | None = Field(None, validation_alias=_env("DEPLLC_USER", "depllc_user"))
+    depllc_role: Role | None = Field(None, validation_alias=_env("DEPLLC_ROLE", "depllc_role"))
+    depllc_crm_user_id: str | None = Field(
+        None,
+        max_length=200,
+        description="The operator's CRM user id (sandbox, or a single-user install)",
+        validation_alias=_env("DEPLLC_CRM_USER_ID", "depllc_crm_user_id"),
     )
     sandbox: bool = Field(False, validation_alias=_env("DEPLLC_SANDBOX", "sandbox"))
 
-    @field_validator("aws_endpoint_url", "mongodb_uri", "aws_s3_bucket", mode="before")
+    @field_validator(
+        "aws_endpoint_url",
+        "mongodb_uri",
+        "mongodb_db",
+        "aws_s3_bucket",
+        "depllc_user",
+        "depllc_role",
+        "depllc_crm_user_id",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -132,35 +145,61 @@ class Settings(BaseSettings):
         """Sandbox when asked, or when neither AWS nor Mongo settings were given."""
         return self.sandbox or (self.aws_s3_bucket is None and self.mongodb_uri is None)
 
+    @property
+    def identity_overrides(self) -> list[str]:
+        """The sandbox-only identity variables that are set."""
+        given = (("DEPLLC_USER", self.depllc_user), ("DEPLLC_ROLE", self.depllc_role))
+        return [name for name, value in given if value]
 
+    @property
+    def database(self) -> str:
+        """MONGODB_DB, else the database MONGODB_URI names, else `depllc`."""
+        from core.mongo_uri import database_of
+
+        return self.mongodb_db or database_of(self.mongodb_uri) or DEFAULT_DATABASE
+
+    def database_conflict(self) -> str | None:
+        """A sentence when MONGODB_DB and the URI's database are both set and differ."""
+        from core.mongo_uri import database_of
+
+        in_uri = database_of(self.mongodb_uri)
+        if self.mongodb_db and in_uri and in_uri != self.mongodb_db:
+            return (
+                f"MONGODB_DB ({self.mongodb_db}) differs from the database MONGODB_URI "
+                f"names ({in_uri}); {self.mongodb_db} is used"
+            )
+        return None
+
+
+DEFAULT_DATABASE = "depllc"
 SECRET_FIELDS = {"mongodb_uri", "aws_endpoint_url"}
 
 
 def mask(field: str, value: object) -> str:
-    """Render a setting for output, hiding passwords in URIs."""
+    """Render a setting for output, hiding every credential in URIs."""
+    from core.mongo_uri import mask_uri
+
     if value is None:
         return "-"
     text = str(value)
-    if field in SECRET_FIELDS and "@" in text and "://" in text:
-        scheme, rest = text.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:****@{host}"
-    return text
+    return mask_uri(text) if field in SECRET_FIELDS else text
 
 
 def _sources(
-    flags: dict[str, Any], config_file: Path | None, cwd: Path | None
+    flags: dict[str, Any], config_file: Path | None, env_file: Path | None
 ) -> list[tuple[str, Callable[[], PydanticBaseSettingsSource]]]:
     """(label, factory): the files are read when a source is made, so making it is
     part of reading it (a broken TOML raises there)."""
-    base = cwd or Path.cwd()
     toml = config_file or default_config_file()
+    folder = config_dir()
+    dotenv = [env_file] if env_file is not None else [folder / ".env.local", folder / ".env"]
     return [
         ("flag", lambda: InitSettingsSource(Settings, init_kwargs=flags)),
         ("env", lambda: EnvSettingsSource(Settings)),
-        (".env.local", lambda: DotEnvSettingsSource(Settings, env_file=base / ".env.local")),
-        (".env", lambda: DotEnvSettingsSource(Settings, env_file=base / ".env")),
+        *(
+            (str(path), lambda path=path: DotEnvSettingsSource(Settings, env_file=path))
+            for path in dotenv
+        ),
         (str(toml), lambda: TomlConfigSettingsSource(Settings, toml_file=toml)),
     ]
 
@@ -183,17 +222,20 @@ def _field_of(key: str) -> str | None:
 def load_settings(
     flags: dict[str, Any] | None = None,
     config_file: Path | None = None,
-    cwd: Path | None = None,
+    env_file: Path | None = None,
 ) -> tuple[Settings, dict[str, str]]:
-    """Merge every source (first wins) and say where each value came from."""
+    """Merge every source (first wins) and say where each value came from. `.env`
+    files: `env_file` when given, else `.env.local` and `.env` in the config folder."""
     from core.errors import ConfigError, validation_message
 
     if config_file is not None and not config_file.is_file():
         raise ConfigError(f"Config file not found: {config_file}", "Check the --config path.")
+    if env_file is not None and not env_file.is_file():
+        raise ConfigError(f"Env file not found: {env_file}", "Check the --env-file path.")
     merged: dict[str, Any] = {}
     origin: dict[str, str] = {}
     for label, make_source in _sources(
-        {k: v for k, v in (flags or {}).items() if v is not None}, config_file, cwd
+        {k: v for k, v in (flags or {}).items() if v is not None}, config_file, env_file
     ):
         try:
             values = make_source()()

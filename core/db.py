@@ -7,10 +7,12 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from core.errors import ConfigError
 from core.models import (
     AUDIT_COLLECTION,
     EMAIL_COLLECTION,
     FILE_COLLECTION,
+    OPERATOR_COLLECTION,
     SUPPRESSION_COLLECTION,
     UNMATCHED_EVENT_COLLECTION,
 )
@@ -86,6 +88,9 @@ UNMATCHED_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
     ([("state", 1), ("receivedAt", -1)], {}),  # re-matching and listing: newest first
     ([("receivedAt", 1)], {"expireAfterSeconds": KEPT_EVENT_DAYS * 24 * 3600}),  # TTL
 ]
+OPERATOR_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
+    ([("arn", 1)], {"unique": True}),
+]
 
 ALL_INDEXES = {
     EMAIL_COLLECTION: EMAIL_INDEXES,
@@ -93,6 +98,7 @@ ALL_INDEXES = {
     SUPPRESSION_COLLECTION: SUPPRESSION_INDEXES,
     AUDIT_COLLECTION: AUDIT_INDEXES,
     UNMATCHED_EVENT_COLLECTION: UNMATCHED_INDEXES,
+    OPERATOR_COLLECTION: OPERATOR_INDEXES,
 }
 
 
@@ -166,6 +172,10 @@ class Store:
         return self.db[UNMATCHED_EVENT_COLLECTION]
 
     @property
+    def operators(self) -> Collection[dict[str, Any]]:
+        return self.db[OPERATOR_COLLECTION]
+
+    @property
     def is_mock(self) -> bool:
         return self.uri_label.startswith(MOCK_SCHEME)
 
@@ -212,8 +222,10 @@ _MOCK_CLIENTS: dict[str, Any] = {}
 
 
 def connect(uri: str, db_name: str, timeout_ms: int = 5000) -> Store:
-    """Open the store. `mongomock://` (optionally `mongomock://name`) is in-process."""
-    from core.config import mask
+    """Open the store. `mongomock://` (optionally `mongomock://name`) is in-process.
+    `timeout_ms` is the default for server selection and connecting; the URI's own
+    `serverSelectionTimeoutMS` / `connectTimeoutMS` win."""
+    from core.mongo_uri import mask_uri, parse
 
     if uri.startswith(MOCK_SCHEME):
         from core.sandbox import require_sandbox_extra
@@ -229,12 +241,34 @@ def connect(uri: str, db_name: str, timeout_ms: int = 5000) -> Store:
         return Store(db=client[db_name], uri_label=uri)
 
     import pymongo
+    from pymongo.errors import ConfigurationError
 
-    real: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
-        uri,
-        tz_aware=True,
-        serverSelectionTimeoutMS=timeout_ms,
-        connectTimeoutMS=timeout_ms,
-        appname="depllc-console",
-    )
-    return Store(db=real[db_name], uri_label=mask("mongodb_uri", uri))
+    parts = parse(uri)
+    defaults: dict[str, Any] = {
+        "serverSelectionTimeoutMS": timeout_ms,
+        "connectTimeoutMS": timeout_ms,
+    }
+    if parts is not None:
+        defaults = {k: v for k, v in defaults.items() if parts.option(k) is None}
+    try:
+        real: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
+            uri, tz_aware=True, appname="depllc-console", **defaults
+        )
+    except ConfigurationError as exc:
+        raise uri_error(uri, exc) from None
+    return Store(db=real[db_name], uri_label=mask_uri(uri))
+
+
+def uri_error(uri: str, exc: Exception) -> ConfigError:
+    """pymongo's refusal of a URI as one line without a secret in it."""
+    from core.mongo_uri import scrub
+
+    text = scrub(str(exc), uri)
+    if "must be escaped" in text:  # a `@`, `:` or `/` in the user name or password
+        return ConfigError(
+            "MONGODB_URI: the user name or password holds a character that must be "
+            "percent-encoded (@ as %40, : as %3A, / as %2F, % as %25).",
+            "Encode it, e.g. python3 -c 'import urllib.parse,sys; "
+            "print(urllib.parse.quote_plus(sys.argv[1]))' 'PASSWORD'.",
+        )
+    return ConfigError(f"MONGODB_URI is not valid: {text}")

@@ -87,6 +87,22 @@ _AWS_HINTS: dict[str, str] = {
 }
 
 
+# Operations of SES (v1 and v2) a console command calls, to name the service at fault.
+_SES_OPERATIONS = {
+    "SendEmail",
+    "SendRawEmail",
+    "SendTemplatedEmail",
+    "SendBulkTemplatedEmail",
+    "SendBulkEmail",
+    "GetSendQuota",
+    "GetSendStatistics",
+    "GetAccount",
+    "GetTemplate",
+    "ListTemplates",
+    "TestRenderTemplate",
+}
+
+
 def describe(exc: BaseException) -> Described:
     """Turn any exception into one readable line; the only such place in the app."""
     if isinstance(exc, DepllcError):
@@ -101,6 +117,14 @@ def describe(exc: BaseException) -> Described:
         op = getattr(exc, "operation_name", "")
         hint = _AWS_HINTS.get(code, "")
         where = f" ({op})" if op else ""
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if isinstance(status, int) and status >= 500:
+            service = "SES" if op in _SES_OPERATIONS else "AWS"
+            return Described(
+                f"{service} server error{where}: HTTP {status} {code}: {msg}. The fault is on "
+                f"{service}'s side (an answer, not a timeout).",
+                1,
+            )
         return Described(f"AWS {code}{where}: {msg}. {hint}".strip(), 1)
     if name in {"NoCredentialsError", "PartialCredentialsError"}:
         return Described(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from bson import ObjectId
 from pydantic import (
@@ -29,6 +29,12 @@ FILE_COLLECTION = "files"
 SUPPRESSION_COLLECTION = "suppressions"
 AUDIT_COLLECTION = "auditlog"
 UNMATCHED_EVENT_COLLECTION = "unmatchedevents"
+OPERATOR_COLLECTION = "operators"
+
+# Who may do what (the operators list): `support` sees and shares every client file,
+# `admin` also changes anyone's files and the list itself.
+Role = Literal["operator", "support", "admin"]
+ROLES: tuple[Role, ...] = ("operator", "support", "admin")
 
 
 def utcnow() -> datetime:
@@ -491,6 +497,7 @@ class FileRecord(_Doc):
     sse: str | None = None
     deletedAt: UtcDatetime | None = None
     deletedBy: str | None = None
+    operator: str | None = None  # the login that uploaded it (userId is the CRM user)
 
 
 class Suppression(_Doc):
@@ -578,3 +585,13 @@ def read_stored(model: type[_D], doc: dict[str, Any]) -> _D:
         )
     record._problem = problem
     return record
+class OperatorEntry(_Doc):
+    """One member of staff in the admin-managed list: AWS identity -> role, CRM user."""
+
+    id: PyObjectId | None = Field(None, alias="_id")
+    arn: str
+    name: str | None = None
+    role: Role
+    crmUserId: str | None = None
+    addedAt: UtcDatetime = Field(default_factory=utcnow)
+    addedBy: str

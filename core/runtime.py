@@ -13,8 +13,9 @@ from core.config import Settings
 from core.db import MOCK_SCHEME, Store, connect
 
 if TYPE_CHECKING:
+    from core.identity import Identity
     from core.journal import ReplayReport
-    from core.models import EmailLog
+    from core.models import EmailLog, Role
     from core.sandbox import Sandbox
 
 Progress = Callable[[str], None]
@@ -26,20 +27,52 @@ class Runtime:
     aws: AwsClients
     store: Store
     sandbox: Sandbox | None = None
+    # Who acts: given (the sandbox, tests) or resolved on first use (core/identity.py).
+    identity: Identity | None = None
     # Called with each log after SES accepted it (the sandbox's mailbox simulator
     # registers here to publish realistic events for simulator addresses).
     sent_hooks: list[Callable[[EmailLog], None]] = field(default_factory=list)
     _closed: bool = field(default=False, repr=False)
+    _identity_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def whoami(self) -> Identity:
+        """The operator's identity; connected, one STS call and one list read, once."""
+        with self._identity_lock:
+            if self.identity is None:
+                from core.identity import connected_identity, sandbox_identity
+
+                self.identity = (
+                    sandbox_identity(self.settings)
+                    if self.sandbox is not None
+                    else connected_identity(self.settings, self.aws, self.store)
+                )
+            return self.identity
 
     @property
     def operator(self) -> str:
-        return self.settings.depllc_user
+        """Who acts, as the console's own `operator` and audit fields record it."""
+        return self.whoami().login
 
     @property
-    def role(self) -> str:
+    def role(self) -> Role:
         """`operator`, `support` or `admin`: what the access check allows
         (`core.files.catalogue.check_access`)."""
-        return self.settings.depllc_role
+        return self.whoami().role
+
+    @property
+    def crm_user_id(self) -> str | None:
+        """The operator's CRM user id: the `userId` of the logs this console sends."""
+        return self.whoami().crm_user_id
+
+    @property
+    def user_id(self) -> str:
+        """The `userId` of files this console uploads (the CRM user id, else the login)."""
+        return self.whoami().user_id
+
+    @property
+    def owner_ids(self) -> tuple[str, ...]:
+        """The `userId` values of this operator's own files."""
+        return self.whoami().owner_ids
 
     @property
     def is_sandbox(self) -> bool:
@@ -52,7 +85,7 @@ class Runtime:
             host = self.sandbox.endpoint_url.removeprefix("http://")
             store = "in-process store" if self.sandbox.server else "lasting store"
             return f"moto {host} · {store} · nothing leaves this machine"
-        db = f"{self.store.uri_label}/{self.settings.mongodb_db}"
+        db = f"{self.store.uri_label} · db {self.settings.database}"
         return f"{self.aws.describe_target()} · {db}"
 
     def notify_sent(self, log: EmailLog) -> None:
@@ -87,11 +120,14 @@ def open_runtime(
                 sandbox = attach(settings, lasting, progress)
             else:
                 sandbox = start_sandbox(settings, progress=progress, seed=seed)
+        from core.identity import sandbox_identity
+
         runtime = Runtime(
             settings=sandbox.settings,
             aws=AwsClients(sandbox.settings, endpoint_url=sandbox.endpoint_url, sandbox=True),
             store=sandbox.store,
             sandbox=sandbox,
+            identity=sandbox_identity(sandbox.settings),
         )
         from core.events.simulator import register as register_mailbox_simulator
 
@@ -102,7 +138,10 @@ def open_runtime(
             "MONGODB_URI is not set.",
             "Set it (or MONGODB_URI=mongomock:// for an in-process store), or use --sandbox.",
         )
-    store = connect(settings.mongodb_uri, settings.mongodb_db)
+    from core.identity import refuse_overrides
+
+    refuse_overrides(settings)
+    store = connect(settings.mongodb_uri, settings.database)
     if settings.mongodb_uri.startswith(MOCK_SCHEME):
         store.ensure_indexes()
     replay_journal(store, progress)

@@ -199,6 +199,7 @@ def sandbox_settings(settings: Settings, store: Store, queue_url: str | None = N
             "ses_configuration_set": SANDBOX_CONFIG_SET,
             "aws_s3_bucket": SANDBOX_BUCKET,
             "mongodb_uri": store.uri_label,
+            "mongodb_db": store.db.name,
             "ses_max_send_rate": settings.ses_max_send_rate or 200.0,
             "ses_max_24h_send": settings.ses_max_24h_send or 50_000,
             "ses_events_queue_url": queue_url or settings.ses_events_queue_url,
@@ -224,7 +225,7 @@ def start_sandbox(
         server = spawn_server(port, detached=detached)
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        store = connect(f"mongomock://sandbox-{uuid.uuid4().hex[:8]}", settings.mongodb_db)
+        store = connect(f"mongomock://sandbox-{uuid.uuid4().hex[:8]}", settings.database)
         box_settings = sandbox_settings(settings, store)
         sandbox = Sandbox(settings=box_settings, endpoint_url=endpoint, store=store, server=server)
         from core.aws import AwsClients

@@ -181,7 +181,7 @@ def up(settings: Settings, progress: Progress | None = None) -> tuple[LastingSan
                 pid=sandbox.server.pid,
                 port=int(sandbox.endpoint_url.rsplit(":", 1)[1]),
                 queue_url=sandbox.settings.ses_events_queue_url or "",
-                database=settings.mongodb_db,
+                database=settings.database,
                 started_at=time.time(),
             )
             part = _info_file().with_suffix(".part")
@@ -209,7 +209,7 @@ def attach(settings: Settings, info: LastingSandbox, progress: Progress | None =
     say("opening the lasting sandbox…")
     handle = _lock()
     try:
-        store = connect(f"mongomock://lasting-{uuid.uuid4().hex[:8]}", settings.mongodb_db)
+        store = connect(f"mongomock://lasting-{uuid.uuid4().hex[:8]}", settings.database)
         load_store(store)
     except BaseException:
         _unlock(handle)

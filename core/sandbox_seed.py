@@ -25,6 +25,7 @@ from typing import Any
 
 from core.config import Settings
 from core.db import Store
+from core.identity import sandbox_identity
 from core.models import EmailLog, FileCategory, Suppression, utcnow
 from core.seed.files import FileSeed, file_records, make_file_seeds, put_versions
 from core.seed.logs import make_logs
@@ -63,7 +64,8 @@ class SeedPlan:
 def plan_seed(settings: Settings, now: datetime | None = None) -> SeedPlan:
     rng = random.Random(SEED)
     now = now or utcnow()
-    people = make_people(rng, operator=settings.depllc_user)
+    me = sandbox_identity(settings)
+    people = make_people(rng, operator=me.login, user_id=me.user_id)
     file_seeds = make_file_seeds(rng, now, people)
     keys = [seed.key(rng) for seed in file_seeds]
     invoices = [s for s in file_seeds if s.category == FileCategory.INVOICE]

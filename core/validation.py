@@ -55,10 +55,23 @@ _CRLF = re.compile(r"[\r\n]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+# Not in a header: C0 controls but tab, DEL, C1 (NEL), line/paragraph separators
+# (email's folding and Python's splitlines break lines there) and lone surrogates.
+_NOT_IN_HEADER = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
 def check_header(value: str, field: str) -> str:
-    """Header fields may not carry CR/LF (header injection)."""
+    """Header fields are one line of text: no CR/LF (header injection), no other line
+    breaks or control characters (refused, not silently changed: what is sent is
+    what was typed)."""
     if _CRLF.search(value):
         raise ValueError(f"{field} must be one line (no line breaks)")
+    bad = _NOT_IN_HEADER.search(value)
+    if bad:
+        raise ValueError(
+            f"{field} holds U+{ord(bad.group()):04X}, a control character or line separator; "
+            "remove it"
+        )
     return value
 
 

@@ -13,9 +13,12 @@ import pytest
 from core.aws import AwsClients
 from core.config import Settings
 from core.db import MOCK_SCHEME, Store, connect
+from core.identity import Identity
 from core.runtime import Runtime
 
 TEST_BUCKET = "depllc-test-files"
+# Who the `runtime` fixture acts as (connected mode would ask STS and the operators list).
+TESTER = Identity(login="tester", role="operator", crm_user_id=None, source="test")
 # The store the suite runs against, read once: tests then see no MONGODB_* variables, so
 # settings tests are not steered by the developer's (or `make test`'s) environment.
 TEST_MONGODB_URI = os.environ.get("MONGODB_URI") or MOCK_SCHEME
@@ -85,7 +88,6 @@ def settings(store: Store, mongo_uri: str) -> Settings:
             "aws_s3_bucket": TEST_BUCKET,
             "mongodb_uri": mongo_uri,
             "mongodb_db": store.db.name,
-            "depllc_user": "tester",
             "ses_max_send_rate": 1000.0,
         }
     )
@@ -109,6 +111,6 @@ def runtime(settings: Settings, store: Store, mocked_aws: None) -> Iterator[Runt
     queue_url = provision(aws, settings)
     settings = settings.model_copy(update={"ses_events_queue_url": queue_url})
     aws.settings = settings
-    rt = Runtime(settings=settings, aws=aws, store=store)
+    rt = Runtime(settings=settings, aws=aws, store=store, identity=TESTER)
     yield rt
     rt.close()

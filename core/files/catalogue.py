@@ -36,7 +36,9 @@ READ_ALL_ROLES = frozenset({"support", "admin"})
 
 
 def _own(runtime: Runtime) -> dict[str, Any]:
-    return {"userId": runtime.operator}
+    """The operator's own files: `userId` is their CRM user id (uploads since they have
+    one) or their login (before)."""
+    return {"userId": {"$in": list(runtime.owner_ids)}}
 
 
 def access_filter(runtime: Runtime) -> dict[str, Any]:
@@ -52,12 +54,12 @@ def change_filter(runtime: Runtime) -> dict[str, Any]:
 
 
 def can_read(runtime: Runtime, record: FileRecord) -> bool:
-    return runtime.role in READ_ALL_ROLES or record.isPublic or record.userId == runtime.operator
+    return runtime.role in READ_ALL_ROLES or record.isPublic or record.userId in runtime.owner_ids
 
 
 def can_change(runtime: Runtime, record: FileRecord) -> bool:
     """Only the uploader (or an admin) deletes, restores or edits a file."""
-    return runtime.role == "admin" or record.userId == runtime.operator
+    return runtime.role == "admin" or record.userId in runtime.owner_ids
 
 
 def not_found(ref: object) -> NotFoundError:

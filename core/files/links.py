@@ -6,6 +6,7 @@ the `uploading` record; completing it asks S3 (HEAD), not the client."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -50,10 +51,13 @@ def parse_duration(text: str) -> int:
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
     try:
         if value and value[-1] in units:
-            return int(float(value[:-1]) * units[value[-1]])
+            number = float(value[:-1])
+            if not math.isfinite(number):  # `inf`, `nan`: float() takes them
+                raise ValueError(value)
+            return int(number * units[value[-1]])
         return int(value)
     except ValueError:
-        raise InputError(f"Bad duration {text!r}.", "Use e.g. 30m, 1h, 7d.") from None
+        raise InputError(f"expires: bad duration {text!r}.", "Use e.g. 30m, 1h, 7d.") from None
 
 
 def content_disposition(name: str, inline: bool = False) -> str:
@@ -121,10 +125,10 @@ def presign_post(
     forged = sorted(SYSTEM_METADATA & set(request.metadata or {}))
     if forged:
         raise InputError(f"Metadata may not set {', '.join(forged)}: the console records those.")
-    operator = runtime.operator
+    user_id = runtime.user_id  # the CRM user id (the login stays in `operator`)
     expires_at = utcnow() + timedelta(seconds=expires_in)
     record = FileRecord(
-        key=make_key(request.category.value, operator, request.fileName),
+        key=make_key(request.category.value, user_id, request.fileName),
         fileName=safe_file_name(request.fileName),
         originalName=request.fileName,
         contentType=request.contentType,
@@ -132,12 +136,13 @@ def presign_post(
         category=request.category,
         status=FileStatus.UPLOADING,
         isPublic=request.isPublic,
-        userId=operator,
+        userId=user_id,
         clientId=request.clientId,
         departmentId=request.departmentId,
         metadata=FileMetadata(
-            **(request.metadata or {}), uploadedBy=operator, tags=check_tags(tags or [])
+            **(request.metadata or {}), uploadedBy=user_id, tags=check_tags(tags or [])
         ),
+        operator=runtime.operator,
         s3Info=S3Info(bucket=bucket_of(runtime), region=runtime.settings.s3_region),
         sse=runtime.settings.s3_sse,
         uploadExpiresAt=expires_at,
@@ -167,7 +172,7 @@ def presign_post(
     )
     audit.record(
         runtime.store,
-        operator,
+        runtime.operator,
         "presign-upload",
         record.key,
         fileId=str(record.id),

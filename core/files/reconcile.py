@@ -184,7 +184,7 @@ def adopt(
             category = FileCategory(key_category or "general")
         except ValueError:
             category = FileCategory.GENERAL
-    user = owner or key_user or runtime.operator
+    user = owner or key_user or runtime.user_id
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     content_type = str(
         info.get("ContentType") or EXTENSION_TYPES.get(suffix, "application/octet-stream")

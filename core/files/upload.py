@@ -87,9 +87,9 @@ def new_record(runtime: Runtime, local: LocalFile, request: UploadRequest) -> Fi
 
     meta = _check_metadata(dict(request.metadata))
     tags = check_tags(list(request.tags))
-    operator = runtime.operator
+    user_id = runtime.user_id  # the CRM user id (the login stays in `operator`)
     return FileRecord(
-        key=make_key(request.category.value, operator, local.name),
+        key=make_key(request.category.value, user_id, local.name),
         fileName=safe_file_name(local.name),
         originalName=local.name,
         contentType=local.content_type,
@@ -97,19 +97,20 @@ def new_record(runtime: Runtime, local: LocalFile, request: UploadRequest) -> Fi
         category=request.category,
         status=FileStatus.UPLOADING,
         isPublic=request.isPublic,
-        userId=operator,
+        userId=user_id,
         clientId=request.clientId or None,
         departmentId=request.departmentId or None,
-        metadata=FileMetadata(**meta, uploadedBy=operator, tags=tags),
+        metadata=FileMetadata(**meta, uploadedBy=user_id, tags=tags),
+        operator=runtime.operator,
         s3Info=S3Info(bucket=bucket_of(runtime), region=runtime.settings.s3_region),
         sse=runtime.settings.s3_sse,
     )
 
 
-def object_metadata(record_id: str, operator: str, name: str) -> dict[str, str]:
+def object_metadata(record_id: str, user_id: str, name: str) -> dict[str, str]:
     """User metadata on the object (ASCII, well under S3's 2 KB): enough to adopt it
     back into the catalogue if its record is ever lost."""
-    meta = {"record-id": record_id, "uploaded-by": quote(operator, safe="@._-")[:256]}
+    meta = {"record-id": record_id, "uploaded-by": quote(user_id, safe="@._-")[:256]}
     quoted = quote(name, safe="")
     if len(quoted) <= 1024:  # 255 non-ASCII characters quote to ~2.3 KB: leave it out
         meta["original-name"] = quoted
@@ -203,7 +204,7 @@ def upload_file(
     extra = {
         "ContentType": local.content_type,
         "ChecksumAlgorithm": "SHA256",
-        "Metadata": object_metadata(str(record.id), runtime.operator, local.name),
+        "Metadata": object_metadata(str(record.id), runtime.user_id, local.name),
         **sse_args(runtime),
     }
     try:

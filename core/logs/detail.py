@@ -2,7 +2,8 @@
 status, the event timeline, the body as readable text and the attachment names.
 
 Bodies (and template data) of `auth` emails hold secrets (password-reset and login
-links): they are never shown or exported, whatever the front end (`redact`).
+links), and so do the links SES Click events report for them: they are never shown or
+exported, whatever the front end (`redact`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlsplit
 
 from bson import ObjectId
 
@@ -20,6 +22,9 @@ from core.errors import InputError, NotFoundError
 from core.models import EmailCategory, EmailEvent, EmailLog, read_stored
 
 REDACTED = "[redacted: bodies of auth emails hold secrets and are never shown]"
+REDACTED_LINK = "[redacted: links in auth emails hold secrets]"
+# Event metadata naming the clicked link (SES Click: `link`, `linkTags`).
+LINK_KEYS = {"link", "linkTags"}
 MAX_ID_LENGTH = 200
 
 
@@ -27,8 +32,30 @@ def is_secret(doc: dict[str, Any]) -> bool:
     return str(doc.get("category")) == EmailCategory.AUTH.value
 
 
+def redact_link(link: object) -> str:
+    """A clicked link of an auth email: its site stays (which page was used), the path
+    and query, where reset and login tokens live, go."""
+    try:
+        parts = urlsplit(str(link))
+    except ValueError:  # not a URL at all
+        return REDACTED_LINK
+    host = parts.netloc.rsplit("@", 1)[-1]  # never a user:password@ either
+    site = f"{parts.scheme}://{host}" if parts.scheme and host else ""
+    return f"{site}/{REDACTED_LINK}" if site else REDACTED_LINK
+
+
+def _redact_event(event: Any) -> Any:
+    if not isinstance(event, dict) or not isinstance(event.get("metadata"), dict):
+        return event
+    meta = dict(event["metadata"])
+    for key in LINK_KEYS & meta.keys():
+        meta[key] = redact_link(meta[key]) if key == "link" else REDACTED_LINK
+    return {**event, "metadata": meta}
+
+
 def redact(doc: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a stored log that is safe to show or export."""
+    """A copy of a stored log that is safe to show or export: an auth email's body,
+    template data and clicked links (SES Click events carry the token) are hidden."""
     if not is_secret(doc):
         return doc
     safe = dict(doc)
@@ -36,6 +63,8 @@ def redact(doc: dict[str, Any]) -> dict[str, Any]:
         safe["content"] = {"text": REDACTED}
     if "templateData" in safe:
         safe["templateData"] = {"redacted": True}
+    if isinstance(safe.get("events"), list):
+        safe["events"] = [_redact_event(e) for e in safe["events"]]
     return safe
 
 

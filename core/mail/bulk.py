@@ -306,6 +306,7 @@ def _log_for(
         size=_content_bytes(rendered) + len(row.email) + overhead,
         tags=bulk_plan.tags or None,
         customData={"bulkId": bulk_id, "row": row.row},
+        userId=runtime.crm_user_id,  # the CRM's per-user views; the login is `operator`
         operator=runtime.operator,
         recipientStatus=[RecipientStatus(email=row.email, status=EmailStatus.QUEUED)],
     )

@@ -41,8 +41,8 @@ if TYPE_CHECKING:
 
 Outcome = Literal["sent", "failed", "unknown"]
 UNKNOWN_OUTCOME = (
-    "outcome unknown: the request timed out after it went out, so SES may have sent it. "
-    "Check SES (sending statistics, the recipient) before resending."
+    "outcome unknown: the request went out and got no clear answer, so SES may have sent "
+    "it. Check SES (sending statistics, the recipient) before resending."
 )
 _TAG = re.compile(r"^[A-Za-z0-9_\-]{1,256}$")
 
@@ -125,7 +125,7 @@ class SendOutcome:
 class SendResult:
     outcomes: list[SendOutcome]
     size: int
-    cost: float
+    cost: float  # of the messages SES accepted
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -316,6 +316,7 @@ def prepare(
             size=size,
             tags=tags or None,
             customData=extra or None,
+            userId=runtime.crm_user_id,  # the CRM's per-user views; the login is `operator`
             operator=runtime.operator,
             attachments=[att.log_entry(a) for a in items] or None,
             recipientStatus=[
@@ -600,7 +601,10 @@ def deliver(
         done += len(part.recipients)
         if progress is not None:
             progress(done, total)
-    return SendResult(outcomes=outcomes, size=prepared.size, cost=prepared.cost, warnings=warnings)
+    # What SES charges: the parts it accepted (a failed or refused part costs nothing).
+    sent = [p for p, o in zip(prepared.parts, outcomes, strict=True) if o.status == "sent"]
+    charged = round(sum(p.cost for p in sent), 8)
+    return SendResult(outcomes=outcomes, size=prepared.size, cost=charged, warnings=warnings)
 
 
 def apply_sent(log: EmailLog, message_id: str, cost: float) -> EmailLog:

@@ -64,12 +64,15 @@ class People:
     internal: list[Person]
 
 
-def make_people(rng: random.Random, operator: str | None = None) -> People:
+def make_people(
+    rng: random.Random, operator: str | None = None, user_id: str | None = None
+) -> People:
     """~80 client contacts on a few company domains, eight staff, internal lists.
 
     With `operator` (the console user's login), the first staff member is that
-    operator, with the login as user id, as the console records its own uploads and
-    sends: so the sandbox's operator owns some files and logs, and sees them."""
+    operator, with `user_id` (their CRM user id, else the login) as user id, as the
+    console records its own uploads and sends: so the sandbox's operator owns some
+    files and logs, and sees them."""
     clients: list[Person] = []
     used: set[str] = set()
     while len(clients) < 80:
@@ -96,7 +99,7 @@ def make_people(rng: random.Random, operator: str | None = None) -> People:
         for name, login in staff_names
     ]
     if operator:
-        staff[0] = Person(operator, f"{operator}@{_INTERNAL_DOMAIN}", userId=operator)
+        staff[0] = Person(operator, f"{operator}@{_INTERNAL_DOMAIN}", userId=user_id or operator)
     system = Person("DepLLC CRM", f"crm@{_INTERNAL_DOMAIN}", userId=hex_id(rng))
     internal = [
         Person("Operations", f"ops@{_INTERNAL_DOMAIN}"),

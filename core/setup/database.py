@@ -16,7 +16,7 @@ OWN_COLLECTIONS = (SUPPRESSION_COLLECTION, AUDIT_COLLECTION)
 def plan_database(ctx: SetupContext) -> list[Step]:
     store = ctx.store
     store.ping()  # StoreUnavailableError with a clear message before anything changes
-    resource = f"mongodb {ctx.settings.mongodb_db}"
+    resource = f"mongodb {ctx.settings.database}"
     existing = set(store.db.list_collection_names())
     steps: list[Step] = []
     for name in OWN_COLLECTIONS:

@@ -73,6 +73,7 @@ CHECKS: list[tuple[str, str]] = [
     ("bucket-lifecycle", "S3 bucket lifecycle rule"),
     ("mongodb", "MongoDB reachable"),
     ("indexes", "MongoDB indexes present"),
+    ("operator", "Operator identity and CRM user id"),
     ("journal", "Journal of pending log writes"),
     ("clock", "Clock skew against AWS"),
 ]
@@ -604,7 +605,7 @@ def check_mongodb(env: DoctorEnv) -> list[Check]:
         from core.db import connect
 
         try:
-            env.store = connect(uri, env.settings.mongodb_db, timeout_ms=3000)
+            env.store = connect(uri, env.settings.database, timeout_ms=3000)
         except Exception as exc:
             from core.errors import describe
 
@@ -623,8 +624,7 @@ def check_mongodb(env: DoctorEnv) -> list[Check]:
             _check("mongodb", Status.FAIL, describe(exc).text, fix),
             _check("indexes", Status.SKIP, "no database"),
         ]
-    where = f"{store.uri_label}/{env.settings.mongodb_db}"
-    reachable = _check("mongodb", Status.PASS, where)
+    reachable = database_check(env, store)
     try:
         missing = store.missing_indexes()
     except Exception as exc:
@@ -640,12 +640,80 @@ def check_mongodb(env: DoctorEnv) -> list[Check]:
     return [reachable, _check("indexes", Status.PASS, f"all {total} present")]
 
 
+def database_check(env: DoctorEnv, store: Store) -> Check:
+    """Reachable: which database, with its counts of logs and files (an empty one
+    stands out), and a warning when MONGODB_DB and the URI disagree."""
+    from core.errors import describe
+
+    empty = False
+    try:
+        logs = store.emaillogs.estimated_document_count()
+        files = store.files.estimated_document_count()
+        counts = f"{logs:,} email logs, {files:,} files"
+        empty = logs == 0 and files == 0
+    except Exception as exc:
+        counts = f"cannot count records: {describe(exc).text}"
+    detail = f"database {store.db.name} on {store.uri_label}: {counts}"
+    conflict = env.settings.database_conflict()
+    if conflict:
+        fix = "Unset MONGODB_DB, or make it name the same database as MONGODB_URI."
+        return _check("mongodb", Status.WARN, f"{detail}; {conflict}", fix)
+    if empty and not env.settings.wants_sandbox:
+        fix = "Check MONGODB_DB or the database MONGODB_URI names: is this the CRM's?"
+        return _check("mongodb", Status.WARN, f"{detail} (empty)", fix)
+    return _check("mongodb", Status.PASS, detail)
+
+
+def check_operator(env: DoctorEnv) -> Check:
+    """Who the console will act as: the caller's ARN in the operators list."""
+    from core.identity import connected_identity, sandbox_identity
+
+    if env.settings.wants_sandbox:
+        me = sandbox_identity(env.settings)
+        crm = me.crm_user_id or "no CRM user id"
+        return _check("operator", Status.PASS, f"sandbox: {me.login} as {me.role}, {crm}")
+    if env.store is None or env.account is None:
+        return _check("operator", Status.SKIP, "needs working credentials and MongoDB")
+    add = "`depllc operators add {arn} --role ROLE --crm-user-id ID` (run by an admin)"
+    try:
+        me = connected_identity(env.settings, env.aws, env.store)
+    except Exception as exc:
+        from core.errors import describe
+
+        fix = "Unset DEPLLC_USER and DEPLLC_ROLE (the sandbox's overrides)."
+        return _check("operator", Status.FAIL, describe(exc).text, fix)
+    who = f"{me.arn} as {me.role}"
+    if me.listed and me.crm_user_id:
+        return _check("operator", Status.PASS, f"{who}, CRM user {me.crm_user_id}")
+    if me.listed:
+        fix = add.format(arn=me.arn)
+        return _check(
+            "operator", Status.WARN, f"{who}, no CRM user id: records carry no CRM user", fix
+        )
+    if me.crm_user_id:  # the list is empty: a single user's setting
+        fix = "Start the list: `depllc operators add $(depllc operators whoami --arn) --role admin`"
+        return _check(
+            "operator",
+            Status.WARN,
+            f"{who}, CRM user {me.crm_user_id} (DEPLLC_CRM_USER_ID); no operators list yet",
+            fix,
+        )
+    detail = f"{who}: {me.source}, no CRM user id (records carry no CRM user)"
+    fix = (
+        add.format(arn=me.arn)
+        if me.source == "not in the operators list"
+        else "Set DEPLLC_CRM_USER_ID (one user), or start the operators list: "
+        "`depllc operators add $(depllc operators whoami --arn) --role admin`."
+    )
+    return _check("operator", Status.WARN, detail, fix)
+
+
 def check_journal(env: DoctorEnv) -> Check:
     from core.db import MOCK_SCHEME, database_id
     from core.journal import Journal
 
     settings = env.settings
-    here = database_id(settings.mongodb_uri or MOCK_SCHEME, settings.mongodb_db)
+    here = database_id(settings.mongodb_uri or MOCK_SCHEME, settings.database)
     try:
         entries = Journal().pending()
     except Exception as exc:
@@ -697,6 +765,7 @@ _GROUP_FIRST = {
     "check_credentials": "credentials",
     "check_region": "region",
     "check_mongodb": "mongodb",
+    "check_operator": "operator",
     "check_journal": "journal",
     "check_sender": "sender",
     "check_ses_access": "ses-access",
@@ -754,6 +823,8 @@ def run_doctor(
             for found in outcome:
                 results.setdefault(found.id, found)
     results["clock"] = check_clock(env)
+    for found in _guarded(check_operator, env):
+        results[found.id] = found
     report = DoctorReport(
         checks=[
             results.get(cid) or _check(cid, Status.SKIP, "not run (an earlier check failed)")

@@ -107,7 +107,7 @@ async def test_a_failed_connection_is_reported_not_raised(
 
     monkeypatch.setattr("core.runtime.open_runtime", refuse)
     settings = Settings.model_validate(
-        {"mongodb_uri": "mongodb://127.0.0.1:9/x", "aws_s3_bucket": "b", "depllc_user": "t"}
+        {"mongodb_uri": "mongodb://127.0.0.1:9/x", "aws_s3_bucket": "b"}
     )
     app = DepllcApp(settings)
     async with app.run_test(size=SIZE) as pilot:

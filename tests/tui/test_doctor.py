@@ -66,7 +66,6 @@ async def test_failed_startup_opens_the_doctor(
         {
             "aws_s3_bucket": "depllc-not-set-up",
             "aws_ses_from_email": "noreply@depllc.example",
-            "depllc_user": "tester",
         }
     )
     app = DepllcApp(settings)

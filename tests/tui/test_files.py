@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -221,7 +222,7 @@ async def test_link_tags_delete_restore_purge_versions(runtime: Runtime, tmp_pat
         await pilot.press("P")  # an operator may not purge, even their own file
         await until(pilot, lambda: "Only an admin may purge deal.pdf" in notes(app))
         assert not isinstance(app.screen, FilesPurgeConfirm)
-        runtime.settings = runtime.settings.model_copy(update={"depllc_role": "admin"})
+        runtime.identity = replace(runtime.whoami(), role="admin")
         await pilot.press("P")
         await until(pilot, lambda: isinstance(app.screen, FilesPurgeConfirm))
         field = app.screen.query_one(Input)

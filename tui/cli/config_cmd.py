@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from tui.cli.context import CommandContext
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,8 +31,10 @@ def show_settings(ctx: CommandContext) -> int:
         (name, mask(name, getattr(settings, name)), ctx.origin[name])
         for name in Settings.model_fields
     ]
+    notes = setting_notes(settings)
     if ctx.args.json:
-        ctx.print_json({name: {"value": value, "source": src} for name, value, src in rows})
+        shown = {name: {"value": value, "source": src} for name, value, src in rows}
+        ctx.print_json({**shown, "database": settings.database, "notes": notes})
         return 0
     width = max(len(r[0]) for r in rows)
     vwidth = min(60, max(len(r[1]) for r in rows))
@@ -36,7 +42,27 @@ def show_settings(ctx: CommandContext) -> int:
         print(f"{name.upper():<{width}}  {value:<{vwidth}}  {src}")
     mode = "sandbox (embedded moto + in-process store)" if settings.wants_sandbox else "connected"
     print(f"\nmode: {mode}; AWS credentials come from boto3's chain (profile, SSO, env, role).")
+    if not settings.wants_sandbox:
+        print(f"database: {settings.database}")
+    for note in notes:
+        print(f"note: {note}")
     return 0
+
+
+def setting_notes(settings: Settings) -> list[str]:
+    """What a person should know about these settings together."""
+    notes = []
+    conflict = settings.database_conflict()
+    if conflict and not settings.wants_sandbox:
+        notes.append(conflict + ".")
+    if not settings.wants_sandbox:
+        given = settings.identity_overrides
+        if given:
+            notes.append(
+                f"{' and '.join(given)}: only the sandbox honours them; connected commands "
+                "refuse to start while they are set (`depllc operators whoami`)."
+            )
+    return notes
 
 
 def show_path(ctx: CommandContext) -> int:

@@ -36,7 +36,8 @@ class CommandContext:
             from core.config import load_settings
 
             cfg = Path(self.args.config) if self.args.config else None
-            self._settings, self._origin = load_settings(self.flags(), cfg)
+            env_file = Path(self.args.env_file) if self.args.env_file else None
+            self._settings, self._origin = load_settings(self.flags(), cfg, env_file)
         return self._settings
 
     @property

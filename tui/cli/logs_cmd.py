@@ -220,10 +220,12 @@ def filters_from(args: argparse.Namespace) -> FilterSet:
 
 
 def plain(doc: dict[str, Any]) -> Any:
-    """A stored document as plain JSON values: ids as strings, times ISO 8601 UTC."""
+    """A stored document as plain JSON values: ids as strings, times ISO 8601 UTC; an
+    auth email's secrets (body, template data, clicked links) redacted."""
+    from core.logs.detail import redact
     from core.logs.export import plain_json
 
-    return plain_json(doc)
+    return plain_json(redact(doc))
 
 
 def _fit(text: str, width: int) -> str:

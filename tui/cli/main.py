@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "tui.cli.case_cmd",
     "tui.cli.sandbox_cmd",
     "tui.cli.completion",
+    "tui.cli.operators_cmd",
 ]
 
 
@@ -49,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", help="AWS profile (else AWS_PROFILE / boto3's chain)")
     parser.add_argument("--region", help="AWS region (else AWS_REGION)")
     parser.add_argument("--config", metavar="FILE", help="settings TOML file to use")
+    parser.add_argument(
+        "--env-file",
+        metavar="FILE",
+        help="a .env file to read (else .env.local and .env in the config folder only)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

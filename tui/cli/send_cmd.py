@@ -229,7 +229,8 @@ def print_send_result(ctx: CommandContext, result: SendResult) -> None:
         else:
             line = f"failed   log {o.log_id}  {o.error}"
         print(line)
-    print(f"size {_size(result.size)} · cost {_money(result.cost)}")
+    if any(o.status == "sent" for o in result.outcomes):  # nothing accepted, nothing charged
+        print(f"size {_size(result.size)} · cost {_money(result.cost)}")
     for warning in result.warnings:
         sys.stderr.write(f"depllc: warning: {warning}\n")
 

@@ -78,7 +78,7 @@ def _connected(ctx: CommandContext) -> tuple[Settings, AwsClients, Store]:
             "MONGODB_URI is not set.",
             "Set it to the CRM's database (or mongomock:// to try without one).",
         )
-    store = connect(settings.mongodb_uri, settings.mongodb_db)
+    store = connect(settings.mongodb_uri, settings.database)
     return settings, AwsClients(settings), store
 
 
@@ -219,10 +219,10 @@ def _configured_database(ctx: CommandContext) -> DatabaseId | None:
 
     settings = ctx.settings
     if ctx.args.sandbox or settings.sandbox:
-        return database_id(MOCK_SCHEME, settings.mongodb_db)
+        return database_id(MOCK_SCHEME, settings.database)
     if not settings.mongodb_uri:
         return None
-    return database_id(settings.mongodb_uri, settings.mongodb_db)
+    return database_id(settings.mongodb_uri, settings.database)
 
 
 def journal_list(ctx: CommandContext) -> int:
@@ -297,7 +297,7 @@ def journal_replay(ctx: CommandContext) -> int:
     settings = ctx.settings
     if not settings.mongodb_uri:
         raise ConfigError("MONGODB_URI is not set.", "Set it, then rerun.")
-    store = connect(settings.mongodb_uri, settings.mongodb_db)
+    store = connect(settings.mongodb_uri, settings.database)
     if store.database.in_process:
         raise InputError(
             "MONGODB_URI names an in-process store: the journal's writes belong to a "

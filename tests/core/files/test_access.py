@@ -5,6 +5,7 @@ the expected outcome. The refusal messages are checked once, at the end."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ ROLES = ("operator", "support", "admin")
 
 
 def as_role(runtime: Runtime, role: str) -> None:
-    runtime.settings = runtime.settings.model_copy(update={"depllc_role": role})
+    runtime.identity = replace(runtime.whoami(), role=role)
 
 
 def make_files(runtime: Runtime) -> dict[str, FileRecord]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -51,7 +52,7 @@ def test_access_rule_own_and_public_admin_sees_all(runtime: Runtime) -> None:
     assert shared
     with pytest.raises(InputError, match="belongs to bob"):
         get_file(runtime, str(shared["_id"]), Access.CHANGE)
-    runtime.settings = runtime.settings.model_copy(update={"depllc_role": "admin"})
+    runtime.identity = replace(runtime.whoami(), role="admin")
     assert sorted(names(runtime)) == ["mine.pdf", "shared.pdf", "theirs.pdf"]
     assert get_file(runtime, str(hidden["_id"]), Access.CHANGE).userId == "bob"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +141,7 @@ def test_rm_restore_tag_versions_purge_reconcile(
     assert code == 2 and "Only an admin may purge deal.pdf" in err
     code, _, err = run(capsys, "reconcile", "--orphans")
     assert code == 2 and "Only an admin may list the whole bucket" in err
-    cli.settings = cli.settings.model_copy(update={"depllc_role": "admin"})
+    cli.identity = replace(cli.whoami(), role="admin")
     code, _, err = run(capsys, "purge", rid)
     assert code == 2 and "--confirm" in err
     code, _, err = run(capsys, "purge", rid, "--confirm", "nope")

@@ -4,6 +4,7 @@ versions and reconcile, with their audit entries."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def test_purge_needs_the_name_and_removes_every_version(
     assert len(object_versions(s3, bucket, record.key)) == 3
     with pytest.raises(AccessDeniedError, match=r"Only an admin may purge Contract\.pdf"):
         purge(runtime, str(record.id), "Contract.pdf")  # even the uploader
-    runtime.settings = runtime.settings.model_copy(update={"depllc_role": "admin"})
+    runtime.identity = replace(runtime.whoami(), role="admin")
     with pytest.raises(InputError, match=r"Type 'Contract\.pdf' exactly"):
         purge(runtime, str(record.id), "contract.pdf")
     assert len(object_versions(s3, bucket, record.key)) == 3
@@ -73,7 +74,7 @@ def test_purge_needs_the_name_and_removes_every_version(
 
 def test_only_the_owner_changes_a_public_file(runtime: Runtime, record: FileRecord) -> None:
     update_metadata(runtime, str(record.id), is_public=True)
-    runtime.settings = runtime.settings.model_copy(update={"depllc_user": "bob"})
+    runtime.identity = replace(runtime.whoami(), login="bob")
     assert get_file(runtime, str(record.id)).isPublic  # bob sees it
     for change in (
         lambda: soft_delete(runtime, str(record.id)),
@@ -163,7 +164,7 @@ def test_reconcile_settles_stuck_uploads(runtime: Runtime, record: FileRecord) -
     s3.put_object(Bucket=bucket, Key="stray/thing.pdf", Body=pdf_bytes())
     with pytest.raises(InputError, match="admin"):
         find_orphans(runtime)
-    runtime.settings = runtime.settings.model_copy(update={"depllc_role": "admin"})
+    runtime.identity = replace(runtime.whoami(), role="admin")
     assert [o.key for o in find_orphans(runtime)] == ["stray/thing.pdf"]
     adopted = adopt(runtime, "stray/thing.pdf")
     assert adopted.status == FileStatus.COMPLETED and adopted.originalName == "thing.pdf"

@@ -29,6 +29,7 @@ from core.files.upload import UploadRequest, upload_file
 from core.models import FileCategory, FileStatus
 from core.runtime import Runtime
 from core.validation import GenerateUploadUrlRequest
+from tests.conftest import TESTER
 from tests.core.files.conftest import ELF_HEADER, pdf_bytes
 
 
@@ -52,7 +53,7 @@ def server_runtime(settings: Settings, store: Store) -> Iterator[Runtime]:
         aws.s3.put_bucket_versioning(
             Bucket=cfg.aws_s3_bucket, VersioningConfiguration={"Status": "Enabled"}
         )
-        yield Runtime(settings=cfg, aws=aws, store=store)
+        yield Runtime(settings=cfg, aws=aws, store=store, identity=TESTER)
     finally:
         urllib.request.urlopen(reset).close()
         server.stop()
@@ -106,8 +107,9 @@ def test_link_expiry_bounds(runtime: Runtime, make_file: Callable[..., Path]) ->
     link = presign_get(runtime, str(record.id), parse_duration("7d"))
     assert parse_qs(urlparse(link.url).query)["X-Amz-Expires"] == ["604800"]
     assert parse_duration("15m") == 900
-    with pytest.raises(InputError, match="Bad duration"):
-        parse_duration("soon")
+    for odd in ("soon", "infd", "nanh", "-infm", "1e999d"):  # float() takes inf and nan
+        with pytest.raises(InputError, match="expires: bad duration"):
+            parse_duration(odd)
 
 
 def test_content_disposition_is_rfc6266() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -228,7 +229,7 @@ def test_attach_stored_follows_the_files_access_rule(
         "List files with `depllc files list`."
     )
     assert runtime.store.emaillogs.count_documents({}) == 0
-    runtime.settings = runtime.settings.model_copy(update={"depllc_role": "support"})
+    runtime.identity = replace(runtime.whoami(), role="support")
     code, out, err = _run(capsys, *argv, "--attach-stored", str(record.id))
     assert code == 0, err
     (log,) = runtime.store.emaillogs.find()

@@ -41,7 +41,6 @@ def setup_settings(empty_store: Store, mongo_uri: str) -> Settings:
             "aws_s3_bucket": BUCKET,
             "mongodb_uri": mongo_uri,
             "mongodb_db": empty_store.db.name,
-            "depllc_user": "tester",
         }
     )
 
