@@ -649,7 +649,7 @@ def database_check(env: DoctorEnv, store: Store) -> Check:
     try:
         logs = store.emaillogs.estimated_document_count()
         files = store.files.estimated_document_count()
-        counts = f"{logs:,} email logs, {files:,} files"
+        counts = f"{logs:,} email log{'s' * (logs != 1)}, {files:,} file{'s' * (files != 1)}"
         empty = logs == 0 and files == 0
     except Exception as exc:
         counts = f"cannot count records: {describe(exc).text}"

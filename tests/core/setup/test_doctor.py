@@ -30,8 +30,14 @@ def doctor(settings: Settings, aws: AwsClients, store: Store, **kwargs: Any) -> 
 
 
 # What is not a pass on moto after setup with an address sender: moto has no sesv2
-# GetAccount, and an address identity has no DKIM records of its own.
-BASELINE = {"ses-access": Status.WARN, "dkim": Status.WARN}
+# GetAccount, an address identity has no DKIM records of its own, the test database is
+# empty and moto's caller is in no operators list.
+BASELINE = {
+    "ses-access": Status.WARN,
+    "dkim": Status.WARN,
+    "mongodb": Status.WARN,
+    "operator": Status.WARN,
+}
 
 
 def not_passing(report: DoctorReport) -> dict[str, Status]:
@@ -205,7 +211,8 @@ def test_bad_credentials_fail_one_check_and_skip_the_aws_ones(
     assert "AWS_PROFILE" in report.get("credentials").fix
     assert report.get("bucket").status is Status.SKIP
     assert report.get("clock").status is Status.SKIP
-    assert report.get("mongodb").status is Status.PASS
+    assert report.get("mongodb").status is Status.WARN  # reachable, and empty
+    assert report.get("operator").status is Status.SKIP
 
 
 @pytest.mark.parametrize(
@@ -301,3 +308,52 @@ def test_an_unknown_profile_fails_credentials_without_a_traceback(
     assert report.get("region").status is Status.FAIL
     assert report.get("bucket").status is Status.SKIP
     assert [c.id for c in report.checks] == [cid for cid, _ in CHECKS]
+
+
+def test_doctor_shows_the_database_in_use_with_its_counts(
+    provisioned: Settings, aws: AwsClients, empty_store: Store
+) -> None:
+    empty = doctor(provisioned, aws, empty_store).get("mongodb")
+    name = empty_store.db.name
+    assert empty.status is Status.WARN
+    assert (
+        empty.detail.startswith(f"database {name} on ") and "0 email logs, 0 files" in empty.detail
+    )
+    empty_store.emaillogs.insert_many([{"messageId": "m1"}, {"messageId": "m2"}])
+    empty_store.files.insert_one({"key": "k"})
+    used = doctor(provisioned, aws, empty_store).get("mongodb")
+    assert used.status is Status.PASS and "2 email logs, 1 file" in used.detail
+
+    differs = provisioned.model_copy(
+        update={"mongodb_uri": "mongodb://db.example/depllc-crm", "mongodb_db": "crm"}
+    )
+    check = doctor(differs, aws, empty_store).get("mongodb")
+    assert check.status is Status.WARN
+    assert "MONGODB_DB (crm) differs from the database MONGODB_URI names (depllc-crm)" in (
+        check.detail
+    )
+
+
+def test_the_operator_check_says_who_the_console_acts_as(
+    provisioned: Settings, aws: AwsClients, empty_store: Store
+) -> None:
+    arn = "arn:aws:sts::123456789012:user/moto"
+
+    def check() -> Any:
+        return doctor(provisioned, aws, empty_store).get("operator")
+
+    first = check()
+    assert first.status is Status.WARN and "no operators list yet" in first.detail
+    assert "depllc operators add" in first.fix
+    entry = {"arn": arn, "role": "admin", "addedBy": arn, "addedAt": dt.datetime.now(dt.UTC)}
+    empty_store.operators.insert_one(entry)
+    listed = check()
+    assert listed.status is Status.WARN and "no CRM user id" in listed.detail
+    empty_store.operators.update_one({"arn": arn}, {"$set": {"crmUserId": "64f0c0ffee"}})
+    assert check().status is Status.PASS and "CRM user 64f0c0ffee" in check().detail
+    empty_store.operators.update_one({"arn": arn}, {"$set": {"arn": "arn:aws:iam::1:user/x"}})
+    assert "not in the operators list" in check().detail
+
+    overridden = doctor(provisioned.model_copy(update={"depllc_role": "admin"}), aws, empty_store)
+    assert overridden.get("operator").status is Status.FAIL
+    assert "only in the sandbox" in overridden.get("operator").detail
