@@ -585,6 +585,8 @@ def read_stored(model: type[_D], doc: dict[str, Any]) -> _D:
         )
     record._problem = problem
     return record
+
+
 class OperatorEntry(_Doc):
     """One member of staff in the admin-managed list: AWS identity -> role, CRM user."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -207,7 +208,7 @@ def test_crm_logs_are_listed_opened_exported_and_take_events(
 @given(docs=st.lists(file_doc, min_size=1, max_size=4, unique_by=lambda d: d["key"]))
 def test_crm_files_are_listed_and_exported(runtime: Runtime, docs: list[dict[str, Any]]) -> None:
     _fresh(runtime.store)
-    runtime.settings = runtime.settings.model_copy(update={"depllc_role": "admin"})
+    runtime.identity = replace(runtime.whoami(), role="admin")
     runtime.store.files.insert_many([dict(d) for d in docs])
     page = list_files(runtime, FileQuery(limit=50, includeDeleted=True))
     assert sorted(str(r.id) for r in page.items) == sorted(str(d["_id"]) for d in docs)
@@ -218,7 +219,7 @@ def test_crm_files_are_listed_and_exported(runtime: Runtime, docs: list[dict[str
 
 def test_a_fractional_size_does_not_break_the_files_page(runtime: Runtime) -> None:
     """The issue's example: one CRM record with size 1024.5 failed `files list`."""
-    runtime.settings = runtime.settings.model_copy(update={"depllc_role": "admin"})
+    runtime.identity = replace(runtime.whoami(), role="admin")
     at = datetime(2026, 11, 3, tzinfo=UTC)
     base = {
         "contentType": "application/pdf",
@@ -250,7 +251,7 @@ def test_a_record_outside_the_schema_is_listed_marked_and_refused_for_use(
     from core.errors import InputError
     from core.files.catalogue import get_file
 
-    runtime.settings = runtime.settings.model_copy(update={"depllc_role": "admin"})
+    runtime.identity = replace(runtime.whoami(), role="admin")
     oid = ObjectId()
     runtime.store.files.insert_one(
         {
