@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from textual.widgets import Input
 
 from core.config import Settings
 from core.runtime import Runtime
@@ -59,26 +60,34 @@ async def test_palette_opens_screens(runtime: Runtime) -> None:
         await until(pilot, lambda: app.current_mode == "dashboard", timeout=20)
 
 
-async def test_help_lists_the_consoles_bindings_with_ids(runtime: Runtime) -> None:
+async def test_help_teaches_the_keys_in_human_names_within_80_columns(runtime: Runtime) -> None:
     app = DepllcApp(runtime.settings, runtime=runtime)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         rows = binding_rows(app.screen)
-        ids = {row.id for row in rows}
-        assert {"app.screen.logs", "app.screen.files", "app.help", "app.quit"} <= ids
+        keys = {row.keys for row in rows}
+        assert {"1 … 5", "?, F1", "Ctrl+Q", "Ctrl+P", "/", "Enter", "Tab, Shift+Tab", "Esc"} <= keys
+        assert "Home, End" in keys
+        assert not any("question_mark" in k or "ctrl+" in k for k in keys)
         # the base Screen's and App's own bindings are noise here
         assert not {row.description for row in rows} & {"Focus Next", "Focus Previous"}
         assert all(row.description for row in rows)
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        shown = app.screen.query_one("#help-table").render()
-        assert shown is not None
+        body = app.screen.query_one("#help-body")
+        assert body.outer_size.width <= 80
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ServiceScreen)
+        # F1 opens help from a text field too, where ? is typed
+        await pilot.press("slash", "question_mark")
+        assert app.screen.query_one("#logs-query", Input).value == "?"
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+        rows = app.screen.rows
+        assert any(r.where == "In a text field" for r in rows)
+        assert any(r.where == "Query line" and r.keys == "↑" for r in rows)
 
 
 async def test_worker_errors_become_one_readable_notification(runtime: Runtime) -> None:
@@ -162,3 +171,34 @@ async def test_footer_follows_the_keys_and_skips_needless_rebuilds() -> None:
         app.query_one("#plain-a").focus()
         await pilot.pause(0.2)
         assert "Tag it" not in labels()
+
+
+@pytest.mark.parametrize("width", [80, 160, 200])
+async def test_the_footer_fits_with_help_and_offers_no_typed_keys_in_a_field(
+    runtime: Runtime, width: int
+) -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=(width, 24)) as pilot:
+
+        def keys() -> list[tuple[str, str]]:
+            footer = app.screen.query_one("ConsoleFooter")
+            return [(k.key_display, k.description) for k in footer.query(FooterKey)]
+
+        def used() -> int:
+            footer = app.screen.query_one("ConsoleFooter")
+            return sum(k.outer_size.width for k in footer.query(FooterKey))
+
+        await until(pilot, lambda: ("/", "Query") in keys())
+        await pilot.pause(0.2)
+        assert keys()[0] == ("?", "Help") and ("^p", "palette") in keys()
+        assert used() <= width
+        switches = [k for k in keys() if k[0] in "12345"]
+        assert len(switches) in (0, 5)  # the screen keys all together, or in the help
+        await pilot.press("slash")  # in the query line: what it types is not offered
+        await until(pilot, lambda: keys()[0] == ("F1", "Help"))
+        assert not [k for k, _ in keys() if len(k) == 1]
+        assert used() <= width
+        await pilot.press("2")  # types a 2, stays on Logs
+        assert app.current_mode == "logs"
