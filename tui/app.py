@@ -15,6 +15,7 @@ from textual.worker import Worker, WorkerState
 from core.config import Settings
 from styles import stylesheets
 from tui.messages import LogsChanged, RuntimeFailed, RuntimeReady, StartupProgress
+from tui.palette import CaseCommands
 from tui.screens.base import ServiceScreen
 from tui.widgets.connection_bar import ConnectionBar, HeaderState
 
@@ -55,6 +56,7 @@ class DepllcApp(App[int]):
         mode: _mode_factory(mode) for mode in SCREENS
     }
     DEFAULT_MODE = "logs"
+    COMMANDS = App.COMMANDS | {CaseCommands}
     events_worker: EventsWorker | None = None  # SES events consumer (tui/events_worker.py)
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         *[

@@ -120,7 +120,7 @@ class FilesCommands(ScreenCommands):
             ("Files: cancel transfers", "Stop every running transfer (Esc)", screen.action_escape),
             (
                 "Files: clear finished transfers",
-                "Empty the transfers panel (key c)",
+                "Empty the transfers panel (key C)",
                 screen.action_clear_transfers,
             ),
         ]
@@ -177,7 +177,8 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
         Binding("space", "mark", "Mark", id="files.mark"),
         Binding("slash", "focus_query", "Query", key_display="/", id="files.query"),
         Binding("escape", "escape", "Cancel transfers", id="files.cancel"),
-        Binding("c", "clear_transfers", "Clear done", show=False, id="files.transfers.clear"),
+        Binding("c", "case", "Case", id="files.case"),
+        Binding("C", "clear_transfers", "Clear done", show=False, id="files.transfers.clear"),
         Binding("ctrl+l,f5", "reload", "Reload", show=False, id="files.reload"),
         Binding("ctrl+r", "reconcile", "Reconcile", show=False, id="files.reconcile"),
     ]
@@ -311,6 +312,15 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
         if record is None:
             self.notify("Select a file first.", severity="warning")
         return record
+
+    def action_case(self) -> None:
+        """The case view of the file's client (or, with none, of its uploader)."""
+        record = self.selected_record()
+        if record is None:
+            return
+        from tui.screens.case import CaseScreen
+
+        self.app.push_screen(CaseScreen(record.clientId or record.userId))
 
     def action_mark(self) -> None:
         rid = self.selected_key()

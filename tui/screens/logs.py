@@ -202,6 +202,7 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
         Binding("s", "suppress", "Suppress", id="logs.suppress"),
         Binding("u", "unsuppress", "Unsuppress", id="logs.unsuppress"),
         Binding("y", "copy_id", "Copy id", id="logs.copy"),
+        Binding("c", "case", "Case", id="logs.case"),
         Binding("e", "export", "Export", id="logs.export"),
         Binding("ctrl+s", "save", "Save search", id="logs.save"),
         Binding("apostrophe", "recall", "Saved", key_display="'", id="logs.recall"),
@@ -453,6 +454,15 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
 
     def action_clear(self) -> None:
         self.set_query("")
+
+    def action_case(self) -> None:
+        """The case view of the log's recipient (asks which one when several)."""
+        doc = self.selected_doc()
+        if doc is None:
+            return
+        from tui.screens.case import CaseScreen
+
+        self._with_recipient(doc, "Open the case of", lambda a: self.app.push_screen(CaseScreen(a)))
 
     def action_copy_id(self) -> None:
         doc = self.selected_doc()

@@ -130,6 +130,7 @@ class SuppressionsScreen(ServiceScreen):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("slash", "focus_query", "Query", key_display="/", id="suppressions.query"),
         Binding("a", "add", "Add", id="suppressions.add"),
+        Binding("c", "case", "Case", id="suppressions.case"),
         Binding("d,delete", "remove", "Remove", key_display="d", id="suppressions.remove"),
         Binding("ctrl+l,f5", "reload", "Reload", id="suppressions.reload"),
     ]
@@ -231,6 +232,16 @@ class SuppressionsScreen(ServiceScreen):
         if 0 <= table.cursor_row < len(self.entries):
             return self.entries[table.cursor_row]
         return None
+
+    def action_case(self) -> None:
+        """The case view of the selected address."""
+        entry = self._selected()
+        if entry is None:
+            self.notify("Select an address first.", severity="warning")
+            return
+        from tui.screens.case import CaseScreen
+
+        self.app.push_screen(CaseScreen(entry.email))
 
     def action_add(self) -> None:
         if self.runtime is None:

@@ -1,0 +1,109 @@
+"""Pilot: the case view opened with `c` from a log row, a file row and a suppression
+row, and from the palette; what it lists is checked against the store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable, Static
+
+from core.case import open_case
+from core.models import FileRecord, utcnow
+from core.runtime import Runtime
+from tests.tui.waiting import until
+from tui.app import DepllcApp
+from tui.screens.case import CaseScreen
+
+ANN = "ann@client.example"
+CLIENT = "665f1c2a9b1e4a0012345678"
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def seeded(runtime: Runtime) -> Runtime:
+    from tests.core.logs.conftest import make_doc
+
+    store = runtime.store
+    store.emaillogs.insert_one(
+        make_doc(
+            to=[ANN], clientId=CLIENT, subject="Re: [/docs] contract", status="bounced",
+            createdAt=utcnow(),
+            recipientStatus=[{"email": ANN, "status": "bounced",
+                              "diagnostic": "Permanent/General: smtp; 550 5.1.1 User unknown"}],
+        )
+    )  # fmt: skip
+    store.suppressions.insert_one({"email": ANN, "reason": "bounce", "at": utcnow()})
+    record = FileRecord.model_validate(
+        {
+            "key": "files/contract.pdf", "fileName": "contract.pdf",
+            "originalName": "contract.pdf", "contentType": "application/pdf", "size": 10,
+            "category": "contract", "userId": runtime.operator, "clientId": CLIENT,
+            "status": "completed", "metadata": {"uploadedBy": runtime.operator},
+            "s3Info": {"bucket": "b", "region": "us-east-1"},
+        }
+    )  # fmt: skip
+    store.files.insert_one(record.to_mongo())
+    return runtime
+
+
+def case_screen(app: DepllcApp) -> CaseScreen:
+    assert isinstance(app.screen, CaseScreen), app.screen
+    return app.screen
+
+
+async def _check_case(pilot: Any, app: DepllcApp, runtime: Runtime, query: str) -> None:
+    await until(pilot, lambda: isinstance(app.screen, CaseScreen))
+    screen = case_screen(app)
+    await until(pilot, lambda: screen.case is not None)
+    expected = open_case(runtime, query)
+    table = screen.query_one("#case-timeline", DataTable)
+    assert table.row_count == len(expected.timeline())
+    person = str(screen.query_one("#case-person", Static).render())
+    assert "SUPPRESSED bounce" in person
+    assert "The address does not exist" in person  # the reason in plain words
+    await pilot.press("w")
+    assert "raw: Permanent/General: smtp; 550 5.1.1" in str(
+        screen.query_one("#case-person", Static).render()
+    )
+    await pilot.press("k")  # emails only
+    assert table.row_count == len(expected.emails)
+    await pilot.press("escape")
+    await until(pilot, lambda: not isinstance(app.screen, CaseScreen))
+
+
+async def test_case_from_a_log_row(seeded: Runtime) -> None:
+    app = DepllcApp(seeded.settings, runtime=seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: bool(getattr(app.screen, "_docs", None)))
+        await pilot.press("c")
+        await _check_case(pilot, app, seeded, ANN)
+
+
+async def test_case_from_a_file_row(seeded: Runtime) -> None:
+    app = DepllcApp(seeded.settings, runtime=seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        await until(pilot, lambda: bool(getattr(app.screen, "_records", None)))
+        await pilot.press("c")
+        await _check_case(pilot, app, seeded, CLIENT)
+
+
+async def test_case_from_a_suppression_row(seeded: Runtime) -> None:
+    app = DepllcApp(seeded.settings, runtime=seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await until(pilot, lambda: bool(getattr(app.screen, "entries", None)))
+        await pilot.press("c")
+        await _check_case(pilot, app, seeded, ANN)
+
+
+async def test_case_from_the_palette(seeded: Runtime) -> None:
+    app = DepllcApp(seeded.settings, runtime=seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*ANN)
+        await pilot.pause(1.0)  # the palette searches its providers
+        await pilot.press("enter")
+        await _check_case(pilot, app, seeded, ANN)
