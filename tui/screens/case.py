@@ -59,7 +59,7 @@ def person_text(case: Case, raw: bool) -> Text:
             shown.no_wrap = False
             lines.append(shown)
         else:
-            why = Text(f"  why: {reason.summary}. ", style="yellow")
+            why = Text(f"  why: {reason.summary}: ", style="yellow")
             why.append(reason.next_step, style="")
             lines.append(why)
     hidden = f" · {case.hidden_files} hidden by your role" if case.hidden_files else ""
@@ -155,7 +155,7 @@ class CaseScreen(ReportsWorkerErrors, Screen[None]):
             table.add_row(
                 Text(f"{item.at.astimezone():%Y-%m-%d %H:%M}", no_wrap=True),
                 Text(item.kind, style=KIND_STYLE.get(item.kind, "")),
-                outside_text.text(item.title, width=48),
+                outside_text.text(item.title, width=34),
                 outside_text.text(item.detail, width=60),
                 key=f"{n}:{item.kind}:{item.ref}",
             )
