@@ -251,3 +251,17 @@ def test_suppressions_list_takes_a_query(
     assert capsys.readouterr().out == "no suppressed addresses match\n"
     with pytest.raises(InputError, match=r"Unknown key status: \(the suppressions keys"):
         run(runtime, "suppressions", "list", "status:bounced")
+
+
+def test_pull_reports_a_report_about_a_stranger(
+    runtime: Runtime, publish: Callable[[dict[str, Any]], None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    mid = b.ses_message_id()
+    runtime.store.emaillogs.insert_one(b.make_log(mid, [ANA]))
+    publish(b.complaint(mid, [ANA], ["eve@elsewhere.example"], b.T0))
+    assert run(runtime, "events", "pull", "--once", "--wait", "0") == 0
+    assert (
+        f"  complaint applied to {mid} (now sent); not a recipient, not suppressed: "
+        "eve@elsewhere.example\n" in capsys.readouterr().out
+    )
+    assert runtime.store.suppressions.count_documents({}) == 0

@@ -297,3 +297,17 @@ def test_the_same_event_raw_and_in_an_envelope_has_one_id() -> None:
         assert isinstance(parsed, Parsed)
         ids.add(parsed.event_id)
     assert ids == {canonical_id(event)}
+
+
+def test_a_bug_while_parsing_sets_the_body_aside_instead_of_raising(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from core.events import parse
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(parse.SesEvent, "model_validate", broken)
+    result = parse_body(json.dumps(b.send(MID, TO)))
+    assert isinstance(result, SetAside)
+    assert result.reason == "body could not be read (internal error: TypeError)"
