@@ -35,6 +35,18 @@ def leaf_commands() -> list[tuple[str, argparse.ArgumentParser]]:
     return found
 
 
+def group_commands() -> list[tuple[str, argparse.ArgumentParser]]:
+    """Groups that run a subcommand when given none (`depllc journal` lists)."""
+    parser = build_parser()
+    (top,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return [
+        (name, child)
+        for name, child in top._name_parser_map.items()
+        if any(isinstance(a, argparse._SubParsersAction) for a in child._actions)
+        and getattr(child.get_default("func"), "__name__", "show") != "show"  # not help
+    ]
+
+
 def test_every_command_takes_json() -> None:
     missing = [
         name
@@ -43,6 +55,12 @@ def test_every_command_takes_json() -> None:
         and "--json" not in {o for a in parser._actions for o in a.option_strings}
     ]
     assert missing == []
+    groups = {
+        name
+        for name, parser in group_commands()
+        if "--json" not in {o for a in parser._actions for o in a.option_strings}
+    }
+    assert groups == set()
     assert {"resend", "audit", "journal replay", "config path"} <= {n for n, _ in leaf_commands()}
 
 
@@ -51,6 +69,16 @@ def cli(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Runtime:
     monkeypatch.setattr(CommandContext, "runtime", lambda self, seed=True: runtime)
     monkeypatch.setattr(CommandContext, "close", lambda self: None)
     return runtime
+
+
+def test_a_group_run_alone_takes_json(cli: Runtime, capsys: pytest.CaptureFixture[str]) -> None:
+    """`depllc suppressions --json` is `depllc suppressions list --json`."""
+    assert main(["suppressions", "add", "a@example.com"]) == 0
+    capsys.readouterr()
+    assert main(["suppressions", "--json"]) == 0
+    assert [s["email"] for s in json.loads(capsys.readouterr().out)] == ["a@example.com"]
+    assert main(["config", "--json"]) == 0
+    assert "aws_region" in json.loads(capsys.readouterr().out)
 
 
 def test_config_path_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -27,6 +27,8 @@ from core.models import FileRecord, read_stored
 from core.runtime import Runtime
 from core.validation import FileQuery
 from tests.core.events import bodies as b
+from tui.screens.files import file_cells
+from tui.screens.logs import log_cells
 
 EXAMPLES = settings(
     max_examples=50,
@@ -181,6 +183,7 @@ def test_crm_logs_are_listed_opened_exported_and_take_events(
     page = fetch_page(store, FilterSet().to_query(limit=50))
     assert sorted(str(r["_id"]) for r in page.rows) == sorted(str(d["_id"]) for d in docs)
     assert [row_problem(r) for r in page.rows] == [None] * len(docs)
+    assert all(str(log_cells(r)["status"]) != "unreadable" for r in page.rows)  # console rows
     for doc in docs:
         detail = build_detail(store.emaillogs.find_one({"_id": doc["_id"]}) or {})
         assert detail.problem is None
@@ -215,6 +218,7 @@ def test_crm_files_are_listed_and_exported(runtime: Runtime, docs: list[dict[str
     assert page.problems == []
     for record in page.items:
         assert "problem" not in to_json(record)
+        assert str(file_cells(record)[5]) != "unreadable"  # the console's row
 
 
 def test_a_fractional_size_does_not_break_the_files_page(runtime: Runtime) -> None:
@@ -273,6 +277,26 @@ def test_a_record_outside_the_schema_is_listed_marked_and_refused_for_use(
     assert "category" in record.problem and "uploadedBy" in record.problem
     assert page.problems == [f"{oid}: {record.problem}"]
     assert to_json(record)["problem"] == record.problem
+    assert str(file_cells(record)[5]) == "unreadable"
+    assert str(file_cells(record)[0]) == "! k.bin"
     with pytest.raises(InputError, match="cannot be read"):
         get_file(runtime, str(oid))
     assert read_stored(FileRecord, {"_id": oid}).problem
+
+
+def test_a_log_outside_the_schema_is_marked_in_the_console_row(store: Store) -> None:
+    doc = {
+        "_id": ObjectId(),
+        "messageId": "m-1",
+        "to": None,
+        "from": "crm@depllc.example",
+        "subject": "Hello",
+        "category": "newsletter",  # not in the guide's enum
+        "size": 10,
+        "createdAt": datetime(2026, 11, 3, tzinfo=UTC),
+    }
+    assert row_problem(doc) and "category" in (row_problem(doc) or "")
+    cells = log_cells(doc)
+    assert str(cells["status"]) == "unreadable" and str(cells["to"]) == "-"
+    detail = build_detail(doc)
+    assert detail.problem and detail.log.subject == "Hello"

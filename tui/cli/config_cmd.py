@@ -20,7 +20,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     path = inner.add_parser("path", help="print the config file's path")
     path.add_argument("--json", action="store_true", help="machine-readable output")
     path.set_defaults(func=show_path)
-    parser.set_defaults(func=show_settings, json=False)
+    parser.add_argument(
+        "--json", action="store_true", help="machine-readable output (of the default: show)"
+    )
+    parser.set_defaults(func=show_settings)
 
 
 def show_settings(ctx: CommandContext) -> int:

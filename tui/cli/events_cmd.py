@@ -108,7 +108,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     remove.add_argument("email")
     remove.add_argument("--json", action="store_true", help="machine-readable output")
     remove.set_defaults(func=remove_suppression)
-    sup.set_defaults(func=list_suppressions, json=False, limit=500, query="")
+    sup.add_argument(
+        "--json", action="store_true", help="machine-readable output (of the default: list)"
+    )
+    sup.set_defaults(func=list_suppressions, limit=500, query="")
 
 
 def _usage(parser: argparse.ArgumentParser) -> Any:

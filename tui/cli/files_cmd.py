@@ -22,7 +22,10 @@ CATEGORIES = "email, document, avatar, contract, invoice, backup or general"
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("files", help="files in S3 and their catalogue")
     inner = parser.add_subparsers(dest="files_command", metavar="ACTION")
-    parser.set_defaults(func=list_cmd, json=False, **_list_defaults())
+    parser.add_argument(
+        "--json", action="store_true", help="machine-readable output (of the default: list)"
+    )
+    parser.set_defaults(func=list_cmd, **_list_defaults())
 
     p = inner.add_parser(
         "list",

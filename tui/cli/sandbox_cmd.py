@@ -25,7 +25,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         p = inner.add_parser(name, help=text)
         p.add_argument("--json", action="store_true", help="machine-readable output")
         p.set_defaults(func=func)
-    parser.set_defaults(func=status_cmd, json=False)
+    parser.add_argument(
+        "--json", action="store_true", help="machine-readable output (of the default: status)"
+    )
+    parser.set_defaults(func=status_cmd)
 
 
 def up_cmd(ctx: CommandContext) -> int:

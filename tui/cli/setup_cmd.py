@@ -56,7 +56,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     replay = inner.add_parser("replay", help="apply the pending writes to MongoDB")
     replay.add_argument("--json", action="store_true", help="machine-readable output")
     replay.set_defaults(func=journal_replay)
-    journal.set_defaults(func=journal_list, json=False)
+    journal.add_argument(
+        "--json", action="store_true", help="machine-readable output (of the default: list)"
+    )
+    journal.set_defaults(func=journal_list)
 
 
 # --- services without the full runtime ------------------------------------------------

@@ -62,7 +62,7 @@ def _cut(text: str, width: int) -> str:
 
 def file_cells(record: FileRecord, marked: bool = False) -> list[Any]:
     status = record.status.value
-    name = ("● " if marked else "") + record.originalName
+    name = ("● " if marked else "") + ("! " if record.problem else "") + record.originalName
     uploaded = record.createdAt.astimezone()
     return [
         Text(_cut(name, 26), no_wrap=True, style="bold" if marked else ""),
@@ -70,7 +70,9 @@ def file_cells(record: FileRecord, marked: bool = False) -> list[Any]:
         Text(humanize.naturalsize(record.size, binary=True), justify="right"),
         Text(_cut(record.userId, 10), no_wrap=True),
         Text(_cut(record.clientId or "-", 10), no_wrap=True),
-        Text(status, style=STATUS_STYLE.get(status, "")),
+        Text("unreadable", style="bold red")  # a CRM record the console cannot read
+        if record.problem
+        else Text(status, style=STATUS_STYLE.get(status, "")),
         uploaded.strftime("%m-%d %H:%M")
         if uploaded.year == datetime.now().year
         else uploaded.strftime("%Y-%m-%d"),

@@ -50,6 +50,7 @@ SINCE = (
     ("last 30 days", "30d"),
 )
 STATUS_STYLE = {
+    "unreadable": "bold red",
     "queued": "dim",
     "sent": "cyan",
     "delivered": "green",
@@ -85,7 +86,7 @@ def _local(value: Any) -> str:
 
 
 def _recipients(doc: dict[str, Any]) -> list[str]:
-    return [*doc.get("to", []), *(doc.get("cc") or []), *(doc.get("bcc") or [])]
+    return [*(doc.get("to") or []), *(doc.get("cc") or []), *(doc.get("bcc") or [])]
 
 
 def _events_cell(doc: dict[str, Any]) -> Text:
@@ -108,10 +109,12 @@ def _events_cell(doc: dict[str, Any]) -> Text:
 
 def log_cells(doc: dict[str, Any]) -> dict[str, Any]:
     """The table cells of one log, by column key."""
-    people = _recipients(doc)
+    from core.logs.query import row_problem
+
+    people = [str(p) for p in _recipients(doc)]
     first = people[0] if people else "-"
     to = f"{first} +{len(people) - 1}" if len(people) > 1 else first
-    status = str(doc.get("status", ""))
+    status = "unreadable" if row_problem(doc) else str(doc.get("status", ""))
     priority = str(doc.get("priority", ""))
     return {
         "time": _local(doc.get("createdAt")),
