@@ -46,7 +46,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     out.add_argument("--json", action="store_true", help="machine-readable output")
     out.add_argument("--arn", action="store_true", help="print only the ARN (for `add`)")
     whoami.set_defaults(func=whoami_cmd)
-    parser.set_defaults(func=list_cmd, json=False)
+    parser.add_argument(
+        "--json", action="store_true", help="machine-readable output (of the default: list)"
+    )
+    parser.set_defaults(func=list_cmd)
 
 
 def _row(entry: OperatorEntry) -> dict[str, object]:
