@@ -44,6 +44,9 @@ MAX_DEPTH = 32
 Body = str | bytes | Mapping[str, Any]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# a \uD800-\uDFFF escape in JSON text (a valid pair matches too, and only costs the
+# walk that finds nothing to replace)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 # a JSON string (escapes included), and runs of anything that is not a bracket
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
@@ -84,7 +87,7 @@ class _TooDeep(ValueError):
 
 def storable_text(value: str) -> str:
     """`value` as valid UTF-8 text: each lone surrogate becomes U+FFFD."""
-    return _SURROGATE.sub("\ufffd", value)
+    return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
 
 
 def _storable(value: Any) -> Any:
@@ -124,7 +127,10 @@ def _storable(value: Any) -> Any:
 
 
 def _nesting(text: str) -> int:
-    """How deep the brackets of JSON `text` nest, without decoding it."""
+    """How deep the brackets of JSON `text` nest (at most), without decoding it."""
+    opening = text.count("[") + text.count("{")
+    if opening <= MAX_DEPTH:
+        return opening  # cannot nest deeper than it has brackets
     brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)).translate(_BRACKET_STEP)
     return max(accumulate(1 if step == "+" else -1 for step in brackets), default=0)
 
@@ -203,7 +209,15 @@ def _decode(text: str) -> Any:
     """JSON `text` decoded and made storable; _TooDeep or ValueError when it cannot be."""
     if _nesting(text) > MAX_DEPTH:
         raise _TooDeep
-    return _storable(json.loads(text))
+    decoded = json.loads(text)
+    return _storable(decoded) if _may_hold_surrogates(text) else decoded
+
+
+def _may_hold_surrogates(text: str) -> bool:
+    """Whether decoding JSON `text` can give a lone surrogate (cheap checks first)."""
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        return True
+    return not text.isascii() and _SURROGATE.search(text) is not None
 
 
 def _parse_decoded(

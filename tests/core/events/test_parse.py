@@ -311,3 +311,13 @@ def test_a_bug_while_parsing_sets_the_body_aside_instead_of_raising(
     result = parse_body(json.dumps(b.send(MID, TO)))
     assert isinstance(result, SetAside)
     assert result.reason == "body could not be read (internal error: TypeError)"
+
+
+def test_valid_surrogate_pairs_and_other_text_are_kept_as_they_are() -> None:
+    event = b.bounce(MID, TO, TO, T1, diagnostic="smtp; 550 boîte pleine \U0001f4ec")
+    for body in (json.dumps(event), json.dumps(event, ensure_ascii=False)):
+        parsed = parse_body(body)
+        assert isinstance(parsed, Parsed)
+        assert parsed.event.bounce is not None
+        diagnostic = parsed.event.bounce.bouncedRecipients[0].diagnosticCode
+        assert diagnostic == "smtp; 550 boîte pleine \U0001f4ec"
