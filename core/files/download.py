@@ -26,7 +26,7 @@ from core.files.transfer import (
     ProgressCallback,
     TransferTuning,
     error_code,
-    make_manager,
+    managed,
     progress_subscriber,
     transfer_client,
     wait,
@@ -78,6 +78,13 @@ def target_path(folder: Path, record: FileRecord, conflict: Conflict) -> Path:
             f"{path} already exists.", "Choose overwrite or keep both (--overwrite/--keep-both)."
         )
     return path
+
+
+def _close_if(fd: int, transferred: bool) -> None:
+    """Close a stopped transfer's file once its requests are done (a finished one is
+    closed by the caller)."""
+    if not transferred:
+        os.close(fd)
 
 
 def _cleanup(tmp: str) -> None:
@@ -169,9 +176,14 @@ def download_file(
     fd, tmp = tempfile.mkstemp(dir=target_folder, prefix=".depllc-", suffix=".part")
     writer = HashingWriter(fd, cancel)
     extra = {"VersionId": info["VersionId"]} if info.get("VersionId") not in (None, "null") else {}
+    # The fd is closed once no request can write to it: here after a finished
+    # transfer; after the last request in flight (`managed`) when it was stopped.
+    transferred = False
     try:
         try:
-            with make_manager(transfer_client(runtime), tuning, size) as manager:
+            with managed(
+                transfer_client(runtime), tuning, size, after=lambda: _close_if(fd, transferred)
+            ) as manager:
                 future = manager.download(
                     bucket,
                     record.key,
@@ -180,6 +192,7 @@ def download_file(
                     subscribers=progress_subscriber(size, progress, info.get("ETag")),
                 )
                 wait(future, cancel)
+                transferred = True
             written, checksum = writer.finish()
         except BaseException:
             writer.abandon()
@@ -200,9 +213,9 @@ def download_file(
         fd = -1
         path = _place(tmp, path, conflict)
     except BaseException as exc:
-        if fd >= 0:
+        if fd >= 0 and transferred:
             os.close(fd)
-        _cleanup(tmp)
+        _cleanup(tmp)  # at once, even while a stopped transfer's last request finishes
         if isinstance(exc, DepllcError):
             raise
         if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:

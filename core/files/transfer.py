@@ -10,7 +10,8 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -153,11 +154,13 @@ def progress_subscriber(
 
 
 def wait(future: TransferFuture, cancel: threading.Event | None, poll: float = 0.1) -> None:
-    """Wait for a transfer, cancelling it promptly when `cancel` is set."""
+    """Wait for a transfer; when `cancel` is set, cancel it and raise CancelledError at
+    once (a request still in flight, e.g. on a stalled connection, is not waited for:
+    `managed` lets it finish on its own)."""
     while not future.done():
         if cancel is not None and cancel.wait(poll):
             future.cancel()
-            break
+            raise CancelledError("Transfer cancelled.")
         if cancel is None:
             time.sleep(poll)
     try:
@@ -168,6 +171,36 @@ def wait(future: TransferFuture, cancel: threading.Event | None, poll: float = 0
         raise
     if cancel is not None and cancel.is_set():
         raise CancelledError("Transfer cancelled.")
+
+
+@contextmanager
+def managed(
+    client: Any,
+    tuning: TransferTuning = DEFAULT_TUNING,
+    size: int | None = None,
+    after: Callable[[], None] | None = None,
+) -> Iterator[TransferManager]:
+    """A transfer manager for one `with` block. When the block fails (a cancel, an
+    error) the manager is shut down on a helper thread, so the caller cleans up at
+    once instead of waiting for requests still in flight; `after` runs once they are
+    done (e.g. closing the file they write to). On success it runs before leaving."""
+    manager = make_manager(client, tuning, size)
+    try:
+        yield manager
+    except BaseException:
+
+        def finish() -> None:
+            try:
+                manager.shutdown(cancel=True, cancel_msg="cancelled")
+            finally:
+                if after is not None:
+                    after()
+
+        threading.Thread(target=finish, name="depllc-transfer-end", daemon=True).start()
+        raise
+    manager.shutdown()
+    if after is not None:
+        after()
 
 
 class FileChangedError(Exception):

@@ -26,7 +26,7 @@ from core.files.transfer import (
     FileHasher,
     ProgressCallback,
     TransferTuning,
-    make_manager,
+    managed,
     progress_subscriber,
     transfer_client,
     wait,
@@ -208,7 +208,7 @@ def upload_file(
         **sse_args(runtime),
     }
     try:
-        with fh, make_manager(transfer_client(runtime), tuning, local.size) as manager:
+        with fh, managed(transfer_client(runtime), tuning, local.size) as manager:
             hasher = FileHasher(fh, local.size, cancel)
             # by name: each worker thread reads its own part (no part is buffered)
             future = manager.upload(

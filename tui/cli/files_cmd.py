@@ -169,30 +169,15 @@ def _emit_json(ctx: CommandContext, value: Any) -> None:
 
 
 def _cancellable(ctx: CommandContext, run: Callable[[threading.Event], T]) -> T:
-    """Run a transfer in a thread; Ctrl-C sets the cancel event and waits for the
-    clean-up (aborted multipart uploads, removed temporary files)."""
-    cancel = threading.Event()
-    box: dict[str, Any] = {}
+    """Run a transfer in a thread; Ctrl-C, SIGTERM or SIGHUP set the cancel event and
+    wait (briefly) for the clean-up: aborted multipart uploads, records marked failed,
+    temporary files removed. Then the signal ends the command."""
+    from tui.cli.interrupts import in_background
 
-    def target() -> None:
-        try:
-            box["value"] = run(cancel)
-        except BaseException as exc:
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="depllc-transfer", daemon=True)
-    thread.start()
-    try:
-        while thread.is_alive():
-            thread.join(0.2)
-    except KeyboardInterrupt:
-        cancel.set()  # the core aborts multipart uploads and removes temporary files
-        thread.join()
-        raise
-    if "error" in box:
-        raise box["error"]
-    value: T = box["value"]
-    return value
+    outcome = in_background(run)
+    if outcome.interrupted is not None:
+        raise outcome.interrupted
+    return outcome.get()
 
 
 class Bars:

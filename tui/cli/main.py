@@ -62,7 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. SIGINT, SIGTERM and SIGHUP stop it cleanly (exit 128 + the
+    signal); run as the program (no `argv`), an interrupted command then ends the
+    process at once rather than wait for threads still blocked in a network call."""
     from tui.cli.context import CommandContext
+    from tui.cli.interrupts import exit_code, leave_now, raising_signals
 
     parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
@@ -73,17 +77,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     args = parser.parse_args(words)
     ctx = CommandContext(args)
+    interrupted: int | None = None
     try:
         func = getattr(args, "func", None)
         if func is None:
             from tui.launch import run_app
 
             return run_app(ctx)
-        return int(func(ctx) or 0)
-    except KeyboardInterrupt:
+        with raising_signals():
+            return int(func(ctx) or 0)
+    except KeyboardInterrupt as exc:
         ctx.clear_status()
-        sys.stderr.write("depllc: cancelled\n")
-        return 130
+        interrupted = exit_code(exc)
+        name = str(exc) if str(exc).startswith("SIG") and str(exc) != "SIGINT" else ""
+        sys.stderr.write(f"depllc: stopped by {name}\n" if name else "depllc: cancelled\n")
+        return interrupted
     except BrokenPipeError:
         return 0
     except Exception as exc:
@@ -96,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         ctx.close()
         spare_exit_gc()
+        if interrupted is not None and argv is None:
+            leave_now(interrupted)
 
 
 def spare_exit_gc() -> None:

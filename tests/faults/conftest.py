@@ -1,0 +1,96 @@
+"""Signal tests run the command line in a child process (tests/faults/driver.py, or the
+installed `depllc --sandbox`) and send it a signal mid-run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bson import json_util
+
+WORKTREE = Path(__file__).resolve().parents[2]
+BOUND = 2.0  # seconds from the signal to the end of the process
+SIGNALS = {"SIGINT": signal.SIGINT, "SIGTERM": signal.SIGTERM, "SIGHUP": signal.SIGHUP}
+
+
+@dataclass
+class Run:
+    code: int
+    seconds: float  # from the signal to the end of the process (0 without a signal)
+    stdout: str
+    stderr: str
+    state: dict[str, Any]  # what the driver dumped: records, SES count, S3 state
+
+    def logs(self) -> list[dict[str, Any]]:
+        return list(self.state.get("emaillogs", []))
+
+
+def _env(state: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MONGODB_"))}
+    env.update(
+        {
+            "DEPLLC_STATE_DIR": str(state / "state"),
+            "DEPLLC_CONFIG_DIR": str(state / "config"),
+            "PYTHONPATH": str(WORKTREE),
+        }
+    )
+    return env
+
+
+def wait_for_mark(state: Path, mark: str, process: subprocess.Popen[str], timeout: float) -> None:
+    marks = state / "marks"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if marks.exists() and mark in marks.read_text().split():
+            return
+        if process.poll() is not None:
+            raise AssertionError(f"ended before {mark!r}: {process.stderr.read()}")  # type: ignore[union-attr]
+        time.sleep(0.02)
+    process.kill()
+    raise AssertionError(f"no {mark!r} within {timeout} s")
+
+
+def run_driver(
+    state: Path,
+    faults: dict[str, Any],
+    argv: list[str],
+    signum: int | None = None,
+    after: str = "ready",
+    delay: float = 0.0,
+) -> Run:
+    """Run `depllc ARGV` through the driver; send `signum` `delay` s after the mark."""
+    state.mkdir(parents=True, exist_ok=True)
+    marks = state / "marks"
+    if marks.exists():
+        marks.unlink()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.faults.driver", str(state), json.dumps(faults), "--", *argv],
+        cwd=WORKTREE,
+        env=_env(state),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seconds = 0.0
+    if signum is not None:
+        wait_for_mark(state, after, process, timeout=90)
+        time.sleep(delay)
+        sent = time.monotonic()
+        process.send_signal(signum)
+        try:
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        seconds = time.monotonic() - sent
+    stdout, stderr = process.communicate(timeout=120)
+    saved = state / "store.json"
+    dumped = json_util.loads(saved.read_text()) if saved.exists() else {}
+    return Run(process.returncode, seconds, stdout, stderr, dumped)
