@@ -47,6 +47,8 @@ EMAIL_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
     ([("cc", 1), ("createdAt", -1), ("_id", -1)], {}),
     ([("bcc", 1), ("createdAt", -1), ("_id", -1)], {}),
     ([("subject", 1), ("createdAt", -1), ("_id", -1)], {}),  # sort by subject
+    # a re-run of a bulk CSV finds the rows its earlier run sent (issue 12)
+    ([("customData.bulkRun", 1), ("customData.row", 1)], {"sparse": True}),
 ]
 FILE_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
     ([("key", 1)], {"unique": True}),

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from core.errors import CancelledError, InputError, describe
 from core.mail import pacing
 from core.mail.send import (
+    INTERRUPTED,
     UNKNOWN_OUTCOME,
     apply_sent,
     audit_or_journal,
@@ -66,6 +67,17 @@ class RowError:
         return f"row {self.row}: {self.message}"
 
 
+@dataclass(frozen=True)
+class DoneRow:
+    """A row an earlier run of the same CSV already sent (or may have: its outcome is
+    unknown), so this run skips it: nobody gets the message twice."""
+
+    row: int
+    email: str
+    status: str
+    log_id: str
+
+
 @dataclass
 class BulkPlan:
     template: Template
@@ -75,6 +87,9 @@ class BulkPlan:
     category: EmailCategory = EmailCategory.NOTIFICATION
     priority: EmailPriority = EmailPriority.NORMAL
     tags: dict[str, str] = field(default_factory=dict)
+    # the template and the CSV's bytes: a re-run of the same file resumes this run
+    run_key: str = ""
+    already: list[DoneRow] = field(default_factory=list)
 
     @property
     def cost(self) -> float:
@@ -106,6 +121,7 @@ class BulkResult:
     store_seconds: float = 0.0  # ... writing logs
     ses_seconds: float = 0.0  # ... in SES calls
     stopped: str | None = None
+    not_sent_rows: list[int] = field(default_factory=list)  # rows never attempted
 
     def count(self, status: str) -> int:
         return sum(1 for d in self.destinations if d.status == status)
@@ -125,6 +141,7 @@ class BulkResult:
             "seconds": round(self.seconds, 3),
             "waitedForRate": round(self.waited, 3),
             "stopped": self.stopped,
+            "notSentRows": self.not_sent_rows,
             "messages": [
                 {
                     "row": d.row,
@@ -230,6 +247,7 @@ def plan(
     template = get_template(runtime, template_name)
     text = csv_text if csv_text is not None else read_csv_text(csv_path)
     rows, errors = parse_rows(text, template)
+    key = run_key(template.name, text)
     by_email = {r.email.lower(): r for r in rows}
     for refusal in refusals(runtime.store, list(by_email)):
         row = by_email[refusal.email.lower()]
@@ -242,7 +260,10 @@ def plan(
             "Fix the CSV, or pass --skip-bad-rows to send the others.",
         )
     rows = [r for r in rows if r.row not in bad]
-    if not rows:
+    already = done_rows(runtime, key, rows)
+    done = {d.row for d in already}
+    rows = [r for r in rows if r.row not in done]
+    if not rows and not already:
         raise InputError("No rows to send.", "The CSV needs at least one good row.")
     quota = pacing.get_quota(runtime)
     if len(rows) > quota.remaining_24h:
@@ -260,7 +281,33 @@ def plan(
         category=category,
         priority=priority,
         tags=check_tags(tags),
+        run_key=key,
+        already=already,
     )
+
+
+def run_key(template_name: str, csv_text: str) -> str:
+    """Names a bulk run: the same template and the same CSV are the same run."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{template_name}\0{csv_text}".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:20]
+
+
+def done_rows(runtime: Runtime, key: str, rows: list[BulkRow]) -> list[DoneRow]:
+    """Rows of this run with a log that is not `failed`: sent (or delivered, bounced...),
+    or queued with an unknown outcome. A failed row is sent again."""
+    by_row = {r.row: r for r in rows}
+    found: dict[int, DoneRow] = {}
+    cursor = runtime.store.emaillogs.find(
+        {"customData.bulkRun": key, "status": {"$ne": EmailStatus.FAILED.value}},
+        {"customData.row": 1, "status": 1},
+    )
+    for doc in cursor:
+        row = by_row.get(int((doc.get("customData") or {}).get("row", 0)))
+        if row is not None and row.row not in found:
+            found[row.row] = DoneRow(row.row, row.email, str(doc["status"]), str(doc["_id"]))
+    return sorted(found.values(), key=lambda d: d.row)
 
 
 def _content_bytes(rendered: Rendered) -> int:
@@ -292,6 +339,9 @@ def _mime_overhead(runtime: Runtime, bulk_plan: BulkPlan) -> int:
 def _log_for(
     runtime: Runtime, bulk_plan: BulkPlan, row: BulkRow, bulk_id: str, overhead: int, sender: str
 ) -> EmailLog:
+    custom: dict[str, object] = {"bulkId": bulk_id, "row": row.row}
+    if bulk_plan.run_key:
+        custom["bulkRun"] = bulk_plan.run_key
     rendered = bulk_plan.template.render_local(row.data)
     return EmailLog(
         messageId=f"queued-{uuid.uuid4().hex}",
@@ -305,7 +355,7 @@ def _log_for(
         templateData=dict(row.data),
         size=_content_bytes(rendered) + len(row.email) + overhead,
         tags=bulk_plan.tags or None,
-        customData={"bulkId": bulk_id, "row": row.row},
+        customData=custom,
         userId=runtime.crm_user_id,  # the CRM's per-user views; the login is `operator`
         operator=runtime.operator,
         recipientStatus=[RecipientStatus(email=row.email, status=EmailStatus.QUEUED)],
@@ -360,6 +410,9 @@ def _write(runtime: Runtime, updates: list[tuple[Any, dict[str, Any]]]) -> int:
         return len(updates)
 
 
+ABANDONED = "interrupted while SES was answering"
+
+
 def send_bulk(
     runtime: Runtime,
     bulk_plan: BulkPlan,
@@ -370,63 +423,119 @@ def send_bulk(
 ) -> BulkResult:
     """Send in calls of 50 at the allowed pace. A batch's logs are written before its
     call; a failed call stops the send (later rows are not attempted)."""
-    import time
+    return BulkSend(runtime, bulk_plan).run(progress=progress, cancel=cancel, retry=retry)
 
-    started = time.monotonic()
-    bulk_id = uuid.uuid4().hex[:12]
-    pacer = pacing.pacer_for(runtime)
-    result = BulkResult(destinations=[])
-    total = len(bulk_plan.rows)
-    done = 0
-    overhead = _mime_overhead(runtime, bulk_plan) if bulk_plan.rows else 0
-    sender = ses_address(runtime.settings.from_email)
-    for start in range(0, total, BATCH):
-        batch = bulk_plan.rows[start : start + BATCH]
-        if cancel is not None and cancel.is_set():
-            result.stopped = "cancelled"
-            result.not_attempted = total - start
-            break
-        try:
-            result.waited += pacer.acquire(len(batch), cancel)
-        except CancelledError:
-            result.stopped = "cancelled"
-            result.not_attempted = total - start
-            break
-        logs = [_log_for(runtime, bulk_plan, row, bulk_id, overhead, sender) for row in batch]
-        mark = time.monotonic()
-        try:
-            insert_queued(runtime, logs)
-        except Exception as exc:
-            result.stopped = describe(exc).text
-            result.not_attempted = total - start
-            break
-        dests = [
-            Destination(row=row.row, email=row.email, log_id=str(log.id))
-            for row, log in zip(batch, logs, strict=True)
-        ]
-        result.destinations += dests
-        result.store_seconds += time.monotonic() - mark
-        mark = time.monotonic()
-        try:
-            statuses = pacing.call_with_retries(
-                functools.partial(_call, runtime, bulk_plan, batch), retry
-            )
-        except Exception as exc:
-            reason = describe(exc).text
-            unknown = pacing.outcome_unknown(exc)
-            updates = []
-            for dest, log in zip(dests, logs, strict=True):
-                dest.status = "unknown" if unknown else "failed"
-                dest.error = f"{UNKNOWN_OUTCOME} ({reason})" if unknown else reason
-                updates.append(
-                    (log.id, unknown_update(reason) if unknown else failed_update(log, reason))
+
+class BulkSend:
+    """One bulk send. `run` sends (on a worker thread when it can be interrupted);
+    when `cancel` is set it stops before the next call: the call in flight is waited
+    for and recorded, the rows not sent are reported (`notAttempted`, resumable by
+    running the same CSV again). If the call in flight does not come back in time,
+    `abandon` (from another thread) records its logs' outcome as unknown, so they are
+    never sent twice, and writes the audit entry."""
+
+    def __init__(self, runtime: Runtime, bulk_plan: BulkPlan) -> None:
+        self.runtime = runtime
+        self.plan = bulk_plan
+        self.bulk_id = uuid.uuid4().hex[:12]
+        self.result = BulkResult(destinations=[])
+        self._lock = threading.Lock()
+        self._in_flight: list[tuple[Destination, EmailLog]] = []
+        self._attempted = 0  # rows whose call was made (or failed to be)
+        self._finished = False
+
+    def run(
+        self,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: threading.Event | None = None,
+        retry: pacing.RetryPolicy | None = None,
+    ) -> BulkResult:
+        import time
+
+        runtime, bulk_plan, result = self.runtime, self.plan, self.result
+        started = time.monotonic()
+        pacer = pacing.pacer_for(runtime)
+        total = len(bulk_plan.rows)
+        done = 0
+        overhead = _mime_overhead(runtime, bulk_plan) if bulk_plan.rows else 0
+        sender = ses_address(runtime.settings.from_email)
+        for start in range(0, total, BATCH):
+            batch = bulk_plan.rows[start : start + BATCH]
+            if cancel is not None and cancel.is_set():
+                result.stopped = INTERRUPTED
+                break
+            try:
+                result.waited += pacer.acquire(len(batch), cancel)
+            except CancelledError:
+                result.stopped = INTERRUPTED
+                break
+            logs = [
+                _log_for(runtime, bulk_plan, row, self.bulk_id, overhead, sender) for row in batch
+            ]
+            mark = time.monotonic()
+            try:
+                insert_queued(runtime, logs)
+            except Exception as exc:
+                result.stopped = describe(exc).text
+                break
+            dests = [
+                Destination(row=row.row, email=row.email, log_id=str(log.id))
+                for row, log in zip(batch, logs, strict=True)
+            ]
+            with self._lock:
+                result.destinations += dests
+                self._in_flight = list(zip(dests, logs, strict=True))
+                self._attempted = start + len(batch)
+            result.store_seconds += time.monotonic() - mark
+            mark = time.monotonic()
+            try:
+                statuses = pacing.call_with_retries(
+                    functools.partial(_call, runtime, bulk_plan, batch), retry
                 )
-            result.journaled += _write(runtime, updates)
-            result.stopped = dests[0].error
-            result.not_attempted = total - start - len(batch)
-            break
-        result.ses_seconds += time.monotonic() - mark
-        mark = time.monotonic()
+            except Exception as exc:
+                with self._lock:
+                    if self._finished:
+                        return result  # abandoned: the logs say the outcome is unknown
+                    self._in_flight = []
+                    self._failed_call(dests, logs, exc)
+                break
+            result.ses_seconds += time.monotonic() - mark
+            mark = time.monotonic()
+            with self._lock:
+                if self._finished:
+                    return result
+                self._in_flight = []
+                sent_logs = self._record(dests, logs, statuses)
+            result.store_seconds += time.monotonic() - mark
+            for log in sent_logs:
+                with contextlib.suppress(Exception):  # a hook never makes a sent message an error
+                    runtime.notify_sent(log)
+            done += len(batch)
+            if progress is not None:
+                progress(done, total)
+        result.seconds = time.monotonic() - started
+        with self._lock:
+            if not self._finished:
+                self._finish()
+        return result
+
+    def _failed_call(self, dests: list[Destination], logs: list[EmailLog], exc: Exception) -> None:
+        reason = describe(exc).text
+        unknown = pacing.outcome_unknown(exc)
+        updates = []
+        for dest, log in zip(dests, logs, strict=True):
+            dest.status = "unknown" if unknown else "failed"
+            dest.error = f"{UNKNOWN_OUTCOME} ({reason})" if unknown else reason
+            updates.append(
+                (log.id, unknown_update(reason) if unknown else failed_update(log, reason))
+            )
+        self.result.journaled += _write(self.runtime, updates)
+        self.result.stopped = dests[0].error
+
+    def _record(
+        self, dests: list[Destination], logs: list[EmailLog], statuses: list[dict[str, Any]]
+    ) -> list[EmailLog]:
         updates = []
         sent_logs: list[EmailLog] = []
         for dest, log, status in zip(dests, logs, statuses, strict=False):
@@ -436,7 +545,7 @@ def send_bulk(
                 dest.message_id = str(message_id)
                 cost = pacing.cost(1)
                 updates.append((log.id, sent_update(log, dest.message_id, cost)))
-                if runtime.sent_hooks:
+                if self.runtime.sent_hooks:
                     sent_logs.append(apply_sent(log, dest.message_id, cost))
             else:
                 dest.status = "failed"
@@ -449,25 +558,45 @@ def send_bulk(
             dest.status = "unknown"
             dest.error = f"{UNKNOWN_OUTCOME} (no status for this destination)"
             updates.append((log.id, unknown_update("no status for this destination")))
-        result.journaled += _write(runtime, updates)
-        result.store_seconds += time.monotonic() - mark
-        for log in sent_logs:
-            with contextlib.suppress(Exception):  # a hook never makes a sent message an error
-                runtime.notify_sent(log)
-        done += len(batch)
-        if progress is not None:
-            progress(done, total)
-    result.seconds = time.monotonic() - started
-    audit_or_journal(
-        runtime,
-        "send-bulk",
-        bulk_plan.template.name,
-        bulkId=bulk_id,
-        rows=total,
-        sent=result.count("sent"),
-        failed=result.count("failed"),
-        unknown=result.count("unknown"),
-        notAttempted=result.not_attempted,
-        skippedRows=[e.row for e in bulk_plan.skipped],
-    )
-    return result
+        self.result.journaled += _write(self.runtime, updates)
+        return sent_logs
+
+    def abandon(self) -> BulkResult:
+        """Stop waiting for a call still in flight (the process is ending): its logs'
+        outcome is unknown (SES may have accepted them), the rest are not sent."""
+        with self._lock:
+            if not self._finished:
+                updates = []
+                for dest, log in self._in_flight:
+                    dest.status = "unknown"
+                    dest.error = f"{UNKNOWN_OUTCOME} ({ABANDONED})"
+                    updates.append((log.id, unknown_update(ABANDONED)))
+                self._in_flight = []
+                if updates:
+                    self.result.journaled += _write(self.runtime, updates)
+                self.result.stopped = ABANDONED
+                self._finish()
+        return self.result
+
+    def _finish(self) -> None:
+        """Count what was not sent and write the audit entry (under the lock)."""
+        self._finished = True
+        result = self.result
+        rows = self.plan.rows
+        result.not_attempted = len(rows) - self._attempted
+        result.not_sent_rows = [r.row for r in rows[self._attempted :]]
+        audit_or_journal(
+            self.runtime,
+            "send-bulk",
+            self.plan.template.name,
+            bulkId=self.bulk_id,
+            bulkRun=self.plan.run_key,
+            rows=len(rows) + len(self.plan.already),
+            sent=result.count("sent"),
+            failed=result.count("failed"),
+            unknown=result.count("unknown"),
+            notAttempted=result.not_attempted,
+            alreadySent=[d.row for d in self.plan.already],
+            stopped=result.stopped,
+            skippedRows=[e.row for e in self.plan.skipped],
+        )

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from core.errors import InputError, StoreUnavailableError, describe
+from core.errors import CancelledError, InputError, StoreUnavailableError, describe
 from core.mail import attachments as att
 from core.mail import pacing
 from core.mail.mime import Attachment, Body, as_bytes, body_from, build_message
@@ -44,6 +44,8 @@ UNKNOWN_OUTCOME = (
     "outcome unknown: the request went out and got no clear answer, so SES may have sent "
     "it. Check SES (sending statistics, the recipient) before resending."
 )
+# A message not sent because the operator (or a signal) stopped the send first.
+INTERRUPTED = "interrupted before sending"
 _TAG = re.compile(r"^[A-Za-z0-9_\-]{1,256}$")
 
 
@@ -546,12 +548,19 @@ def deliver(
         log_id = log.id
         outcome = SendOutcome(log_id=str(log_id), status="failed", recipients=part.recipients)
         outcomes.append(outcome)
+        if stop_reason is None and cancel is not None and cancel.is_set():
+            stop_reason = INTERRUPTED
         if stop_reason is not None:
             outcome.error = stop_reason
             outcome.journaled = write_or_journal(runtime, log_id, failed_update(log, stop_reason))
             continue
         try:
             pacer.acquire(len(part.recipients), cancel)
+        except CancelledError:
+            stop_reason = outcome.error = INTERRUPTED
+            outcome.journaled = write_or_journal(runtime, log_id, failed_update(log, INTERRUPTED))
+            continue
+        try:
             message_id = pacing.call_with_retries(
                 functools.partial(_call_ses, runtime, prepared, part), retry
             )

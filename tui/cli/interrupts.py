@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-GRACE = 1.5  # seconds the work gets to stop cleanly after a signal
+GRACE = 1.0  # seconds the work gets to stop cleanly after a signal
 
 
 class Interrupted(KeyboardInterrupt):

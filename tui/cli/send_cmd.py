@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from tui.cli.context import CommandContext
 
 if TYPE_CHECKING:
-    from core.mail.bulk import BulkResult
+    from core.mail.bulk import BulkResult, DoneRow
     from core.mail.send import SendResult
 
 CATEGORIES = ("auth", "notification", "marketing", "system", "client-portal")
@@ -240,6 +240,7 @@ def print_send_result(ctx: CommandContext, result: SendResult) -> None:
 
 def cmd_send(ctx: CommandContext) -> int:
     from core.mail.send import deliver, prepare
+    from tui.cli.interrupts import in_background
 
     request = build_request(ctx.args)
     runtime = ctx.runtime()
@@ -267,9 +268,13 @@ def cmd_send(ctx: CommandContext) -> int:
             )
         return 0
     ctx.status(f"sending to {len(prepared.recipients)} recipient(s)…")
-    result = deliver(runtime, prepared)
+    outcome = in_background(lambda cancel: deliver(runtime, prepared, cancel=cancel))
     ctx.clear_status()
-    print_send_result(ctx, result)
+    if outcome.value is not None:
+        print_send_result(ctx, outcome.value)
+    if outcome.interrupted is not None:
+        raise outcome.interrupted
+    result = outcome.get()
     return 0 if result.ok else 1
 
 
@@ -316,20 +321,41 @@ def _bar(done: int, total: int, width: int = 30) -> str:
     return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
 
 
-def print_bulk_result(ctx: CommandContext, result: BulkResult) -> None:
+def print_bulk_result(
+    ctx: CommandContext, result: BulkResult, already: list[DoneRow] | None = None
+) -> None:
+    from tui.outside_text import line
+
+    already = already or []
     if ctx.args.json:
-        ctx.print_json(result.as_json())
+        ctx.print_json(
+            {
+                **result.as_json(),
+                "alreadySent": [
+                    {"row": d.row, "email": d.email, "status": d.status, "logId": d.log_id}
+                    for d in already
+                ],
+            }
+        )
         return
     print(
         f"sent {result.count('sent')}, failed {result.count('failed')}, unknown "
         f"{result.count('unknown')}, not attempted {result.not_attempted} "
         f"in {result.seconds:.1f} s"
+        + (f" ({len(already)} row(s) sent by an earlier run skipped)" if already else "")
     )
     for d in result.destinations:
         if d.status != "sent":
-            print(f"row {d.row}  {d.email}  {d.status}  log {d.log_id}  {d.error or ''}")
+            print(line(f"row {d.row}  {d.email}  {d.status}  log {d.log_id}  {d.error or ''}"))
     if result.stopped:
-        sys.stderr.write(f"depllc: stopped: {result.stopped}\n")
+        sys.stderr.write(line(f"depllc: stopped: {result.stopped}") + "\n")
+    if result.not_attempted:
+        sent = result.count("sent") + len(already)
+        sys.stderr.write(
+            f"depllc: sent {sent}, not sent {result.not_attempted} (rows "
+            f"{_rows(result.not_sent_rows)}). Run the same command with the same CSV to "
+            "send the rest: rows already sent are skipped.\n"
+        )
     if result.journaled:
         sys.stderr.write(
             f"depllc: warning: {result.journaled} log update(s) are in the local journal "
@@ -337,9 +363,24 @@ def print_bulk_result(ctx: CommandContext, result: BulkResult) -> None:
         )
 
 
+def _rows(rows: list[int]) -> str:
+    """Row numbers as ranges: 52-101, 140."""
+    spans: list[str] = []
+    start = prev = None
+    for row in [*rows, None]:
+        if row is not None and prev is not None and row == prev + 1:
+            prev = row
+            continue
+        if start is not None:
+            spans.append(f"{start}-{prev}" if prev != start else str(start))
+        start = prev = row
+    return ", ".join(spans)
+
+
 def cmd_send_bulk(ctx: CommandContext) -> int:
     from core.mail import bulk
     from core.models import EmailCategory, EmailPriority
+    from tui.cli.interrupts import in_background
 
     args = ctx.args
     tags = _tags(args.tag)
@@ -363,6 +404,7 @@ def cmd_send_bulk(ctx: CommandContext) -> int:
             "template": plan.template.name,
             "rows": len(plan.rows),
             "skipped": [str(e) for e in plan.skipped],
+            "alreadySent": [d.row for d in plan.already],
             "cost": plan.cost,
             "rate": plan.quota.rate,
             "seconds": round(plan.seconds, 1),
@@ -375,18 +417,30 @@ def cmd_send_bulk(ctx: CommandContext) -> int:
         else:
             print(
                 f"would send {plan.template.name!r} to {len(plan.rows)} recipient(s) "
-                f"({len(plan.skipped)} skipped) at {plan.quota.rate:g}/s, about "
+                f"({len(plan.skipped)} skipped, {len(plan.already)} sent by an earlier run) "
+                f"at {plan.quota.rate:g}/s, about "
                 f"{plan.seconds:.0f} s, {_money(plan.cost)}"
             )
+        return 0
+
+    if not plan.rows:
+        print(
+            f"nothing to send: all {len(plan.already)} row(s) were sent by an earlier run "
+            "of this CSV."
+        )
         return 0
 
     def progress(done: int, total: int) -> None:
         ctx.status(f"sending {_bar(done, total)}")
 
     progress(0, len(plan.rows))
-    result = bulk.send_bulk(runtime, plan, progress=progress)
+    sender = bulk.BulkSend(runtime, plan)
+    outcome = in_background(lambda cancel: sender.run(progress=progress, cancel=cancel))
+    result = outcome.get() if outcome.finished else sender.abandon()
     ctx.clear_status()
-    print_bulk_result(ctx, result)
+    print_bulk_result(ctx, result, plan.already)
+    if outcome.interrupted is not None:
+        raise outcome.interrupted
     return 0 if result.ok else 1
 
 

@@ -220,7 +220,100 @@ def test_cancel_stops_before_the_next_call(runtime: Runtime) -> None:
     plan = _plan(runtime, _csv(120))
     result = bulk.send_bulk(runtime, plan, cancel=cancel, progress=lambda d, t: cancel.set())
     assert result.count("sent") == 50
-    assert result.not_attempted == 70 and result.stopped == "cancelled"
+    assert result.not_attempted == 70 and result.stopped == "interrupted before sending"
+    assert result.not_sent_rows == list(range(52, 122))  # rows 2-51 went (row 1: header)
+    (audit,) = runtime.store.auditlog.find({"action": "send-bulk"})
+    assert audit["details"]["notAttempted"] == 70
+    assert audit["details"]["stopped"] == "interrupted before sending"
+
+
+def test_rerunning_the_csv_resumes_without_sending_anyone_twice(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12, defect 5: the re-run skips the rows the interrupted run sent."""
+    import threading
+
+    given: list[str] = []  # every address handed to SES
+    real_call = bulk._call
+
+    def counting(rt: Runtime, plan: bulk.BulkPlan, batch: list[bulk.BulkRow]) -> Any:
+        given.extend(row.email for row in batch)
+        return real_call(rt, plan, batch)
+
+    monkeypatch.setattr(bulk, "_call", counting)
+    cancel = threading.Event()
+    text = _csv(120)
+    first = bulk.send_bulk(
+        runtime, _plan(runtime, text), cancel=cancel, progress=lambda d, t: cancel.set()
+    )
+    assert first.count("sent") == 50 and len(given) == 50
+    again = _plan(runtime, text)
+    assert [d.row for d in again.already] == list(range(2, 52))
+    assert {d.status for d in again.already} == {"sent"}
+    assert [r.row for r in again.rows] == list(range(52, 122))
+    second = bulk.send_bulk(runtime, again)
+    assert second.ok and second.count("sent") == 70
+    assert sorted(given) == sorted(f"client{i}@example.com" for i in range(120))  # once each
+    sent = list(runtime.store.emaillogs.find({"status": "sent"}, {"to": 1}))
+    assert sorted(d["to"][0] for d in sent) == sorted(f"client{i}@example.com" for i in range(120))
+    finished = _plan(runtime, text)
+    assert finished.rows == [] and len(finished.already) == 120
+    # another CSV (or another template) is another run
+    key = bulk.run_key("invoice-reminder", text)
+    assert key == again.run_key != bulk.run_key("invoice-reminder", text + "\n")
+    assert key != bulk.run_key("welcome-client", text)
+
+
+def test_a_resumed_run_sends_failed_rows_again_but_never_unknown_ones(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_call = bulk._call
+
+    def mixed(rt: Runtime, plan: bulk.BulkPlan, batch: list[bulk.BulkRow]) -> Any:
+        status = real_call(rt, plan, batch[:1])  # only the first is sent
+        return [*status, {"Status": "MessageRejected", "Error": "no"}]  # 2nd failed, 3rd: ?
+
+    monkeypatch.setattr(bulk, "_call", mixed)
+    text = _csv(3)
+    first = bulk.send_bulk(runtime, _plan(runtime, text))
+    assert [d.status for d in first.destinations] == ["sent", "failed", "unknown"]
+    monkeypatch.setattr(bulk, "_call", real_call)
+    again = _plan(runtime, text)
+    assert [(d.row, d.status) for d in again.already] == [(2, "sent"), (4, "queued")]
+    assert [r.row for r in again.rows] == [3]
+
+
+def test_abandoning_a_call_in_flight_leaves_its_outcome_unknown(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A signal while SES has not answered (past the grace period): the batch is
+    `unknown` (never re-sent by a resume), the audit entry is written."""
+    import threading
+
+    calling, release = threading.Event(), threading.Event()
+    real_call = bulk._call
+
+    def slow(rt: Runtime, plan: bulk.BulkPlan, batch: list[bulk.BulkRow]) -> Any:
+        status = real_call(rt, plan, batch)
+        calling.set()
+        release.wait(10)
+        return status
+
+    monkeypatch.setattr(bulk, "_call", slow)
+    text = _csv(3)
+    sender = bulk.BulkSend(runtime, _plan(runtime, text))
+    worker = threading.Thread(target=sender.run)
+    worker.start()
+    assert calling.wait(10)
+    result = sender.abandon()
+    release.set()
+    worker.join(10)
+    assert [d.status for d in result.destinations] == ["unknown"] * 3
+    assert runtime.store.emaillogs.count_documents({"customData.outcome": "unknown"}) == 3
+    assert runtime.store.emaillogs.count_documents({"status": "sent"}) == 0
+    assert runtime.store.auditlog.count_documents({"action": "send-bulk"}) == 1
+    monkeypatch.setattr(bulk, "_call", real_call)
+    assert _plan(runtime, text).rows == []
 
 
 def test_store_down_before_a_batch_sends_nothing_more(
