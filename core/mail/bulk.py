@@ -443,6 +443,7 @@ class BulkSend:
         self._in_flight: list[tuple[Destination, EmailLog]] = []
         self._attempted = 0  # rows whose call was made (or failed to be)
         self._finished = False
+        self._started = 0.0
 
     def run(
         self,
@@ -454,7 +455,7 @@ class BulkSend:
         import time
 
         runtime, bulk_plan, result = self.runtime, self.plan, self.result
-        started = time.monotonic()
+        self._started = time.monotonic()
         pacer = pacing.pacer_for(runtime)
         total = len(bulk_plan.rows)
         done = 0
@@ -514,7 +515,6 @@ class BulkSend:
             done += len(batch)
             if progress is not None:
                 progress(done, total)
-        result.seconds = time.monotonic() - started
         with self._lock:
             if not self._finished:
                 self._finish()
@@ -580,8 +580,11 @@ class BulkSend:
 
     def _finish(self) -> None:
         """Count what was not sent and write the audit entry (under the lock)."""
+        import time
+
         self._finished = True
         result = self.result
+        result.seconds = time.monotonic() - self._started
         rows = self.plan.rows
         result.not_attempted = len(rows) - self._attempted
         result.not_sent_rows = [r.row for r in rows[self._attempted :]]
