@@ -46,7 +46,7 @@ def _environment() -> None:
             "SES_CONFIGURATION_SET": "depllc-crm-emails",
             "SES_MAX_SEND_RATE": "1000",
             "SES_MAX_24H_SEND": "100000",
-            "DEPLLC_USER": "tester",
+            "DEPLLC_CRM_USER_ID": "tester",  # owns the seeded file (operators list empty)
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
         }
