@@ -56,8 +56,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 # Not in a header: C0 controls but tab, DEL, C1 (NEL), line/paragraph separators
-# (email's folding and Python's splitlines break lines there) and lone surrogates.
-_NOT_IN_HEADER = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# (email's folding and Python's splitlines break lines there). Lone surrogates never
+# get this far: pydantic refuses them as strings.
+_NOT_IN_HEADER = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def check_header(value: str, field: str) -> str:
@@ -69,8 +70,7 @@ def check_header(value: str, field: str) -> str:
     bad = _NOT_IN_HEADER.search(value)
     if bad:
         raise ValueError(
-            f"{field} holds U+{ord(bad.group()):04X}, a control character or line separator; "
-            "remove it"
+            f"holds U+{ord(bad.group()):04X}, a control character or line separator; remove it"
         )
     return value
 

@@ -146,6 +146,29 @@ def test_caller_metadata_cannot_forge_the_uploader(
     assert_nothing_left(runtime)
 
 
+def test_uploads_carry_the_crm_user_id_and_the_login_stays_in_operator(
+    runtime: Runtime, make_file: Callable[..., Path]
+) -> None:
+    from dataclasses import replace
+
+    from core.files.catalogue import get_file
+    from core.files.lifecycle import soft_delete
+
+    before = upload_file(runtime, UploadRequest(path=make_file("before.pdf", pdf_bytes())))
+    assert (before.userId, before.metadata.uploadedBy, before.operator) == ("tester",) * 3
+    runtime.identity = replace(runtime.whoami(), crm_user_id="64f0c0ffee")
+    record = upload_file(runtime, UploadRequest(path=make_file("a.pdf", pdf_bytes())))
+    doc = runtime.store.files.find_one({"_id": record.id})
+    assert doc and doc["userId"] == "64f0c0ffee" and doc["metadata"]["uploadedBy"] == "64f0c0ffee"
+    assert doc["operator"] == "tester" and doc["key"].split("/")[1] == "64f0c0ffee"
+    head = runtime.aws.s3.head_object(Bucket=record.s3Info.bucket, Key=record.key)
+    assert head["Metadata"]["uploaded-by"] == "64f0c0ffee"
+    # both are the operator's own: the one uploaded under the login and the new one
+    for mine in (before, record):
+        soft_delete(runtime, str(mine.id))
+        assert get_file(runtime, str(mine.id)).status == FileStatus.DELETED
+
+
 @pytest.mark.parametrize(
     ("operation", "code", "hint"),
     [

@@ -9,8 +9,15 @@ import pytest
 from core import suppressions
 from core.db import Store
 from core.errors import InputError, NotFoundError
-from core.logs.detail import REDACTED, find_log, html_to_text, load_detail, redact
-from core.models import SuppressionReason
+from core.logs.detail import (
+    REDACTED,
+    REDACTED_LINK,
+    find_log,
+    html_to_text,
+    load_detail,
+    redact,
+)
+from core.models import SuppressionReason, utcnow
 from tests.core.logs.conftest import T0, MakeLog
 
 BOUNCE = {
@@ -185,3 +192,26 @@ def test_ses_notes_stored_as_send_events_read_as_what_they_are(
         ("deliveryDelay", "delayed: MailboxFull"),
         ("reject", "rejected: Bad content"),
     ]
+
+
+def test_clicked_links_of_auth_emails_are_redacted_like_their_bodies(
+    store: Store, add_log: MakeLog
+) -> None:
+    link = "https://user:pw@app.depllc.example/reset?token=SECRET456"
+    click = {
+        "type": "click",
+        "timestamp": utcnow(),
+        "metadata": {"link": link, "linkTags": {"t": ["SECRET456"]}, "ipAddress": "203.0.113.9"},
+    }
+    doc = add_log(category="auth", events=[click])
+    detail = load_detail(store, str(doc["_id"]))  # what the TUI's detail screen shows
+    (entry,) = detail.timeline
+    shown = f"https://app.depllc.example/{REDACTED_LINK}"
+    assert entry.summary == shown and entry.details["link"] == shown
+    assert entry.details["ipAddress"] == "203.0.113.9"
+    assert "SECRET456" not in detail.log.model_dump_json() and "pw@" not in str(redact(doc))
+    assert doc["events"][0]["metadata"]["link"] == link  # the stored log is not changed
+
+    plain = add_log(category="marketing", events=[click])
+    (kept,) = load_detail(store, str(plain["_id"])).timeline
+    assert kept.summary == link  # other categories' links are shown as they are

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from core.logs.detail import REDACTED
+from core.logs.detail import REDACTED, REDACTED_LINK
 from core.models import utcnow
 from core.runtime import Runtime
 from tests.core.logs.conftest import MakeLog
 from tui.cli.context import CommandContext
 from tui.cli.main import main
+
+TOKEN = "TOKEN77reset"
 
 
 @pytest.fixture
@@ -49,7 +51,16 @@ def logs(cli: Runtime, add_log: MakeLog) -> dict[str, dict[str, object]]:
             ],
         ),
         "auth": add_log(
-            category="auth", content={"text": "code SECRET9"}, createdAt=now - timedelta(hours=2)
+            category="auth",
+            content={"text": "code SECRET9"},
+            createdAt=now - timedelta(hours=2),
+            events=[  # SES reports the clicked password-reset link, token and all
+                {
+                    "type": "click",
+                    "timestamp": now,
+                    "metadata": {"link": f"https://app.depllc.example/reset?t={TOKEN}"},
+                }
+            ],
         ),
         "old": add_log(status="sent", createdAt=now - timedelta(days=10)),
     }
@@ -206,8 +217,21 @@ def test_show_redacts_auth(
     for extra in ([], ["--json"]):
         assert main(["logs", "show", str(logs["auth"]["_id"]), *extra]) == 0
         out = capsys.readouterr().out
-        assert "SECRET9" not in out
+        assert "SECRET9" not in out and TOKEN not in out
         assert REDACTED in out
+        assert f"https://app.depllc.example/{REDACTED_LINK}" in out  # the site stays
+
+
+def test_auth_click_links_are_redacted_everywhere(
+    logs: dict[str, dict[str, object]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["logs", "--category", "auth", "--json"]) == 0
+    listed = capsys.readouterr().out
+    assert TOKEN not in listed and REDACTED_LINK in listed
+    for name in ("auth.jsonl", "auth.csv"):
+        target = tmp_path / name
+        assert main(["logs", "export", str(target), "--category", "auth"]) == 0
+        assert TOKEN not in target.read_text()
 
 
 def test_export_with_filters_before_and_after(

@@ -507,3 +507,59 @@ def test_each_message_takes_its_recipients_from_the_pacer(
 ) -> None:
     _send(runtime, to=[f"c{i}@example.com" for i in range(70)])
     assert pacer_takes == [50, 20]
+
+
+# --- odd input, the operator's CRM user id, what a failure costs (issues 11, 12) -----
+
+
+@pytest.mark.parametrize(
+    ("char", "code"),
+    [("\x0b", "U+000B"), ("\x0c", "U+000C"), ("\x85", "U+0085"), ("\u2028", "U+2028"),
+     ("\x00", "U+0000"), ("\x1b", "U+001B"), ("\udc80", "valid string")],
+)  # fmt: skip
+def test_control_characters_in_a_subject_are_a_field_error(
+    runtime: Runtime, char: str, code: str
+) -> None:
+    # Refused, not normalised: the subject that would go out is not the one typed, and
+    # Python's email folding and the CRM's list both break lines at these.
+    with pytest.raises(ValidationError) as info:
+        make_request(subject=f"Invoice{char}Q3")
+    text = describe(info.value).text
+    assert text.startswith("subject: ") and code in text
+    assert describe(info.value).exit_code == 2
+    assert make_request(subject="Invoice\tQ3").subject == "Invoice\tQ3"  # a tab is fine
+    _nothing_written(runtime)
+
+
+def test_sent_logs_carry_the_operators_crm_user_id(runtime: Runtime) -> None:
+    from dataclasses import replace
+
+    (plain,) = _send(runtime).outcomes
+    log = _log(runtime, plain.log_id)
+    assert log.userId is None and log.operator == "tester"  # no CRM id: no CRM user
+    runtime.identity = replace(runtime.whoami(), crm_user_id="64f0c0ffee")
+    (outcome,) = _send(runtime).outcomes
+    log = _log(runtime, outcome.log_id)
+    assert (log.userId, log.operator) == ("64f0c0ffee", "tester")
+
+
+def test_an_ses_server_error_is_worded_as_one_not_as_a_timeout(
+    runtime: Runtime, flaky_ses: Callable[..., Any]
+) -> None:
+    flaky_ses("sesv2", "send_email", [client_error("InternalFailure", "boom", status=500)])
+    result = _send(runtime)
+    (outcome,) = result.outcomes
+    assert outcome.status == "unknown"  # SES may have sent it: never re-sent blindly
+    assert outcome.error and "SES server error (SendEmail): HTTP 500 InternalFailure" in (
+        outcome.error
+    )
+    assert "timed out" not in outcome.error and "not a timeout" in outcome.error
+    assert result.cost == 0  # nothing accepted, nothing charged
+
+
+def test_a_failed_send_costs_nothing(runtime: Runtime) -> None:
+    runtime.settings = runtime.settings.model_copy(
+        update={"aws_ses_from_email": "someone@unverified.example"}
+    )
+    result = _send(runtime)
+    assert not result.ok and result.cost == 0 and result.as_json()["cost"] == 0

@@ -104,6 +104,9 @@ def test_send_template(capsys: pytest.CaptureFixture[str]) -> None:
             ["--to", "a@example.com", "--subject", "s", "--text", "BODY", "--tag", "novalue"],
             "not KEY=VALUE",
         ),
+        (["--to", "a@example.com", "--subject", "a\x0bb", "--text", "BODY"], "U+000B"),
+        (["--to", "a@example.com", "--subject", "a\u2028b", "--text", "BODY"], "U+2028"),
+        (["--to", "a@example.com", "--subject", "a\x00b", "--text", "BODY"], "U+0000"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -140,6 +143,7 @@ def test_send_failure_exits_1(
     )
     assert code == 1
     assert out.startswith("failed   log ") and "MessageRejected" in out
+    assert "cost" not in out  # nothing was accepted, nothing is charged
 
 
 def test_dry_run_sends_nothing(
