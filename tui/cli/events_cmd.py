@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui.cli.context import CommandContext
+from tui.cli.context import CommandContext, whole_number
 from tui.outside_text import line
 
 if TYPE_CHECKING:
@@ -45,7 +45,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="SECONDS",
         help="long-poll wait, 0-20 (default 20; 1 with --once)",
     )
-    pull.add_argument("--max", type=int, metavar="N", help="stop after N messages")
+    pull.add_argument(
+        "--max", type=whole_number(1, 10**9), metavar="N", help="stop after N messages"
+    )
     pull.set_defaults(func=pull_events)
 
     ingest = inner.add_parser(
@@ -73,12 +75,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     unmatched.add_argument("--rematch", action="store_true", help="apply those whose log exists")
     unmatched.add_argument("--set-aside", action="store_true", help="only bodies set aside")
-    unmatched.add_argument("--limit", type=int, default=100, metavar="N")
+    unmatched.add_argument("--limit", type=whole_number(1, 100_000), default=100, metavar="N")
     unmatched.add_argument("--json", action="store_true", help="machine-readable output")
     unmatched.set_defaults(func=list_unmatched)
 
     rates = inner.add_parser("rates", help="bounce and complaint rates against SES's limits")
-    rates.add_argument("--days", type=int, action="append", metavar="N", help="window (7, 30)")
+    rates.add_argument(
+        "--days", type=whole_number(1, 3650), action="append", metavar="N", help="window (7, 30)"
+    )
     rates.add_argument("--json", action="store_true", help="machine-readable output")
     rates.set_defaults(func=show_rates)
     events.set_defaults(func=_usage(events))
@@ -95,7 +99,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing.add_argument(
         "query", nargs="?", default="", metavar="QUERY", help="e.g. 'reason:complaint since:7d'"
     )
-    listing.add_argument("--limit", type=int, default=500, metavar="N")
+    listing.add_argument("--limit", type=whole_number(1, 100_000), default=500, metavar="N")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(func=list_suppressions)
     add = sup_inner.add_parser("add", help="suppress an address (audited)")

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tui.cli.context import CommandContext
+from tui.cli.context import CommandContext, whole_number
 
 if TYPE_CHECKING:
     from core.models import FileRecord
@@ -60,7 +60,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--department", metavar="ID", help="departmentId")
     p.add_argument("--public", action="store_true", help="visible to every operator")
     p.add_argument("--meta", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--parallel", type=int, default=2, help="files at once (default 2)")
+    p.add_argument(
+        "--parallel", type=whole_number(1, 32), default=2, help="files at once (default 2)"
+    )
     p.set_defaults(func=upload_cmd)
 
     p = inner.add_parser("download", help="download files into a folder")
@@ -71,7 +73,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     mode.add_argument("--overwrite", action="store_true", help="replace an existing file")
     mode.add_argument("--keep-both", action="store_true", help="save as 'name (1).ext'")
     p.add_argument("--version", metavar="VERSION_ID", help="an older version (one file)")
-    p.add_argument("--parallel", type=int, default=3, help="files at once (default 3)")
+    p.add_argument(
+        "--parallel", type=whole_number(1, 32), default=3, help="files at once (default 3)"
+    )
     p.set_defaults(func=download_cmd)
 
     p = inner.add_parser("link", help="a presigned download link, or an upload form")
@@ -110,7 +114,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = inner.add_parser("reconcile", help="settle stuck uploads; list/adopt orphans")
     _json(p)
     p.add_argument("ref", nargs="?", metavar="ID", help="complete one upload now (HEAD)")
-    p.add_argument("--stale-minutes", type=int, default=60, help="default 60")
+    p.add_argument("--stale-minutes", type=whole_number(1, 525_600), default=60, help="default 60")
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--orphans", action="store_true", help="list objects with no record")
     p.add_argument("--adopt", action="append", default=[], metavar="KEY")

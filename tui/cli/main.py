@@ -75,6 +75,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         sys.stdout.write("".join(f"{c}\n" for c in complete(parser, words[2:])))
         return 0
+    undecodable = next((w for w in words if not _is_text(w)), None)
+    if undecodable is not None:
+        shown = undecodable.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        sys.stderr.write(
+            f"depllc: {shown!r} is not UTF-8 text (bytes in another encoding); retype it, "
+            "or rename the file, in UTF-8.\n"
+        )
+        return 2
     args = parser.parse_args(words)
     ctx = CommandContext(args)
     interrupted: int | None = None
@@ -106,6 +114,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         spare_exit_gc()
         if interrupted is not None and argv is None:
             leave_now(interrupted)
+
+
+def _is_text(word: str) -> bool:
+    """False for an argument holding bytes that were not UTF-8 (Python keeps them as
+    lone surrogates, which no store, file or terminal write takes)."""
+    try:
+        word.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def spare_exit_gc() -> None:

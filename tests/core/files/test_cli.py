@@ -99,6 +99,11 @@ def test_upload_list_download_link_round_trip(
     assert code == 0 and "X-Amz-Expires=1800" in link["url"]
     code, _, err = run(capsys, "link", ids[0], "--expires", "8d")
     assert code == 2 and "between 1 second and 7 days" in err
+    for odd in ("infd", "nanh"):  # float() takes these: once an "Unexpected error"
+        code, _, err = run(capsys, "link", ids[0], "--expires", odd)
+        assert (
+            code == 2 and err == f"depllc: expires: bad duration {odd!r}. Use e.g. 30m, 1h, 7d.\n"
+        )
 
 
 def test_bad_input_exit_codes(
