@@ -132,8 +132,11 @@ def database_id(uri: str, db_name: str) -> DatabaseId:
     database; an in-process store (`mongomock://`) is never any server's."""
     if uri.startswith(MOCK_SCHEME):
         return DatabaseId(IN_PROCESS, f"in-process store {uri}{db_name}")
+    from core.mongo_uri import parse
+
     scheme, _, rest = uri.partition("://")
-    authority = rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+    parts = parse(uri)  # the hosts, whatever the password holds (an unescaped `/`, `@`)
+    authority = parts.hosts if parts is not None else rest.split("/", 1)[0].rpartition("@")[2]
     hosts = []
     for host in authority.lower().split(","):
         host = host.strip()

@@ -36,6 +36,8 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "SES_EVENTS_QUEUE_URL",
         "DEPLLC_SANDBOX",
         "DEPLLC_USER",
+        "DEPLLC_ROLE",
+        "DEPLLC_CRM_USER_ID",
         "MONGODB_URI",
         "MONGODB_DB",
     ):

@@ -76,3 +76,13 @@ def test_a_password_never_shows_however_it_is_written(secret: str) -> None:
 def test_anything_after_the_user_info_that_is_not_a_host_hides_it_all() -> None:
     parts = parse("mongodb://crm:pw@a=b")
     assert parts is not None and parts.masked() == "mongodb://****"
+
+
+def test_the_journals_database_label_holds_no_part_of_a_password() -> None:
+    from core.db import database_id
+
+    for uri in ("mongodb://crm:Pa/ss@db.example/crm", "mongodb://crm:Pa@ss/x@db.example/crm"):
+        found = database_id(uri, "crm")
+        assert found.label == "db.example:27017/crm" and "Pa" not in found.label
+    same = database_id("mongodb://other:pw@db.example:27017/?tls=true", "crm")
+    assert same.key == database_id("mongodb://crm:Pa/ss@db.example/crm", "crm").key
