@@ -54,6 +54,39 @@ class FILE_CONSTANTS:
 _CRLF = re.compile(r"[\r\n]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
+# Invisible characters that change the direction text is shown in: with U+202E,
+# `Invoice_2026_<U+202E>fdp.bat` reads as `Invoice_2026_tab.pdf`.
+BIDI_CONTROLS: Final = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+# Names never accepted, whatever the bytes look like (a `.bat` holding plain text is
+# still a batch script to Windows): programs and scripts that run when opened, Office
+# documents with macros, and markup that runs script in a browser or mail client.
+_REFUSED: Final = {
+    "a Windows program or script": (
+        ".bat .cmd .com .exe .scr .pif .cpl .msi .msp .mst .msc .dll .ps1 .psm1 .psd1 "
+        ".ps1xml .psc1 .vb .vbs .vbe .js .jse .wsf .wsh .wsc .sct .hta .chm .jar .lnk "
+        ".reg .inf .scf .url .application .gadget .appx .msix .appref-ms .settingcontent-ms"
+    ),
+    "a Unix or macOS program or script": (
+        ".sh .bash .zsh .csh .ksh .command .tool .app .pkg .run .desktop"
+    ),
+    "a script": ".py .pyw .pl .rb .php .phtml .asp .aspx .jsp .cgi",
+    "an Office document with macros": ".docm .dotm .xlsm .xltm .xlam .pptm .potm .ppam .ppsm .sldm",
+    "markup that can run script": (
+        ".html .htm .xhtml .xht .shtml .mht .mhtml .svg .svgz .xml .xsl .xslt"
+    ),
+}
+REFUSED_EXTENSIONS: Final = {ext: what for what, exts in _REFUSED.items() for ext in exts.split()}
+
+
+def extension(name: str) -> str:
+    """The extension Windows acts on (lower case): trailing dots and spaces are dropped,
+    so `run.bat.` is a `.bat`."""
+    stem = name.rstrip(" .")
+    return "." + stem.rsplit(".", 1)[1].lower() if "." in stem else ""
+
 
 # Not in a header: C0 controls but tab, DEL, C1 (NEL), line/paragraph separators
 # (email's folding and Python's splitlines break lines there). Lone surrogates never
@@ -89,7 +122,8 @@ def normalize_email(address: str) -> str:
 
 
 def check_file_name(name: str) -> str:
-    """The guide's rule (no `..`) and more: no path parts, no control characters."""
+    """The guide's rule (no `..`) and more: no path parts, no control or text-direction
+    characters, no refused extension (REFUSED_EXTENSIONS)."""
     if not name or not name.strip():
         raise ValueError("file name is empty")
     if len(name) > FILE_CONSTANTS.FILENAME_MAX_LENGTH:
@@ -100,8 +134,20 @@ def check_file_name(name: str) -> str:
         raise ValueError("file name may not contain / or \\ (path parts)")
     if ".." in name:
         raise ValueError("file name may not contain '..'")
-    if _CONTROL.search(name) or any(unicodedata.category(c) == "Cc" for c in name):
+    bidi = sorted({f"U+{ord(c):04X}" for c in name if c in BIDI_CONTROLS})
+    if bidi:
+        raise ValueError(
+            f"file name holds an invisible text-direction character ({', '.join(bidi)}) that "
+            "can disguise its real extension"
+        )
+    if _CONTROL.search(name) or any(unicodedata.category(c) in {"Cc", "Zl", "Zp"} for c in name):
         raise ValueError("file name may not contain control characters")
+    ext = extension(name)
+    if ext in REFUSED_EXTENSIONS:
+        raise ValueError(
+            f"{ext} files ({REFUSED_EXTENSIONS[ext]}) are never accepted: they can run "
+            "when opened; send a PDF, or a .txt if it is plain text"
+        )
     return name
 
 
@@ -118,6 +164,7 @@ class AttachmentRef(BaseModel):
     path: str | None = None
     fileId: str | None = None
     filename: str | None = None
+    followSymlinks: bool = False  # a local path that is a symbolic link: follow it
 
     @model_validator(mode="after")
     def _one_source(self) -> AttachmentRef:

@@ -1,18 +1,22 @@
-"""What a local file must pass before anything is recorded or sent: the guide's name
-rules (and more), the size cap, and the type read from the bytes, never from the
-extension alone (a `.pdf` that is an executable is refused)."""
+"""The type policy, and what a local file must pass before anything is recorded or
+sent: the guide's name rules (and more: no text-direction characters, no refused
+extension), the size cap, and the type read from the bytes and checked against the
+extension (a `.pdf` that is an executable, a `.txt` that is a web page and a `.bat`
+that is plain text are all refused). Symbolic links are refused unless followed on
+purpose."""
 
 from __future__ import annotations
 
 import csv
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import Settings
 from core.errors import InputError
-from core.validation import FILE_CONSTANTS, check_file_name
+from core.validation import FILE_CONSTANTS, check_file_name, extension
 
 SNIFF_BYTES = 8192
 
@@ -34,6 +38,22 @@ EXTENSION_TYPES: dict[str, str] = {
     ".csv": "text/csv",
 }
 TEXT_TYPES = ("text/plain", "text/csv")
+# Text is accepted under these extensions only (or none): under any other name a
+# program might run it (`.bat`, `.js`, `.hta`, ...; REFUSED_EXTENSIONS names the known
+# ones, this closes the rest).
+TEXT_EXTENSIONS = ("", ".txt", ".text", ".csv", ".tsv", ".log", ".md")
+# Text that is markup or a server script, by its first characters.
+MARKUP_TYPES = {
+    "text/html": "a web page (HTML)",
+    "image/svg+xml": "an SVG image (markup that can run script)",
+    "application/xml": "XML markup",
+    "application/x-php": "a PHP script",
+}
+_MARKUP = re.compile(
+    r"\s*(?:(?P<xml><\?xml\b)|<!doctype\s+(?P<doctype>\w+)|<(?P<tag>html|head|body|script"
+    r"|iframe|frameset|object|embed|svg|style|meta|img|form)\b|(?P<php><\?php\b))",
+    re.IGNORECASE,
+)
 EXECUTABLE_TYPES = {
     "application/x-executable": "an ELF executable",
     "application/x-msdownload": "a Windows executable",
@@ -108,8 +128,25 @@ def looks_like_csv(head: bytes) -> bool:
     return len(counts) == 1 and counts.pop() > 1
 
 
+def markup_type(head: bytes) -> str | None:
+    """The markup type text starts with (HTML, SVG, XML, PHP), or None."""
+    text = head[:1024].decode("utf-8", errors="ignore").lstrip("\ufeff")
+    match = _MARKUP.match(text)
+    if match is None:
+        return None
+    if match["php"]:
+        return "application/x-php"
+    tag, doctype = (match["tag"] or "").lower(), (match["doctype"] or "").lower()
+    if "svg" in (tag, doctype) or (match["xml"] and "<svg" in text.lower()):
+        return "image/svg+xml"
+    if tag or doctype == "html":
+        return "text/html"
+    return "application/xml"
+
+
 def sniff_type(head: bytes, name: str, complete: bool = False) -> str:
-    """The content type the bytes show (filetype's magic numbers, then text/CSV)."""
+    """The content type the bytes show (filetype's magic numbers, then scripts,
+    markup, text/CSV)."""
     import filetype
 
     kind = filetype.guess(head)
@@ -118,22 +155,54 @@ def sniff_type(head: bytes, name: str, complete: bool = False) -> str:
     if head.startswith(b"#!"):
         return "application/x-sh"
     if looks_like_text(head, complete):
+        markup = markup_type(head)
+        if markup is not None:
+            return markup
         if Path(name).suffix.lower() == ".csv" or looks_like_csv(head):
             return "text/csv"
         return "text/plain"
     return "application/octet-stream"
 
 
-def check_type(head: bytes, name: str, complete: bool = False) -> str:
-    """The type to record, or InputError: not allowed, or not what the name says."""
-    sniffed = sniff_type(head, name, complete)
-    ext = Path(name).suffix.lower()
+def check_claim(name: str, content_type: str) -> str:
+    """The extension and a content type must agree: a known extension names its type
+    (text and CSV may stand for each other); text only under a text extension."""
+    ext = extension(name)
     claimed = EXTENSION_TYPES.get(ext)
+    if claimed is not None and claimed != content_type:
+        if claimed in TEXT_TYPES and content_type in TEXT_TYPES:
+            return claimed  # a .txt holding commas is still the operator's text file
+        raise InputError(
+            f"{name}: the name says {claimed} but the content is {content_type}.",
+            "Fix the extension or check the file is the one you meant.",
+        )
+    if content_type in TEXT_TYPES and ext not in TEXT_EXTENSIONS:
+        raise InputError(
+            f"{name}: text is accepted only as {', '.join(TEXT_EXTENSIONS[1:])} "
+            f"(or no extension), not {ext}.",
+            "Rename it to .txt if it is plain text.",
+        )
+    return content_type
+
+
+def check_type(head: bytes, name: str, complete: bool = False) -> str:
+    """The type policy: the name (check_name: no text-direction or control
+    characters, no refused extension) and the first bytes together. Returns the type
+    to record, or raises InputError: an executable, markup, a type not allowed, or not
+    what the name says."""
+    check_name(name)
+    sniffed = sniff_type(head, name, complete)
+    ext = extension(name)
     if sniffed in EXECUTABLE_TYPES:
         raise InputError(
             f"{name} is {EXECUTABLE_TYPES[sniffed]}"
-            + (f", not the {ext} its name claims." if claimed else "."),
+            + (f", not the {ext} its name claims." if ext in EXTENSION_TYPES else "."),
             "Executables are never accepted.",
+        )
+    if sniffed in MARKUP_TYPES:
+        raise InputError(
+            f"{name} is {MARKUP_TYPES[sniffed]}; markup and scripts are never accepted.",
+            "Send it as a PDF instead.",
         )
     if sniffed not in FILE_CONSTANTS.ALLOWED_TYPES:
         shown = "unrecognised binary data" if sniffed == "application/octet-stream" else sniffed
@@ -141,15 +210,7 @@ def check_type(head: bytes, name: str, complete: bool = False) -> str:
             f"{name}: type {shown} is not allowed.",
             "Allowed: images (JPEG, PNG, GIF, WebP), PDF, Word, Excel, plain text and CSV.",
         )
-    if claimed is not None and claimed != sniffed:
-        both_text = claimed in TEXT_TYPES and sniffed in TEXT_TYPES
-        if both_text:
-            return claimed  # a .txt holding commas is still the operator's text file
-        raise InputError(
-            f"{name}: the name says {claimed} but the content is {sniffed}.",
-            "Fix the extension or check the file is the one you meant.",
-        )
-    return sniffed
+    return check_claim(name, sniffed)
 
 
 def check_size(size: int, settings: Settings, name: str) -> None:
@@ -165,9 +226,26 @@ def check_size(size: int, settings: Settings, name: str) -> None:
         )
 
 
-def check_local_file(path: Path | str, settings: Settings, name: str | None = None) -> LocalFile:
+def refuse_symlink(path: Path, what: str = "") -> None:
+    """A symbolic link is not followed unless asked (`--follow-symlinks`): a link to
+    /etc/shadow named invoice.txt must not leave the machine by accident."""
+    if path.is_symlink():
+        raise InputError(
+            f"{what}{path} is a symbolic link (to {path.readlink()}); links are not followed.",
+            "Give the file itself, or pass --follow-symlinks.",
+        )
+
+
+def check_local_file(
+    path: Path | str,
+    settings: Settings,
+    name: str | None = None,
+    follow_symlinks: bool = False,
+) -> LocalFile:
     """Every check a file must pass before its upload is recorded."""
     path = Path(path).expanduser()
+    if not follow_symlinks:
+        refuse_symlink(path)
     try:
         st = path.stat()
     except FileNotFoundError:

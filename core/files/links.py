@@ -15,7 +15,7 @@ from urllib.parse import quote
 from core import audit
 from core.errors import InputError, NotFoundError
 from core.files.catalogue import Access, get_file
-from core.files.checks import SNIFF_BYTES, check_tags, check_type
+from core.files.checks import SNIFF_BYTES, check_claim, check_tags, check_type
 from core.files.keys import make_key
 from core.files.transfer import error_code
 from core.files.upload import (
@@ -121,6 +121,7 @@ def presign_post(
     from core.files.upload import SYSTEM_METADATA
 
     check_expiry(expires_in)
+    check_claim(request.fileName, request.contentType)  # a .png promised as a PDF: no
     max_size = min(request.maxSizeBytes, runtime.settings.file_max_size)
     forged = sorted(SYSTEM_METADATA & set(request.metadata or {}))
     if forged:
@@ -191,8 +192,9 @@ def presign_post(
 
 def complete_upload(runtime: Runtime, ref: str) -> FileRecord:
     """Complete an `uploading` record from what S3 holds (HEAD decides, not the
-    client): size within the cap, the bytes' type the one promised. Refused objects
-    are deleted and the record marked `failed`."""
+    client): size within the cap, the bytes' type the one promised and within the
+    type policy (checks.check_type). Refused objects are deleted and the record marked
+    `failed` with the reason."""
     from core.files.upload import _discard_object
 
     record = get_file(runtime, ref, Access.CHANGE)

@@ -161,9 +161,11 @@ def find_orphans(runtime: Runtime, prefix: str = "") -> list[Orphan]:
 def adopt(
     runtime: Runtime, key: str, category: FileCategory | None = None, owner: str | None = None
 ) -> FileRecord:
-    """Create a `completed` record for an object that has none."""
+    """Create a `completed` record for an object that has none, its type read from
+    its first bytes (S3's Content-Type is whatever the uploader said: the guide
+    trusted it); an object the type policy refuses is not adopted."""
     from core.files.catalogue import require_admin
-    from core.files.checks import EXTENSION_TYPES
+    from core.files.checks import SNIFF_BYTES, check_type
     from core.files.keys import local_name
 
     require_admin(runtime, "adopt objects into the catalogue")
@@ -185,16 +187,28 @@ def adopt(
         except ValueError:
             category = FileCategory.GENERAL
     user = owner or key_user or runtime.user_id
-    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    content_type = str(
-        info.get("ContentType") or EXTENSION_TYPES.get(suffix, "application/octet-stream")
-    )
+    size = int(info["ContentLength"])
+    head_bytes = b""
+    if size:
+        head_bytes = runtime.aws.s3.get_object(
+            Bucket=bucket,
+            Key=key,
+            Range=f"bytes=0-{SNIFF_BYTES - 1}",
+            **({"VersionId": info["VersionId"]} if info.get("VersionId") else {}),
+        )["Body"].read()
+    try:
+        content_type = check_type(head_bytes, name, complete=size <= SNIFF_BYTES)
+    except InputError as exc:
+        raise InputError(
+            f"{key} not adopted: {exc.message}",
+            "The object stays in the bucket; remove it if it does not belong there.",
+        ) from None
     record = FileRecord(
         key=key,
         fileName=safe_file_name(name),
         originalName=name,
         contentType=content_type,
-        size=int(info["ContentLength"]),
+        size=size,
         category=category,
         status=FileStatus.COMPLETED,
         userId=user,

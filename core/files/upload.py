@@ -50,6 +50,7 @@ class UploadRequest:
     isPublic: bool = False
     metadata: dict[str, str] = field(default_factory=dict)
     name: str | None = None  # the name to record (default: the file's own)
+    follow_symlinks: bool = False  # a path that is a symbolic link: upload its target
 
 
 def sse_args(runtime: Runtime) -> dict[str, str]:
@@ -192,7 +193,7 @@ def upload_file(
 ) -> FileRecord:
     """Upload one file; return its `completed` record. Raises a DepllcError saying
     what went wrong; the record then says `failed` (when the store is reachable)."""
-    local = check_local_file(request.path, runtime.settings, request.name)
+    local = check_local_file(request.path, runtime.settings, request.name, request.follow_symlinks)
     record = insert_record(runtime, new_record(runtime, local, request))
     s3 = runtime.aws.s3
     bucket = record.s3Info.bucket

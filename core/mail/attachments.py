@@ -42,23 +42,59 @@ def _content_type(name: str, data: bytes) -> str:
     return guessed or "application/octet-stream"
 
 
-def read_local(path: str, filename: str | None = None) -> Attachment:
-    """A local file's bytes; a clear error when it is missing, a folder or unreadable."""
+def _local_path(path: str, follow_symlinks: bool) -> Path:
     file = Path(path).expanduser()
+    if not follow_symlinks:
+        from core.files.checks import refuse_symlink
+
+        refuse_symlink(file, "Attachment ")
     if not file.exists():
         raise InputError(f"Attachment not found: {file}", "Check the path.")
     if file.is_dir():
         raise InputError(f"Attachment is a folder, not a file: {file}")
+    return file
+
+
+def _read(file: Path, size: int = -1) -> bytes:
     try:
-        data = file.read_bytes()
+        with file.open("rb") as fh:
+            return fh.read(size)
     except PermissionError:
         raise InputError(f"Attachment is not readable (permission denied): {file}") from None
     except OSError as exc:
         raise InputError(f"Cannot read attachment {file}: {exc.strerror or exc}") from None
+
+
+def _policy(file: Path, name: str, data: bytes) -> str:
+    """The type policy on the whole file, or on its first SNIFF_BYTES + 1 bytes."""
+    from core.files.checks import SNIFF_BYTES, check_type
+
+    if not data:
+        raise InputError(f"Attachment {file} is empty (0 bytes).", "Choose a file with content.")
+    return check_type(data[:SNIFF_BYTES], name, complete=len(data) <= SNIFF_BYTES)
+
+
+def check_local(path: str, filename: str | None = None) -> str:
+    """What read_local checks, from the first bytes only (for a picker): the content
+    type, or a one-line InputError."""
+    from core.files.checks import SNIFF_BYTES
+
+    file = _local_path(path, follow_symlinks=False)
+    head = _read(file, SNIFF_BYTES + 1)
+    return _policy(file, filename or file.name, head)
+
+
+def read_local(path: str, filename: str | None = None, follow_symlinks: bool = False) -> Attachment:
+    """A local file's bytes, held to the files' type policy (name, bytes and extension
+    together); a clear error when it is missing, a folder, unreadable, a symbolic link
+    not to be followed, or refused by the policy."""
+    file = _local_path(path, follow_symlinks)
+    data = _read(file)
     name = filename or file.name
+    content_type = _policy(file, name, data)
     return Attachment(
         filename=name,
-        content_type=_content_type(name, data),
+        content_type=content_type,
         data=data,
         source={
             "source": "local",
@@ -120,7 +156,9 @@ def load(runtime: Runtime, refs: list[AttachmentRef]) -> list[Attachment]:
     """Read every attachment and check the guide's count and total-size limits."""
     check_count(len(refs))
     items = [
-        read_local(ref.path, ref.filename) if ref.path else read_stored(runtime, str(ref.fileId))
+        read_local(ref.path, ref.filename, ref.followSymlinks)
+        if ref.path
+        else read_stored(runtime, str(ref.fileId))
         for ref in refs
     ]
     check_total(items)

@@ -63,6 +63,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--parallel", type=whole_number(1, 32), default=2, help="files at once (default 2)"
     )
+    p.add_argument(
+        "--follow-symlinks", action="store_true", help="upload what a symbolic link points to"
+    )
     p.set_defaults(func=upload_cmd)
 
     p = inner.add_parser("download", help="download files into a folder")
@@ -338,7 +341,7 @@ def upload_cmd(ctx: CommandContext) -> int:
     sizes: list[int] = []
     for raw in a.paths:  # check every file first: bad input is reported before any upload
         try:
-            local = check_local_file(Path(raw), runtime.settings)
+            local = check_local_file(Path(raw), runtime.settings, follow_symlinks=a.follow_symlinks)
         except Exception as exc:
             failures.append((raw, exc))
             continue
@@ -352,6 +355,7 @@ def upload_cmd(ctx: CommandContext) -> int:
                 departmentId=a.department,
                 isPublic=a.public,
                 metadata=meta,
+                follow_symlinks=a.follow_symlinks,
             )
         )
     code = _fail_lines(failures)

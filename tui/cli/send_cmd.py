@@ -50,6 +50,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="attach a local file (repeatable)",
     )
     send.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="an --attach path that is a symbolic link: attach what it points to",
+    )
+    send.add_argument(
         "--attach-stored",
         action="append",
         default=[],
@@ -190,7 +195,7 @@ def build_request(args: argparse.Namespace) -> Any:
         "tags": _tags(args.tag),
         "clientId": args.client_id,
         "replyTo": args.reply_to,
-        "attachments": [{"path": p} for p in args.attach]
+        "attachments": [{"path": p, "followSymlinks": args.follow_symlinks} for p in args.attach]
         + [{"fileId": f} for f in args.attach_stored],
     }
     if args.template:

@@ -84,8 +84,21 @@ class LocalFilePicker(ModalScreen[str | None]):
             self.query_one(DirectoryTree).path = path
             self.query_one("#picker-error", Static).update("")
             return
-        if not path.is_file():
+        if not path.is_file() and not path.is_symlink():
             self.query_one("#picker-error", Static).update(f"No such file: {path}")
+            return
+        self._accept(path)
+
+    def _accept(self, path: Path) -> None:
+        """Attach only what read_local will take: checked now, not at send time."""
+        from core.errors import DepllcError
+        from core.mail.attachments import check_local
+        from tui import outside_text
+
+        try:
+            check_local(str(path))
+        except DepllcError as exc:  # the name is outside text: never markup
+            self.query_one("#picker-error", Static).update(outside_text.text(exc))
             return
         self.dismiss(str(path))
 
@@ -95,7 +108,7 @@ class LocalFilePicker(ModalScreen[str | None]):
 
     @on(DirectoryTree.FileSelected)
     def _picked(self, event: DirectoryTree.FileSelected) -> None:
-        self.dismiss(str(event.path))
+        self._accept(event.path)
 
 
 class StoredFilePicker(ReportsWorkerErrors, ModalScreen[str | None]):

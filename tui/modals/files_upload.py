@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DirectoryTree, Input, Label, Select, Static
 
+from tui import outside_text
 from tui.modals.files_base import FilesDialog
 
 CATEGORIES = ("general", "document", "contract", "invoice", "email", "avatar", "backup")
@@ -65,7 +66,19 @@ class FilesUploadDialog(FilesDialog[UploadPlan | None]):
         self.query_one("#files-upload-path", Input).focus()
 
     def toggle(self, path: Path) -> None:
-        path = path.expanduser().resolve()
+        """Add or remove a file; a symbolic link is refused (the command line's
+        --follow-symlinks is the deliberate way to upload what one points to)."""
+        error = self.query_one("#files-upload-error", Static)
+        if path.is_symlink():
+            error.update(
+                outside_text.text(
+                    f"{path.name} is a symbolic link: links are not uploaded. "
+                    "Pick the file it points to."
+                )
+            )
+            return
+        error.update("")
+        path = path.expanduser().absolute()  # not resolve(): that would follow links
         if path in self.selected:
             self.selected.remove(path)
         else:
@@ -92,9 +105,8 @@ class FilesUploadDialog(FilesDialog[UploadPlan | None]):
         if path.is_dir():
             self.query_one("#files-upload-tree", DirectoryTree).path = path
             error.update("")
-        elif path.exists():
+        elif path.exists() or path.is_symlink():
             self.toggle(path)
-            error.update("")
         else:
             error.update(f"No such file: {path}")
             return
