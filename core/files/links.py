@@ -225,28 +225,29 @@ def complete_upload(runtime: Runtime, ref: str) -> FileRecord:
         ) from None
     size = int(info["ContentLength"])
     cap = int((record.model_extra or {}).get("maxSize") or runtime.settings.file_max_size)
-    problem = None
+    name = record.originalName
+    problem = None  # a sentence naming the file
     if size == 0:
-        problem = "the uploaded object is empty"
+        problem = f"{name}: the uploaded object is empty"
     elif size > cap:
-        problem = f"the uploaded object is {size} bytes, over the {cap}-byte cap"
+        problem = f"{name}: the uploaded object is {size} bytes, over the {cap}-byte cap"
     else:
         head_bytes = s3.get_object(
             Bucket=bucket, Key=record.key, Range=f"bytes=0-{SNIFF_BYTES - 1}"
         )["Body"].read()
         try:
-            sniffed = check_type(head_bytes, record.originalName, complete=size <= SNIFF_BYTES)
+            sniffed = check_type(head_bytes, name, complete=size <= SNIFF_BYTES)
         except InputError as exc:
-            problem = exc.message
+            problem = exc.message.rstrip(".")
         else:
             if sniffed != record.contentType and not (
                 sniffed.startswith("text/") and record.contentType.startswith("text/")
             ):
-                problem = f"the content is {sniffed}, not the promised {record.contentType}"
+                problem = f"{name}: the content is {sniffed}, not the promised {record.contentType}"
     if problem:
         _discard_object(s3, bucket, record.key)
         _set_failed(runtime, record, problem)
-        raise InputError(f"{record.originalName}: {problem}; the object was deleted.")
+        raise InputError(f"{problem}; the object was deleted.")
     runtime.store.files.update_one(
         {"_id": record.id},
         {

@@ -240,3 +240,30 @@ async def test_link_tags_delete_restore_purge_versions(runtime: Runtime, tmp_pat
         )
     versions = runtime.aws.s3.list_object_versions(Bucket=record.s3Info.bucket, Prefix=record.key)
     assert versions.get("Versions", []) == [] and versions.get("DeleteMarkers", []) == []
+
+
+async def test_upload_dialog_refuses_a_symlink(runtime: Runtime, tmp_path: Path) -> None:
+    target = tmp_path / "shadow.txt"
+    target.write_bytes(b"root:secret\n")
+    link = tmp_path / "invoice.txt"
+    link.symlink_to(target)
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, FilesUploadDialog))
+        dialog = app.screen
+        assert isinstance(dialog, FilesUploadDialog)
+        dialog.query_one("#files-upload-path", Input).value = str(link)
+        await pilot.press("enter")
+        error = str(dialog.query_one("#files-upload-error").render())
+        assert error == (
+            "invoice.txt is a symbolic link: links are not uploaded. Pick the file it points to."
+        )
+        assert dialog.selected == []
+        dialog.query_one("#files-upload-path", Input).value = str(target)
+        await pilot.press("enter")
+        assert (
+            dialog.selected == [target]
+            and str(dialog.query_one("#files-upload-error").render()) == ""
+        )

@@ -241,11 +241,12 @@ class Bars:
 
 def _fail_lines(failures: list[tuple[str, BaseException]]) -> int:
     from core.errors import describe
+    from tui.outside_text import line
 
     code = 0
-    for name, exc in failures:
+    for name, exc in failures:  # a file's name is outside text
         described = describe(exc)
-        sys.stderr.write(f"depllc: {name}: {described.text}\n")
+        sys.stderr.write(f"depllc: {line(name)}: {line(described.text)}\n")
         code = max(code, described.exit_code)
     return code
 

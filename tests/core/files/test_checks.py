@@ -133,3 +133,91 @@ def test_tags_are_checked() -> None:
         check_tags(["x" * 51])
     with pytest.raises(InputError, match="at most 20"):
         check_tags([f"t{i}" for i in range(21)])
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("invoice.bat", "a Windows program or script"),
+        ("invoice.cmd", "a Windows program or script"),
+        ("update.ps1", "a Windows program or script"),
+        ("macro.vbs", "a Windows program or script"),
+        ("app.hta", "a Windows program or script"),
+        ("tracking.js", "a Windows program or script"),
+        ("install.sh", "a Unix or macOS program or script"),
+        ("budget.xlsm", "an Office document with macros"),
+        ("logo.svg", "markup that can run script"),
+        ("page.html", "markup that can run script"),
+        ("RUN.BAT.", "a Windows program or script"),  # Windows drops the trailing dot
+    ],
+)
+def test_scripts_and_markup_are_refused_even_as_plain_text(
+    make_file: Callable[..., Path], settings: Settings, name: str, what: str
+) -> None:
+    # `@echo off` is text/plain to a sniffer; to Windows a .bat is a program
+    path = make_file("upload", b"@echo off\r\nstart https://example.com\r\n")
+    with pytest.raises(InputError) as info:
+        check_local_file(path, settings, name=name)
+    ext = name.rstrip(".").rsplit(".", 1)[1].lower()
+    assert f".{ext} files ({what}) are never accepted" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_a_right_to_left_override_cannot_disguise_a_script(
+    make_file: Callable[..., Path], settings: Settings
+) -> None:
+    # shown as "Invoice_2026_tab.pdf"; really a .bat
+    path = make_file("upload", b"@echo off\r\n")
+    with pytest.raises(InputError) as info:
+        check_local_file(path, settings, name="Invoice_2026_\u202efdp.bat")
+    assert str(info.value) == (
+        "Bad file name 'Invoice_2026_\\u202efdp.bat': file name holds an invisible "
+        "text-direction character (U+202E) that can disguise its real extension. "
+        "Rename the file."
+    )
+    for char in ("\u2066", "\u200f", "\u061c", "\u2028"):
+        with pytest.raises(InputError, match="Bad file name"):
+            check_local_file(make_file("ok.pdf", pdf_bytes()), settings, name=f"a{char}b.pdf")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "what"),
+    [
+        ("notes.txt", b"<!DOCTYPE html><html><script>alert(1)</script>", "a web page"),
+        ("notes", b"\xef\xbb\xbf  <script src=//evil.example/x.js></script>", "a web page"),
+        ("logo.txt", b'<?xml version="1.0"?>\n<svg onload="alert(1)"/>', "an SVG image"),
+        ("feed.txt", b'<?xml version="1.0"?>\n<rss></rss>', "XML markup"),
+        ("index.txt", b"<?php system($_GET['c']); ?>", "a PHP script"),
+    ],
+)
+def test_markup_in_text_is_refused(name: str, data: bytes, what: str) -> None:
+    with pytest.raises(InputError, match=f"is {what}"):
+        check_type(data, name, complete=True)
+
+
+def test_text_only_under_a_text_extension() -> None:
+    for name in ("notes.txt", "notes.md", "server.log", "README", "rows.tsv"):
+        assert check_type(b"plain words\n", name, complete=True) in ("text/plain", "text/csv")
+    with pytest.raises(InputError) as info:
+        check_type(b"plain words\n", "payload.wsx", complete=True)
+    assert str(info.value) == (
+        "payload.wsx: text is accepted only as .txt, .text, .csv, .tsv, .log, .md "
+        "(or no extension), not .wsx. Rename it to .txt if it is plain text."
+    )
+    # binary types keep their sniffed type under an unknown extension
+    assert check_type(pdf_bytes(), "scan.pdf_old", complete=True) == "application/pdf"
+
+
+def test_symlinks_are_refused_unless_followed(
+    make_file: Callable[..., Path], settings: Settings, tmp_path: Path
+) -> None:
+    target = make_file("real.txt", b"private notes\n")
+    link = tmp_path / "invoice.txt"
+    link.symlink_to(target)
+    with pytest.raises(InputError) as info:
+        check_local_file(link, settings)
+    assert str(info.value) == (
+        f"{link} is a symbolic link (to {target}); links are not followed. "
+        "Give the file itself, or pass --follow-symlinks."
+    )
+    assert check_local_file(link, settings, follow_symlinks=True).content_type == "text/plain"

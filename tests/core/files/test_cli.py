@@ -155,3 +155,24 @@ def test_rm_restore_tag_versions_purge_reconcile(
     assert code == 0 and purged["versionsRemoved"] == 1
     code, settled, _ = run(capsys, "reconcile", "--json")
     assert code == 0 and settled == []
+
+
+def test_upload_refuses_disguised_files_and_symlinks(
+    cli: Runtime,
+    make_file: Callable[..., Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    script = make_file("Invoice_2026_\u202efdp.bat", b"@echo off\r\n")
+    code, _, err = run(capsys, "upload", str(script))
+    assert code == 2 and "text-direction character (U+202E)" in err and "Rename" in err
+    assert len(err.strip().splitlines()) == 1 and "\u202e" not in err
+    target = make_file("notes.txt", b"private notes\n")
+    link = tmp_path / "invoice.txt"
+    link.symlink_to(target)
+    code, _, err = run(capsys, "upload", str(link))
+    assert code == 2 and "is a symbolic link" in err and "--follow-symlinks" in err
+    assert cli.store.files.count_documents({}) == 0
+    code, uploaded, err = run(capsys, "upload", str(link), "--follow-symlinks", "--json")
+    assert code == 0, err
+    assert uploaded[0]["originalName"] == "invoice.txt" and uploaded[0]["size"] == 14

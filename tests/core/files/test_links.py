@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import socket
 import urllib.error
 import urllib.request
@@ -169,4 +170,44 @@ def test_presigned_post_refuses_forged_metadata(runtime: Runtime) -> None:
     request = upload_request().model_copy(update={"metadata": {"uploadedBy": "mallory"}})
     with pytest.raises(InputError, match="uploadedBy"):
         presign_post(runtime, request)
+    assert runtime.store.files.count_documents({}) == 0
+
+
+def test_completion_deletes_a_disguised_upload_and_says_why(server_runtime: Runtime) -> None:
+    # an outsider promised a text file and posted a web page (text/plain to S3)
+    request = GenerateUploadUrlRequest(
+        fileName="notes.txt", contentType="text/plain", category=FileCategory.GENERAL
+    )
+    post = presign_post(server_runtime, request)
+    page = b"<!DOCTYPE html><html><body><script>fetch('//evil.example')</script>"
+    assert post_form(post.url, post.fields, page, "text/plain") == 204
+    with pytest.raises(InputError) as info:
+        complete_upload(server_runtime, str(post.record.id))
+    reason = "notes.txt is a web page (HTML); markup and scripts are never accepted"
+    assert str(info.value) == f"{reason}; the object was deleted."
+    doc = server_runtime.store.files.find_one({"_id": post.record.id})
+    assert doc and doc["status"] == "failed" and doc["error"] == reason
+    listed = server_runtime.aws.s3.list_object_versions(Bucket=post.record.s3Info.bucket)
+    assert listed.get("Versions", []) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type", "reason"),
+    [
+        ("run.bat", "text/plain", ".bat files (a Windows program or script)"),
+        ("Invoice_2026_\u202efdp.bat", "application/pdf", "text-direction character"),
+        ("photo.png", "application/pdf", "the name says image/png"),
+        ("payload.js", "text/plain", ".js files"),
+    ],
+)
+def test_no_upload_link_for_a_refused_name(
+    runtime: Runtime, name: str, content_type: str, reason: str
+) -> None:
+    with pytest.raises((InputError, ValueError), match=re.escape(reason)):
+        presign_post(
+            runtime,
+            GenerateUploadUrlRequest.model_validate(
+                {"fileName": name, "contentType": content_type, "category": "general"}
+            ),
+        )
     assert runtime.store.files.count_documents({}) == 0

@@ -51,10 +51,10 @@ def test_unreadable_attachment_via_os_error(
     path = tmp_path / "secret.txt"
     path.write_text("x")
 
-    def denied(self: Path) -> bytes:
+    def denied(self: Path, *args: object, **kwargs: object) -> bytes:
         raise PermissionError(13, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    monkeypatch.setattr(Path, "open", denied)
     with pytest.raises(InputError, match="not readable"):
         att.read_local(str(path))
 
@@ -124,3 +124,39 @@ def test_stored_file_whose_bytes_are_gone(
     runtime.aws.s3.delete_object(Bucket=record.s3Info.bucket, Key=record.key)
     with pytest.raises(NotFoundError, match="gone from S3"):
         att.read_stored(runtime, str(record.id))
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("payroll.bat", b"@echo off\r\ndel /q *\r\n", ".bat files (a Windows program or script)"),
+        ("Invoice_2026_\u202efdp.bat", b"@echo off\r\n", "text-direction character (U+202E)"),
+        ("page.html", b"<html><script>alert(1)</script>", ".html files (markup"),
+        ("notes.txt", b"<svg onload=alert(1)>", "is an SVG image"),
+        ("invoice.pdf", b"MZ\x90\x00" + b"\x00" * 60, "is a Windows executable"),
+        ("empty.txt", b"", "is empty (0 bytes)"),
+    ],
+)
+def test_local_attachments_follow_the_type_policy(
+    tmp_path: Path, name: str, data: bytes, reason: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    for check in (att.read_local, att.check_local):  # sending, and the Compose picker
+        with pytest.raises(InputError) as info:
+            check(str(path))
+        assert reason in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_symlinked_attachment_is_refused_unless_followed(tmp_path: Path) -> None:
+    target = tmp_path / "shadow"
+    target.write_bytes(b"root:$6$secret:19000:0:99999:7:::\n")
+    link = tmp_path / "invoice.txt"
+    link.symlink_to(target)
+    with pytest.raises(InputError, match="is a symbolic link") as info:
+        att.read_local(str(link))
+    assert str(info.value).startswith(f"Attachment {link} is a symbolic link (to {target})")
+    with pytest.raises(InputError, match="is a symbolic link"):
+        att.check_local(str(link))
+    followed = att.read_local(str(link), follow_symlinks=True)
+    assert followed.filename == "invoice.txt" and followed.content_type == "text/plain"

@@ -246,8 +246,8 @@ def test_oversize_message_is_refused_with_how_much(
     from core.mail import attachments
 
     monkeypatch.setattr(attachments, "SES_V2_MAX_MESSAGE_BYTES", 4096)
-    big = tmp_path / "big.bin"
-    big.write_bytes(b"\x01" * 6000)
+    big = tmp_path / "big.pdf"
+    big.write_bytes(b"%PDF-1.4\n" + b"\x01" * 6000)
     with pytest.raises(InputError) as info:
         mail.prepare(runtime, make_request(attachments=[{"path": str(big)}]))
     assert "after base64" in str(info.value) and "over by" in str(info.value)

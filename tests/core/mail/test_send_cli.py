@@ -238,3 +238,25 @@ def test_attach_stored_follows_the_files_access_rule(
     assert code == 0, err
     (log,) = runtime.store.emaillogs.find()
     assert [a["fileId"] for a in log["attachments"]] == [str(record.id)]
+
+
+def test_attach_refuses_a_symlink_unless_followed(
+    runtime: Runtime, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = tmp_path / "body.txt"
+    body.write_text("hello")
+    target = tmp_path / "statement.pdf"
+    target.write_bytes(b"%PDF-1.4 statement")
+    link = tmp_path / "link.pdf"
+    link.symlink_to(target)
+    argv = ["send", "--to", "x@example.com", "--subject", "s", "--text", str(body)]
+    code, out, err = _run(capsys, *argv, "--attach", str(link))
+    assert code == 2 and out == ""
+    assert err.strip() == (
+        f"depllc: Attachment {link} is a symbolic link (to {target}); links are not "
+        "followed. Give the file itself, or pass --follow-symlinks."
+    )
+    code, out, err = _run(capsys, *argv, "--attach", str(link), "--follow-symlinks")
+    assert code == 0, err
+    (log,) = runtime.store.emaillogs.find()
+    assert [a["filename"] for a in log["attachments"]] == ["link.pdf"]
