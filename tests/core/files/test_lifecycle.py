@@ -178,7 +178,7 @@ def test_adopt_reads_the_bytes_not_s3s_content_type(runtime: Runtime) -> None:
     # the guide recorded whatever Content-Type the uploader gave S3
     from tests.core.files.conftest import png_bytes
 
-    runtime.settings = runtime.settings.model_copy(update={"depllc_role": "admin"})
+    runtime.identity = replace(runtime.whoami(), role="admin")
     s3, bucket = runtime.aws.s3, runtime.settings.aws_s3_bucket
     s3.put_object(Bucket=bucket, Key="stray/photo.png", Body=png_bytes(), ContentType="text/html")
     assert adopt(runtime, "stray/photo.png").contentType == "image/png"
