@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from core.config import Settings
 from styles import stylesheets
+from tui import outside_text
 from tui.messages import LogsChanged, RuntimeFailed, RuntimeReady, StartupProgress
 from tui.palette import CaseCommands
 from tui.screens.base import ServiceScreen
@@ -200,7 +202,28 @@ class DepllcApp(App[int]):
                 if isinstance(screen, ServiceScreen) and screen.is_mounted:
                     yield screen
 
-    # --- errors: the one place ---------------------------------------------
+    # --- notifications and errors: the one place ------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification of the console (screens and workers call this one): its
+        texts quote subjects, names and errors, so they are shown as plain text with
+        control and bidi characters made visible, never as markup. (`markup` is
+        Textual's signature; it is ignored.)"""
+        super().notify(
+            outside_text.visible(message, multiline=True),
+            title=outside_text.visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def report_error(self, exc: BaseException, title: str = "Error") -> None:
         from core.errors import describe

@@ -1,14 +1,34 @@
 """Command palette providers: a screen lists its actions once, the palette offers them
-on open (discover) and while typing (search)."""
+on open (discover) and while typing (search).
+
+Titles and help lines may quote outside text (a saved search's name and filters), and
+Textual reads a palette string as content markup: titles go as Rich Text, help lines
+with their brackets escaped (`outside_text`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.fuzzy import Matcher
+
+from tui import outside_text
 
 PaletteCommand = tuple[str, str, Callable[[], Any]]
+
+
+def highlighted(matcher: Matcher, title: str) -> Text:
+    """The title as Text with the letters the query matched in reverse (Textual's own
+    `Matcher.highlight` reads the title as markup)."""
+    shown = outside_text.visible(title)
+    text = outside_text.text(shown)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, shown)
+    for offset in offsets:
+        if not shown[offset].isspace():
+            text.stylize("reverse", offset, offset + 1)
+    return text
 
 
 class ScreenCommands(Provider):
@@ -19,14 +39,22 @@ class ScreenCommands(Provider):
 
     async def discover(self) -> Hits:
         for text, help_text, command in self._commands():
-            yield DiscoveryHit(text, command, help=help_text)
+            yield DiscoveryHit(
+                outside_text.text(text), command, text=text, help=outside_text.markup(help_text)
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for text, help_text, command in self._commands():
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), command, help=help_text)
+                yield Hit(
+                    score,
+                    highlighted(matcher, text),
+                    command,
+                    text=text,
+                    help=outside_text.markup(help_text),
+                )
 
 
 class CaseCommands(Provider):
@@ -43,14 +71,11 @@ class CaseCommands(Provider):
         ref = query.strip()
         if len(ref) < 3 or " " in ref:
             return
-        from tui.outside_text import visible
 
         def open_case() -> None:
             from tui.screens.case import CaseScreen
 
             self.app.push_screen(CaseScreen(ref))
 
-        from rich.text import Text
-
-        shown = Text(f"Case: {visible(ref)}")  # typed text: never markup
+        shown = outside_text.text(f"Case: {ref}")  # typed text: never markup
         yield Hit(1.0, shown, open_case, help="open the case view")

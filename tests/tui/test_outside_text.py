@@ -56,3 +56,31 @@ def test_clip_marks_what_it_cut() -> None:
     assert outside_text.line("a" * 40, 10) == "a" * 9 + "…"
     assert outside_text.line("short", 10) == "short"
     assert outside_text.text("x" * 50, width=20).plain == "x" * 19 + "…"
+
+
+def test_json_keeps_the_data_but_escapes_what_json_leaves_raw() -> None:
+    import json
+
+    value = {"subject": "a\x9bb\u202ec\u2028d\x7fe\x1bf\udc80g", "n": ["\u2066x"]}
+    document = outside_text.json_escaped(json.dumps(value, indent=2, ensure_ascii=False))
+    assert not any(
+        0x7F <= ord(c) <= 0x9F or 0x2028 <= ord(c) <= 0x206F or 0xD800 <= ord(c) <= 0xDFFF
+        for c in document
+    )
+    document.encode("utf-8")  # writable, even the lone surrogate
+    assert json.loads(document) == value  # the same data
+    assert "\n" in document  # the layout stays
+
+
+def test_markup_for_the_palette_is_escaped() -> None:
+    from textual.content import Content
+
+    for subject in ("Re: [/docs] contract update", "[link=https://x]y[/link]", "a\x1bb"):
+        shown = Content.from_markup(outside_text.markup(subject)).plain
+        assert shown == outside_text.visible(subject)
+
+
+def test_wrapping_text_never_loses_characters() -> None:
+    console = Console(width=20, record=True, color_system=None)
+    console.print(outside_text.text("k" * 50, no_wrap=False))
+    assert console.export_text().replace("\n", "") == "k" * 50

@@ -42,4 +42,4 @@ async def test_a_refused_file_leaves_the_total_and_is_counted_apart() -> None:
         assert progress == total == 111  # 100%: everything that could go, went
         assert "finished" in stats and "(1 failed)" in stats
         cut = panel.query_one("#stats-a", Static)
-        assert cut.tooltip == "big.bin: type unrecognised binary data is not allowed."
+        assert str(cut.tooltip) == "big.bin: type unrecognised binary data is not allowed."

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import DataTable, DirectoryTree, Input, Label, Static
 
+from tui import outside_text
 from tui.screens.base import ReportsWorkerErrors
 from tui.widgets.row_table import RowTable
 
@@ -85,7 +87,9 @@ class LocalFilePicker(ModalScreen[str | None]):
             self.query_one("#picker-error", Static).update("")
             return
         if not path.is_file() and not path.is_symlink():
-            self.query_one("#picker-error", Static).update(f"No such file: {path}")
+            self.query_one("#picker-error", Static).update(
+                outside_text.text(f"No such file: {path}")
+            )
             return
         self._accept(path)
 
@@ -93,7 +97,6 @@ class LocalFilePicker(ModalScreen[str | None]):
         """Attach only what read_local will take: checked now, not at send time."""
         from core.errors import DepllcError
         from core.mail.attachments import check_local
-        from tui import outside_text
 
         try:
             check_local(str(path))
@@ -173,12 +176,12 @@ class StoredFilePicker(ReportsWorkerErrors, ModalScreen[str | None]):
         table = self.query_one(DataTable)
         table.clear()
         for r in records:
-            table.add_row(
-                r.originalName,
-                r.category.value,
-                humanize.naturalsize(r.size, binary=True),
-                r.createdAt.astimezone().strftime("%Y-%m-%d %H:%M"),
-                r.key,
+            table.add_row(  # Text cells: a str cell would be read as markup
+                outside_text.text(r.originalName, width=48),
+                outside_text.text(r.category.value),
+                Text(humanize.naturalsize(r.size, binary=True)),
+                Text(r.createdAt.astimezone().strftime("%Y-%m-%d %H:%M")),
+                outside_text.text(r.key, width=48),
                 key=str(r.id),
             )
 

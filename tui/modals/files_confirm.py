@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
+from tui import outside_text
 from tui.modals.files_base import FilesDialog
 
 
@@ -20,13 +21,13 @@ class FilesPurgeConfirm(FilesDialog[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Purge {self.file_name}?", classes="files-dialog-title")
+            yield Label(outside_text.text(f"Purge {self.file_name}?"), classes="files-dialog-title")
             yield Static(
                 "This removes every version of the object from S3. It cannot be undone. "
                 + self.versions_hint
             )
             yield Static("Type the file name to confirm:", classes="files-dialog-hint")
-            yield Input(placeholder=self.file_name, id="files-purge-name")
+            yield Input(placeholder=outside_text.visible(self.file_name), id="files-purge-name")
             yield Static("", id="files-purge-error", classes="files-dialog-error")
 
     def on_mount(self) -> None:

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DirectoryTree, Input, Label, Select, Static
 
+from tui import outside_text
 from tui.modals.files_base import FilesDialog
 
 CONFLICTS = (
@@ -47,7 +48,7 @@ class FilesDownloadDialog(FilesDialog[DownloadPlan | None]):
     def compose(self) -> ComposeResult:
         what = self.names[0] if len(self.names) == 1 else f"{len(self.names)} files"
         with Vertical():
-            yield Label(f"Download {what} to", classes="files-dialog-title")
+            yield Label(outside_text.text(f"Download {what} to"), classes="files-dialog-title")
             yield Input(str(self.start), id="files-download-folder")
             yield _Folders(self.start, id="files-download-tree")
             with Horizontal(classes="files-dialog-row"):
@@ -73,7 +74,9 @@ class FilesDownloadDialog(FilesDialog[DownloadPlan | None]):
         raw = self.query_one("#files-download-folder", Input).value.strip()
         folder = Path(raw).expanduser()
         if not raw or not folder.is_dir():
-            self.query_one("#files-download-error", Static).update(f"No such folder: {folder}")
+            self.query_one("#files-download-error", Static).update(
+                outside_text.text(f"No such folder: {folder}")
+            )
             return
         conflict = self.query_one("#files-download-conflict", Select).value
         self.dismiss(DownloadPlan(folder, str(conflict) if isinstance(conflict, str) else "refuse"))

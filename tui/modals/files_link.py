@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static, TextArea
 
+from tui import outside_text
 from tui.modals.files_base import FilesDialog
 
 
@@ -23,7 +24,10 @@ class FilesLinkDialog(FilesDialog[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Download link for {self.file_name}", classes="files-dialog-title")
+            yield Label(
+                outside_text.text(f"Download link for {self.file_name}"),
+                classes="files-dialog-title",
+            )
             yield Input(
                 "1h", placeholder="expiry: 15m, 1h, 2d, 7d (at most)", id="files-link-expiry"
             )
@@ -42,7 +46,7 @@ class FilesLinkDialog(FilesDialog[int | None]):
         try:
             seconds = check_expiry(parse_duration(event.value))
         except InputError as exc:
-            self.query_one("#files-link-error", Static).update(str(exc))
+            self.query_one("#files-link-error", Static).update(outside_text.text(exc))
             return
         self.dismiss(seconds)
 
@@ -63,7 +67,9 @@ class FilesLinkResult(FilesDialog[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Link to {self.file_name}", classes="files-dialog-title")
+            yield Label(
+                outside_text.text(f"Link to {self.file_name}"), classes="files-dialog-title"
+            )
             yield TextArea(self.url, read_only=True, soft_wrap=True, id="files-link-url")
             yield Static(
                 f"Expires {self.expires}. Copied to the clipboard (OSC 52) where the terminal "

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select
 
+from tui import outside_text
 from tui.modals.files_base import FilesDialog
 from tui.modals.files_upload import CATEGORIES
 
@@ -34,7 +35,7 @@ class FilesTagsDialog(FilesDialog[dict[str, Any] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Edit {self.file_name}", classes="files-dialog-title")
+            yield Label(outside_text.text(f"Edit {self.file_name}"), classes="files-dialog-title")
             yield Input(
                 ", ".join(self.tags), placeholder="tags, comma separated", id="files-tags-tags"
             )

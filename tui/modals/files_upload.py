@@ -91,7 +91,9 @@ class FilesUploadDialog(FilesDialog[UploadPlan | None]):
             if self.selected
             else "No files selected."
         )
-        self.query_one("#files-upload-selected", Static).update(text)
+        self.query_one("#files-upload-selected", Static).update(
+            outside_text.text(text, no_wrap=False)
+        )
 
     @on(Input.Submitted, "#files-upload-path")
     def _path_entered(self, event: Input.Submitted) -> None:
@@ -108,7 +110,7 @@ class FilesUploadDialog(FilesDialog[UploadPlan | None]):
         elif path.exists() or path.is_symlink():
             self.toggle(path)
         else:
-            error.update(f"No such file: {path}")
+            error.update(outside_text.text(f"No such file: {path}"))
             return
         event.input.value = ""
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import humanize
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label, Static
 
+from tui import outside_text
 from tui.modals.files_base import FilesDialog
 from tui.widgets.row_table import RowTable
 
@@ -33,7 +35,9 @@ class FilesVersionsDialog(FilesDialog[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Versions of {self.file_name}", classes="files-dialog-title")
+            yield Label(
+                outside_text.text(f"Versions of {self.file_name}"), classes="files-dialog-title"
+            )
             table: DataTable[Any] = RowTable(cursor_type="row", id="files-versions-table")
             table.add_columns("Modified", "Size", "Version", "")
             for v in self.versions:
@@ -47,10 +51,10 @@ class FilesVersionsDialog(FilesDialog[tuple[str, str] | None]):
                     if on
                 )
                 table.add_row(
-                    v.last_modified.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
-                    humanize.naturalsize(v.size, binary=True),
-                    v.version_id[:36],
-                    flags,
+                    Text(v.last_modified.astimezone().strftime("%Y-%m-%d %H:%M:%S")),
+                    Text(humanize.naturalsize(v.size, binary=True)),
+                    outside_text.text(v.version_id, width=36),
+                    Text(flags),
                     key=v.version_id,
                 )
             table.styles.height = min(16, len(self.versions) + 2)

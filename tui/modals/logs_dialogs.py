@@ -13,6 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui import outside_text
+
 _CSS = """
 LogsPrompt, LogsPick, LogsConfirm {
     align: center middle;
@@ -64,7 +66,9 @@ class LogsPrompt(ModalScreen[str | None]):
             yield Input(self.value, placeholder=self.placeholder, id="logs-prompt-input")
             yield Static("", id="logs-prompt-error", classes="logs-dialog-error")
             if self.hint:
-                yield Static(self.hint, classes="logs-dialog-hint")
+                yield Static(
+                    outside_text.text(self.hint, multiline=True), classes="logs-dialog-hint"
+                )
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -105,7 +109,10 @@ class LogsPick(ModalScreen[str | None]):
             yield Label(self.title_text, classes="logs-dialog-title")
             yield OptionList(
                 *[
-                    Option(f"{n}  {label}" if n <= 9 else f"   {label}", id=str(n - 1))
+                    Option(
+                        outside_text.text(f"{n}  {label}" if n <= 9 else f"   {label}"),
+                        id=str(n - 1),
+                    )
                     for n, (_, label) in enumerate(self.items, start=1)
                 ],
                 id="logs-pick-list",
@@ -146,7 +153,7 @@ class LogsConfirm(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, classes="logs-dialog-title")
-            yield Static(self.text, markup=False)
+            yield Static(outside_text.text(self.text, multiline=True))
             yield Static("y / Enter: yes    n / Esc: no", classes="logs-dialog-hint")
 
     def action_answer(self, yes: bool) -> None:

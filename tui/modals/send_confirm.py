@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui import outside_text
+
 
 class SendConfirm(ModalScreen[bool]):
     """Yes/no with a summary; `y`/Enter sends, `n`/Esc cancels."""
@@ -39,7 +41,7 @@ class SendConfirm(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = self.title_text
-            yield Static(self.text, id="confirm-text", markup=False)
+            yield Static(outside_text.text(self.text, multiline=True), id="confirm-text")
             with Horizontal():
                 yield Button(f"{self.yes} (y)", variant="primary", id="confirm-yes")
                 yield Button("Cancel (n)", id="confirm-no")

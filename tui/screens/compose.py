@@ -38,6 +38,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker
 
+from tui import outside_text
 from tui.palette import PaletteCommand, ScreenCommands
 from tui.screens.base import ServiceScreen
 
@@ -275,7 +276,7 @@ class ComposeScreen(ServiceScreen):
 
     def _choices_loaded(self, recent: list[str], names: list[str]) -> None:
         self.suggester.addresses = recent
-        self.query_one("#template", Select).set_options([(n, n) for n in names])
+        self.query_one("#template", Select).set_options([(outside_text.text(n), n) for n in names])
 
     def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
         self._close_progress()
@@ -304,7 +305,7 @@ class ComposeScreen(ServiceScreen):
             check.update("")
             check.remove_class("-bad")
         elif result is not None and not result.is_valid:
-            check.update("✗ " + "; ".join(result.failure_descriptions))
+            check.update(outside_text.text("✗ " + "; ".join(result.failure_descriptions)))
             check.add_class("-bad")
         else:
             from core.mail.recipients import split_addresses
@@ -338,9 +339,11 @@ class ComposeScreen(ServiceScreen):
         elif mode == "html":
             from core.mail.mime import html_to_text
 
-            text.update(html_to_text(body) if body.strip() else "")
+            text.update(
+                outside_text.text(html_to_text(body) if body.strip() else "", multiline=True)
+            )
         elif mode == "text":
-            text.update(body)
+            text.update(outside_text.text(body, multiline=True))
         else:
             self._request_render()
 
@@ -381,7 +384,7 @@ class ComposeScreen(ServiceScreen):
         self.query_one("#preview-md").display = False
         preview = self.query_one("#preview-text", Static)
         preview.display = True
-        preview.update(text)
+        preview.update(outside_text.text(text, multiline=True))  # SES's rendering, errors
 
     # --- attachments -------------------------------------------------------------
 
@@ -391,7 +394,7 @@ class ComposeScreen(ServiceScreen):
         if not self.attachments:
             listing.add_option("(none)")
             return
-        listing.add_options([label for _kind, _value, label in self.attachments])
+        listing.add_options([outside_text.text(label) for _kind, _value, label in self.attachments])
 
     def add_attachment(self, kind: str, value: str, label: str) -> None:
         from core.validation import EMAIL_CONSTANTS
@@ -657,7 +660,9 @@ class ComposeScreen(ServiceScreen):
             problems = "; ".join(o.error or o.status for o in result.outcomes if o.status != "sent")
             self.notify(problems, title="Not sent", severity="error", timeout=20)
         self.query_one("#compose-summary", Static).update(
-            "Last send: " + ", ".join(f"{o.status} {o.log_id}" for o in result.outcomes)
+            outside_text.text(
+                "Last send: " + ", ".join(f"{o.status} {o.log_id}" for o in result.outcomes)
+            )
         )
         self.open_log(result.log_ids[0])
 
@@ -732,7 +737,9 @@ class ComposeScreen(ServiceScreen):
             f"{result.count('unknown')}, not attempted {result.not_attempted} "
             f"in {result.seconds:.1f} s"
         )
-        self.query_one("#compose-summary", Static).update(f"Last bulk send: {text}")
+        self.query_one("#compose-summary", Static).update(
+            outside_text.text(f"Last bulk send: {text}")
+        )
         self.notify(
             text + (f" — stopped: {result.stopped}" if result.stopped else ""),
             title="Bulk send",

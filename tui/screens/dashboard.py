@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar, Sparkline, Static
 
+from tui import outside_text
 from tui.screens.base import ServiceScreen
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ class DashboardScreen(ServiceScreen):
         summary = self.query_one("#dash-summary", Static)
         summary.set_class(bool(figures.ses_error), "-error")
         note = f" · SES: {figures.ses_error}" if figures.ses_error else ""
-        summary.update(Text(f"{first} → {last} (UTC days) · r refreshes{note}"))
+        summary.update(outside_text.text(f"{first} → {last} (UTC days) · r refreshes{note}"))
 
     def _show_ses(self, figures: Analytics) -> None:
         bar = self.query_one("#dash-quota-bar", ProgressBar)
@@ -178,8 +179,9 @@ class DashboardScreen(ServiceScreen):
 
 def _counts(values: dict[str, Any]) -> Text:
     text = Text()
-    width = max((len(k) for k in values), default=0)
-    for key, count in sorted(values.items(), key=lambda kv: -int(kv[1])):
+    shown = {outside_text.line(k, 24): v for k, v in values.items()}  # stored values
+    width = max((len(k) for k in shown), default=0)
+    for key, count in sorted(shown.items(), key=lambda kv: -int(kv[1])):
         text.append(f"{key:<{width}}  ", style="bold")
         text.append(f"{int(count):>7,}\n")
     return text

@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from tui import outside_text
 from tui.screens.base import ServiceScreen
 from tui.widgets.row_table import RowTable
 
@@ -83,9 +84,14 @@ class DoctorScreen(ServiceScreen):
         table.clear()
         for check in report.checks:
             label, style = STATUS_STYLE[check.status.value]
-            table.add_row(Text(label, style=style), check.title, check.detail, key=check.id)
+            table.add_row(
+                Text(label, style=style),
+                outside_text.text(check.title),
+                outside_text.text(check.detail),  # quotes hosts, buckets, errors
+                key=check.id,
+            )
         summary = self.query_one("#doctor-summary", Static)
-        summary.update(report.summary() + "  (r: run again, Esc: close)")
+        summary.update(outside_text.text(report.summary() + "  (r: run again, Esc: close)"))
         statuses = [c.status.value for c in report.checks]
         first_problem = next((statuses.index(s) for s in ("fail", "warn") if s in statuses), 0)
         table.move_cursor(row=first_problem)
@@ -100,8 +106,10 @@ class DoctorScreen(ServiceScreen):
         if self.report is None or not 0 <= row < len(self.report.checks):
             return
         check = self.report.checks[row]
-        text = Text.assemble((check.title, "bold"), ": ", check.detail)
+        text = Text.assemble(
+            (outside_text.visible(check.title), "bold"), ": ", outside_text.visible(check.detail)
+        )
         if check.fix:
             text.append("\nFix: ", style="bold")
-            text.append(check.fix)
+            text.append(outside_text.visible(check.fix, multiline=True))
         self.query_one("#doctor-fix", Static).update(text)

@@ -28,6 +28,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Select, Static
 from textual.worker import get_current_worker
 
+from tui import outside_text
 from tui.palette import ScreenCommands
 from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
 from tui.widgets.transfer_panel import TransferFinished, TransferPanel, TransferUpdate
@@ -56,26 +57,26 @@ SINCE = (
 COLUMNS = ("Name", "Category", "Size", "Owner", "Client", "Status", "Uploaded", "Downloads")
 
 
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def file_cells(record: FileRecord, marked: bool = False) -> list[Any]:
+    """The table cells of one record: Text made by outside_text (a str cell would be
+    read as markup)."""
     status = record.status.value
     name = ("● " if marked else "") + ("! " if record.problem else "") + record.originalName
     uploaded = record.createdAt.astimezone()
     return [
-        Text(_cut(name, 26), no_wrap=True, style="bold" if marked else ""),
-        record.category.value,
+        outside_text.text(name, width=26, style="bold" if marked else ""),
+        outside_text.text(record.category.value),
         Text(humanize.naturalsize(record.size, binary=True), justify="right"),
-        Text(_cut(record.userId, 10), no_wrap=True),
-        Text(_cut(record.clientId or "-", 10), no_wrap=True),
+        outside_text.text(record.userId, width=10),
+        outside_text.text(record.clientId or "-", width=10),
         Text("unreadable", style="bold red")  # a CRM record the console cannot read
         if record.problem
         else Text(status, style=STATUS_STYLE.get(status, "")),
-        uploaded.strftime("%m-%d %H:%M")
-        if uploaded.year == datetime.now().year
-        else uploaded.strftime("%Y-%m-%d"),
+        Text(
+            uploaded.strftime("%m-%d %H:%M")
+            if uploaded.year == datetime.now().year
+            else uploaded.strftime("%Y-%m-%d")
+        ),
         Text(str(record.access.downloadCount), justify="right"),
     ]
 
@@ -289,7 +290,9 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
         except Exception as exc:
             from core.errors import describe
 
-            text = Text(f"No preview: {describe(exc).text}", style="red")
+            text = outside_text.text(
+                f"No preview: {describe(exc).text}", style="red", no_wrap=False
+            )
             self.app.call_from_thread(self._show_preview_text, rid, text)
             return
         if not get_current_worker().is_cancelled:

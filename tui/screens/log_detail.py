@@ -16,6 +16,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
+from tui import outside_text
 from tui.messages import LogsChanged
 from tui.screens.base import ReportsWorkerErrors
 from tui.widgets.connection_bar import ConnectionBar
@@ -52,20 +53,21 @@ def _when(value: Any) -> str:
 
 
 def header_table(detail: LogDetail) -> Table:
+    """The log's fields; every value is Text made by outside_text (a str cell of a Rich
+    table is read as markup: the subject `Re: [/docs] contract` would not render)."""
     import humanize
 
     log = detail.log
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
-    status = Text(log.status.value, style=STATUS_STYLE.get(log.status.value, ""))
     rows: list[tuple[str, Any]] = [
         ("Subject", log.subject),
         ("From", log.from_),
         ("To", ", ".join(log.to)),
         ("Cc", ", ".join(log.cc or [])),
         ("Bcc", ", ".join(log.bcc or [])),
-        ("Status", status),
+        ("Status", log.status.value),
         ("Category", log.category.value),
         ("Priority", log.priority.value),
         ("Created", _when(log.createdAt)),
@@ -82,12 +84,17 @@ def header_table(detail: LogDetail) -> Table:
         ("Attachments", ", ".join(detail.attachments)),
         ("Tags", ", ".join(f"{k}={v}" for k, v in (log.tags or {}).items())),
         ("Resend of", str((log.customData or {}).get("resendOf") or "")),
-        ("Error", Text(log.error or "", style="red")),
-        ("Unreadable", Text(detail.problem or "", style="bold red")),
+        ("Error", log.error or ""),
+        ("Unreadable", detail.problem or ""),
     ]
+    styles = {
+        "Status": STATUS_STYLE.get(log.status.value, ""),
+        "Error": "red",
+        "Unreadable": "bold red",
+    }
     for name, value in rows:
         if value:
-            grid.add_row(name, value)
+            grid.add_row(name, outside_text.text(value, style=styles.get(name, ""), no_wrap=False))
     return grid
 
 
@@ -97,13 +104,15 @@ def timeline_text(detail: LogDetail) -> Text:
         return Text("No events yet.", style="dim")
     for entry in detail.timeline:
         text.append(f"{_when(entry.at)}  ", style="dim")
-        text.append(f"{entry.type:<16}", style=EVENT_STYLE.get(entry.type, ""))
-        text.append(f"{entry.summary}\n")
+        text.append(
+            f"{outside_text.visible(entry.type):<16}", style=EVENT_STYLE.get(entry.type, "")
+        )
+        text.append(f"{outside_text.visible(entry.summary)}\n")
         for name, value in entry.details.items():
             if value in entry.summary:
                 continue  # already on the summary line
-            text.append(f"{'':>37}{name}: ", style="bold")
-            text.append(f"{value}\n")
+            text.append(f"{'':>37}{outside_text.visible(name)}: ", style="bold")
+            text.append(f"{outside_text.visible(value)}\n")
     return text
 
 
@@ -154,7 +163,7 @@ class LogDetailScreen(ReportsWorkerErrors, Screen[None]):
             yield Label("Events", classes="detail-section")
             yield Static("", id="detail-timeline")
             yield Label("Body", classes="detail-section")
-            yield Static("", id="detail-body", markup=False)
+            yield Static("", id="detail-body")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -178,12 +187,12 @@ class LogDetailScreen(ReportsWorkerErrors, Screen[None]):
         for row in detail.recipients:
             listed = "suppressed" if row.email.lower() in detail.suppressed else ""
             table.add_row(
-                row.email,
-                row.kind,
-                Text(row.status, style=STATUS_STYLE.get(row.status, "")),
-                _when(row.updated_at) if row.updated_at else "-",
-                row.diagnostic or "",
-                Text(listed, style="bold red") if listed else "",
+                outside_text.text(row.email),
+                outside_text.text(row.kind),
+                outside_text.text(row.status, style=STATUS_STYLE.get(row.status, "")),
+                Text(_when(row.updated_at) if row.updated_at else "-"),
+                outside_text.text(row.diagnostic or ""),
+                Text(listed, style="bold red"),
                 key=row.email,
             )
         table.styles.height = min(12, table.row_count + 1)
@@ -192,7 +201,7 @@ class LogDetailScreen(ReportsWorkerErrors, Screen[None]):
         self.query_one("#detail-timeline", Static).update(timeline_text(detail))
         body = self.query_one("#detail-body", Static)
         body.set_class(detail.body_redacted, "-redacted")
-        body.update(detail.body[:20_000])
+        body.update(outside_text.text(detail.body[:20_000], multiline=True))
         table.focus()
 
     # --- live updates ----------------------------------------------------------

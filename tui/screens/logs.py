@@ -26,6 +26,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Select, Static
 from textual.worker import get_current_worker
 
+from tui import outside_text
 from tui.messages import LogsChanged
 from tui.palette import PaletteCommand, ScreenCommands
 from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
@@ -104,7 +105,7 @@ def _events_cell(doc: dict[str, Any]) -> Text:
     types = [EVENT_SHORT.get(k, k) for k in kinds]
     counts = {t: types.count(t) for t in dict.fromkeys(types)}
     parts = [t if n == 1 else f"{t}×{n}" for t, n in counts.items() if t != "send"]
-    return Text(" ".join(parts) or "send", style="dim" if parts == [] else "", no_wrap=True)
+    return outside_text.text(" ".join(parts) or "send", style="dim" if parts == [] else "")
 
 
 def log_cells(doc: dict[str, Any]) -> dict[str, Any]:
@@ -116,13 +117,14 @@ def log_cells(doc: dict[str, Any]) -> dict[str, Any]:
     to = f"{first} +{len(people) - 1}" if len(people) > 1 else first
     status = "unreadable" if row_problem(doc) else str(doc.get("status", ""))
     priority = str(doc.get("priority", ""))
+    # every cell is Text made by outside_text: a str cell would be read as markup
     return {
-        "time": _local(doc.get("createdAt")),
-        "to": Text(to[:34], no_wrap=True),
-        "subject": Text(str(doc.get("subject", ""))[:50], no_wrap=True),
-        "category": str(doc.get("category", "")),
-        "status": Text(status, style=STATUS_STYLE.get(status, "")),
-        "priority": Text(priority, style=PRIORITY_STYLE.get(priority, "")),
+        "time": Text(_local(doc.get("createdAt"))),
+        "to": outside_text.text(to, width=34),
+        "subject": outside_text.text(doc.get("subject", ""), width=50),
+        "category": outside_text.text(doc.get("category", "")),
+        "status": outside_text.text(status, style=STATUS_STYLE.get(status, "")),
+        "priority": outside_text.text(priority, style=PRIORITY_STYLE.get(priority, "")),
         "events": _events_cell(doc),
     }
 
@@ -309,8 +311,9 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
         described = self._filters.describe() if self._filters is not None else ""
         more = "+" if self.new_above >= PAGE_SIZE else ""
         new = f" · {self.new_above}{more} new above: ctrl+home shows them" if self.new_above else ""
-        return Text(
-            f"{self.shown_phrase(self.NOUN)}{new} · {described} · sorted by {label} {arrow}"
+        return outside_text.text(
+            f"{self.shown_phrase(self.NOUN)}{new} · {described} · sorted by {label} {arrow}",
+            no_wrap=False,
         )
 
     @on(DataTable.RowSelected, "#logs-table")

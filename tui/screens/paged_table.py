@@ -34,6 +34,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
 from core.query_line import Query, Screen, replace_terms
+from tui import outside_text
 from tui.screens.base import ServiceScreen
 from tui.widgets.query_line import QueryCompletion, QueryLine
 from tui.widgets.row_table import RowTable
@@ -271,7 +272,7 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
                 return False
             self._generation += 1  # results of an older query no longer apply
             summary.add_class("-error")
-            summary.update(Text(describe(exc).text))
+            summary.update(outside_text.text(describe(exc).text, no_wrap=False))
             line.add_class("-invalid")
             return False
         line.remove_class("-invalid")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
+from tui import outside_text
 from tui.screens.base import ServiceScreen
 from tui.widgets.query_line import QueryCompletion, QueryLine
 from tui.widgets.row_table import RowTable
@@ -100,10 +102,15 @@ class ConfirmRemove(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         e = self.entry
         with Vertical():
-            yield Label(f"Lift the suppression of {e.email}?", classes="sup-title")
+            yield Label(
+                outside_text.text(f"Lift the suppression of {e.email}?"), classes="sup-title"
+            )
             yield Static(
-                f"It was added for {e.reason.value} on {e.at.astimezone():%Y-%m-%d %H:%M}"
-                f"{' by ' + e.by if e.by else ''}. Sends to it will be allowed again."
+                outside_text.text(
+                    f"It was added for {e.reason.value} on {e.at.astimezone():%Y-%m-%d %H:%M}"
+                    f"{' by ' + e.by if e.by else ''}. Sends to it will be allowed again.",
+                    no_wrap=False,
+                )
             )
             with Horizontal(classes="sup-buttons"):
                 yield Button("No (n)", id="sup-no")
@@ -145,7 +152,7 @@ class SuppressionsScreen(ServiceScreen):
         yield line
         yield QueryCompletion(line)
         yield Static("Loading…", id="sup-summary", classes="summary")
-        table: DataTable[str] = RowTable(id="sup-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text] = RowTable(id="sup-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("Email", "Reason", "Since", "By", "Diagnostic / note", "SES message id")
         yield table
 
@@ -210,12 +217,12 @@ class SuppressionsScreen(ServiceScreen):
         table.clear()
         for e in entries:
             table.add_row(
-                e.email,
-                e.reason.value,
-                e.at.astimezone().strftime("%Y-%m-%d %H:%M"),
-                e.by or "-",
-                e.diagnostic or "-",  # what a person reads first: why
-                e.messageId or "-",
+                outside_text.text(e.email),
+                outside_text.text(e.reason.value),
+                Text(e.at.astimezone().strftime("%Y-%m-%d %H:%M")),
+                outside_text.text(e.by or "-"),
+                outside_text.text(e.diagnostic or "-"),  # what a person reads first: why
+                outside_text.text(e.messageId or "-"),
                 key=e.email,
             )
         counts = {r: sum(1 for e in entries if e.reason.value == r) for _, r in REASONS}

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
+from tui import outside_text
+
 PART_SEPARATOR = " · "
 COMPACT_TARGET = 32  # the compact target keeps its leading parts up to this many cells
 
@@ -54,7 +56,16 @@ def _leading_parts(text: str, width: int) -> str:
 
 
 def _forms(state: HeaderState) -> dict[str, dict[str, str]]:
-    """Each slot's text in its full, compact and gone forms."""
+    """Each slot's text in its full, compact and gone forms (made visible: the target
+    names the MongoDB host and the bucket, the status may quote an error)."""
+    forms = _raw_forms(state)
+    return {
+        slot: {form: outside_text.visible(value) for form, value in texts.items()}
+        for slot, texts in forms.items()
+    }
+
+
+def _raw_forms(state: HeaderState) -> dict[str, dict[str, str]]:
     target_compact = _leading_parts(state.target, COMPACT_TARGET)
     return {
         "target": {

@@ -12,6 +12,8 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from tui import outside_text
+
 if TYPE_CHECKING:
     from core.files.preview import ImageInfo, Preview
     from core.models import FileRecord
@@ -51,7 +53,7 @@ def metadata_table(record: FileRecord) -> Table:
     if record.deletedAt:
         rows.append(("deleted", f"{when(record.deletedAt)} by {record.deletedBy}"))
     for label, value in rows:
-        table.add_row(label, Text(str(value), overflow="fold"))
+        table.add_row(label, outside_text.text(value, no_wrap=False))
     return table
 
 
@@ -74,15 +76,17 @@ def half_blocks(info: ImageInfo) -> Text:
 def render_preview(preview: Preview) -> RenderableType:
     parts: list[RenderableType] = [metadata_table(preview.record), Text("")]
     if preview.text is not None:
-        lexer = Syntax.guess_lexer(preview.record.originalName, code=preview.text)
-        parts.append(
-            Syntax(preview.text, lexer, line_numbers=True, word_wrap=False, theme="ansi_dark")
-        )
+        # the file's contents come from outside: control and bidi characters made visible
+        shown = outside_text.visible(preview.text, multiline=True)
+        lexer = Syntax.guess_lexer(preview.record.originalName, code=shown)
+        parts.append(Syntax(shown, lexer, line_numbers=True, word_wrap=False, theme="ansi_dark"))
         if preview.truncated:
             parts.append(Text("… (first lines only)", style="dim"))
     elif preview.image is not None:
         info = preview.image
-        parts.append(Text(f"{info.format} image, {info.width}×{info.height} px", style="bold"))
+        parts.append(
+            outside_text.text(f"{info.format} image, {info.width}×{info.height} px", style="bold")
+        )
         if info.pixels:
             parts.append(half_blocks(info))
         else:

@@ -7,11 +7,12 @@ import time
 from dataclasses import dataclass, field
 
 import humanize
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Label, ProgressBar, Static
+
+from tui import outside_text
 
 
 class TransferUpdate(Message):
@@ -105,7 +106,7 @@ class TransferPanel(VerticalScroll):
     def add(self, tid: str, name: str, total: int) -> None:
         self.rows[tid] = _Row(name=name, total=max(total, 1))
         row = Horizontal(
-            Label(name[:30], classes="transfer-name"),
+            Label(outside_text.text(name, width=30), classes="transfer-name"),
             ProgressBar(total=max(total, 1), show_eta=False, id=f"bar-{tid}"),
             Static("waiting", classes="transfer-stats", id=f"stats-{tid}"),
             classes="transfer-row",
@@ -138,8 +139,8 @@ class TransferPanel(VerticalScroll):
             self.query_one(f"#bar-{tid}", ProgressBar).update(progress=row.total)
         style = "green" if ok else "red"
         stats = self.query_one(f"#stats-{tid}", Static)
-        stats.update(Text(text, style=style))
-        stats.tooltip = text  # the whole line when the panel cuts it
+        stats.update(outside_text.text(text, style=style))
+        stats.tooltip = outside_text.text(text, no_wrap=False)  # the whole line when cut
         self._overall()
 
     def clear_finished(self) -> None:
