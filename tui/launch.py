@@ -6,6 +6,8 @@ from tui.cli.context import CommandContext
 
 
 def run_app(ctx: CommandContext) -> int:
+    """Run the console; its exit code (1 when it stopped on an unhandled error, which
+    Textual prints as it exits)."""
     if ctx.settings.wants_sandbox:
         from core.sandbox import require_sandbox_extra
 
@@ -14,4 +16,6 @@ def run_app(ctx: CommandContext) -> int:
 
     app = DepllcApp(ctx.settings)
     result = app.run()
+    if app.return_code:
+        return app.return_code
     return int(result or 0)
