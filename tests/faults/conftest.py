@@ -94,3 +94,7 @@ def run_driver(
     saved = state / "store.json"
     dumped = json_util.loads(saved.read_text()) if saved.exists() else {}
     return Run(process.returncode, seconds, stdout, stderr, dumped)
+
+
+# a completed file record with its bytes in S3 (the mail tests' fixture)
+from tests.core.mail.conftest import stored_file as stored_file  # noqa: E402
