@@ -98,5 +98,7 @@ class AwsClients:
         if self.settings.aws_s3_bucket:
             parts.append(f"s3://{self.settings.aws_s3_bucket}")
         if self.endpoint_url:
-            parts.append(self.endpoint_url)
+            from core.mongo_uri import mask_uri
+
+            parts.append(mask_uri(self.endpoint_url))
         return " · ".join(parts)

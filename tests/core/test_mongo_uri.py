@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from core.db import connect
 from core.errors import ConfigError
 from core.mongo_uri import database_of, mask_uri, parse, scrub
+from core.runtime import Runtime
 from tui.cli.main import main
 
 
@@ -86,3 +87,17 @@ def test_the_journals_database_label_holds_no_part_of_a_password() -> None:
         assert found.label == "db.example:27017/crm" and "Pa" not in found.label
     same = database_id("mongodb://other:pw@db.example:27017/?tls=true", "crm")
     assert same.key == database_id("mongodb://crm:Pa/ss@db.example/crm", "crm").key
+
+
+def test_the_header_shows_no_credential(runtime: Runtime) -> None:
+    uri = (
+        "mongodb://crm:hunter2@db.example/crm?authMechanism=MONGODB-AWS"
+        "&authMechanismProperties=AWS_SESSION_TOKEN:IQoJtoken"
+    )
+    store = connect(uri, "crm")
+    runtime.store = store
+    runtime.aws.endpoint_url = "https://AKIAKEY:s3cr3t@s3.example.internal"
+    label = runtime.target_label()
+    for secret in ("hunter2", "IQoJtoken", "s3cr3t"):
+        assert secret not in label
+    assert "db.example" in label and "s3.example.internal" in label
