@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import mimetypes
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,19 +26,6 @@ def human_size(size: int) -> str:
 def checksum(data: bytes) -> str:
     """SHA-256, base64 (the S3 ChecksumSHA256 form used by the files catalogue)."""
     return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
-
-
-def _content_type(name: str, data: bytes) -> str:
-    try:
-        import filetype
-
-        kind = filetype.guess(data[:8192])
-    except ImportError:  # pragma: no cover - filetype is a dependency
-        kind = None
-    if kind is not None:
-        return str(kind.mime)
-    guessed, _ = mimetypes.guess_type(name)
-    return guessed or "application/octet-stream"
 
 
 def _local_path(path: str, follow_symlinks: bool) -> Path:
@@ -121,7 +107,11 @@ def stored_record(runtime: Runtime, file_id: str) -> FileRecord:
 
 
 def read_stored(runtime: Runtime, file_id: str, version_id: str | None = None) -> Attachment:
-    """A stored file's bytes from S3 (the recorded version, or a given one)."""
+    """A stored file's bytes from S3 (the recorded version, or a given one), held to
+    the type policy like a local file: the CRM's web app may have stored what this
+    console would refuse."""
+    from core.files.checks import SNIFF_BYTES, check_type
+
     record = stored_record(runtime, file_id)
     params: dict[str, Any] = {"Bucket": record.s3Info.bucket, "Key": record.key}
     version = version_id or record.s3Info.versionId
@@ -138,9 +128,15 @@ def read_stored(runtime: Runtime, file_id: str, version_id: str | None = None) -
             ) from None
         raise
     data: bytes = response["Body"].read()
+    try:
+        content_type = check_type(
+            data[:SNIFF_BYTES], record.originalName, complete=len(data) <= SNIFF_BYTES
+        )
+    except InputError as exc:
+        raise InputError(f"Not attached: {exc.message}", exc.hint) from None
     return Attachment(
         filename=record.originalName,
-        content_type=record.contentType or _content_type(record.originalName, data),
+        content_type=content_type,
         data=data,
         source={
             "source": "stored",

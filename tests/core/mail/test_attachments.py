@@ -160,3 +160,24 @@ def test_a_symlinked_attachment_is_refused_unless_followed(tmp_path: Path) -> No
         att.check_local(str(link))
     followed = att.read_local(str(link), follow_symlinks=True)
     assert followed.filename == "invoice.txt" and followed.content_type == "text/plain"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("run.bat", b"@echo off\r\ndel /q *\r\n", ".bat files (a Windows program or script)"),
+        ("notes.txt", b"<html><script>alert(1)</script></html>", "is a web page (HTML)"),
+    ],
+)
+def test_a_stored_file_the_policy_refuses_is_not_attached(
+    runtime: Runtime,
+    stored_file: Callable[..., FileRecord],
+    name: str,
+    data: bytes,
+    reason: str,
+) -> None:
+    # stored by the CRM's web app, which checked only what the client said
+    record = stored_file(name=name, data=data, content_type="text/plain")
+    with pytest.raises(InputError) as info:
+        att.read_stored(runtime, str(record.id))
+    assert str(info.value).startswith("Not attached: ") and reason in str(info.value)
