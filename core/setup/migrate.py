@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.db import Store
+from core.events.apply import REV_FIELD
 from core.models import LOG_EVENT_TYPES, EmailEventType, EmailStatus, stored_event
 
-REV_FIELD = "eventsRev"  # core.events.apply's compare-and-set field
 ATTEMPTS = 5
 LEGACY_TYPES: tuple[str, ...] = tuple(k.value for k in EmailEventType if k not in LOG_EVENT_TYPES)
 NEEDS_MIGRATION: dict[str, Any] = {
