@@ -91,8 +91,11 @@ class CommandContext:
             sys.stderr.flush()
 
     def print_json(self, value: Any) -> None:
+        """`value` as JSON (BSON types as plain JSON), the data exactly as stored:
+        characters that would steer a terminal are JSON escapes."""
         from bson import json_util
 
-        sys.stdout.write(
-            json.dumps(json.loads(json_util.dumps(value)), indent=2, ensure_ascii=False) + "\n"
-        )
+        from tui import outside_text
+
+        document = json.dumps(json.loads(json_util.dumps(value)), indent=2, ensure_ascii=False)
+        sys.stdout.write(outside_text.json_escaped(document) + "\n")

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tui import outside_text
 from tui.cli.context import CommandContext, whole_number
 from tui.outside_text import line
 
@@ -145,7 +146,8 @@ def _print_json_line(value: Any) -> None:
 
     from bson import json_util
 
-    sys.stdout.write(json.dumps(json.loads(json_util.dumps(value)), ensure_ascii=False) + "\n")
+    document = json.dumps(json.loads(json_util.dumps(value)), ensure_ascii=False)
+    sys.stdout.write(outside_text.json_escaped(document) + "\n")
     sys.stdout.flush()
 
 
@@ -194,7 +196,7 @@ def pull_events(ctx: CommandContext) -> int:
     else:
         print(f"events: {stats.summary()}")
         if stats.last_error:
-            print(f"last error: {stats.last_error}", file=sys.stderr)
+            print(f"last error: {line(stats.last_error)}", file=sys.stderr)
     return 1 if stats.failed else 0
 
 
@@ -360,10 +362,12 @@ def list_suppressions(ctx: CommandContext) -> int:
     if not entries:
         print("no suppressed addresses" + (" match" if ctx.args.query.strip() else ""))
         return 0
-    width = max(len(e.email) for e in entries)
-    for e in entries:
-        why = e.diagnostic or (f"message {e.messageId}" if e.messageId else "")
-        print(f"{e.email:<{width}}  {e.reason.value:<9}  {_local(e.at)}  {e.by or '-':<12} {why}")
+    emails = [line(e.email) for e in entries]
+    width = max(len(email) for email in emails)
+    for email, e in zip(emails, entries, strict=True):
+        why = line(e.diagnostic or (f"message {e.messageId}" if e.messageId else ""))
+        by = line(e.by or "-")
+        print(f"{email:<{width}}  {e.reason.value:<9}  {_local(e.at)}  {by:<12} {why}")
     return 0
 
 
@@ -383,7 +387,8 @@ def add_suppression(ctx: CommandContext) -> int:
     if ctx.args.json:
         ctx.print_json({"email": email, "reason": ctx.args.reason, "created": created})
         return 0
-    print(f"{email} suppressed" if created else f"{email} was already suppressed")
+    shown = line(email)
+    print(f"{shown} suppressed" if created else f"{shown} was already suppressed")
     return 0
 
 
@@ -395,5 +400,6 @@ def remove_suppression(ctx: CommandContext) -> int:
     if ctx.args.json:
         ctx.print_json({"email": removed.email, "removed": True, "reason": removed.reason.value})
         return 0
-    print(f"{removed.email} removed from the suppression list (was {removed.reason.value})")
+    email = line(removed.email)
+    print(f"{email} removed from the suppression list (was {removed.reason.value})")
     return 0

@@ -10,7 +10,9 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from tui import outside_text
 from tui.cli.context import CommandContext, whole_number
+from tui.outside_text import line
 
 if TYPE_CHECKING:
     from core.models import FileRecord
@@ -172,7 +174,8 @@ def _size(n: int) -> str:
 def _emit_json(ctx: CommandContext, value: Any) -> None:
     import json
 
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    document = json.dumps(value, indent=2, ensure_ascii=False)
+    sys.stdout.write(outside_text.json_escaped(document) + "\n")
 
 
 def _cancellable(ctx: CommandContext, run: Callable[[threading.Event], T]) -> T:
@@ -206,7 +209,7 @@ class Bars:
         )
 
         self.progress = Progress(
-            TextColumn("{task.description}", justify="left"),
+            TextColumn("{task.description}", justify="left", markup=False),
             BarColumn(),
             DownloadColumn(binary_units=True),
             TransferSpeedColumn(),
@@ -215,7 +218,7 @@ class Bars:
             transient=False,
         )
         self.tasks = [
-            self.progress.add_task(name[:40], total=size or None)
+            self.progress.add_task(line(name, 40), total=size or None)
             for name, size in zip(names, sizes, strict=True)
         ]
         self.done = [0] * len(names)
@@ -241,7 +244,6 @@ class Bars:
 
 def _fail_lines(failures: list[tuple[str, BaseException]]) -> int:
     from core.errors import describe
-    from tui.outside_text import line
 
     code = 0
     for name, exc in failures:  # a file's name is outside text
@@ -256,8 +258,8 @@ def _print_records(records: list[FileRecord]) -> None:
         when = r.createdAt.astimezone().strftime("%Y-%m-%d %H:%M")
         print(
             f"{r.id!s}  {r.status.value:<9} {_size(r.size):>10}  {r.category.value:<8} "
-            f"{r.userId:<12} {when}  {r.originalName}"
-            + (f"  ! unreadable: {r.problem}" if r.problem else "")
+            f"{line(r.userId):<12} {when}  {line(r.originalName)}"
+            + (f"  ! unreadable: {line(r.problem)}" if r.problem else "")
         )
 
 
@@ -271,7 +273,7 @@ def list_cmd(ctx: CommandContext) -> int:
     from core.validation import FileQuery
 
     a = ctx.args
-    line = file_query(parse(a.query, "files"), limit=a.limit)
+    typed = file_query(parse(a.query, "files"), limit=a.limit)
     dates = parse_range(a.dates) if a.dates else None
     given = {
         "search": a.search,
@@ -286,7 +288,7 @@ def list_cmd(ctx: CommandContext) -> int:
     }
     query = FileQuery.model_validate(
         {
-            **line.model_dump(),
+            **typed.model_dump(),
             **{k: v for k, v in given.items() if v is not None},
             "includeDeleted": a.deleted,
             "sortBy": a.sort,
@@ -450,9 +452,9 @@ def download_cmd(ctx: CommandContext) -> int:
         _emit_json(ctx, rows)
     else:
         for row in rows:
-            print(f"{row['path']}  {_size(row['size'])}  verified: {row['verified']}")
+            print(f"{line(row['path'])}  {_size(row['size'])}  verified: {row['verified']}")
             if row["warning"]:
-                sys.stderr.write(f"depllc: warning: {row['warning']}\n")
+                sys.stderr.write(f"depllc: warning: {line(row['warning'])}\n")
     return code
 
 
@@ -516,7 +518,7 @@ def link_cmd(ctx: CommandContext) -> int:
         if ctx.interactive:
             sys.stderr.write(
                 f"expires {link.expires_at.astimezone():%Y-%m-%d %H:%M} "
-                f"({link.record.originalName})\n"
+                f"({line(link.record.originalName)})\n"
             )
     return 0
 
@@ -565,8 +567,8 @@ def purge_cmd(ctx: CommandContext) -> int:
             raise InputError("Purging needs --confirm NAME (the file's name).")
         record = get_file(runtime, a.ref, Access.PURGE)
         sys.stderr.write(
-            f"This removes every version of {record.originalName} from S3; it cannot be "
-            "undone.\nType the file name to confirm: "
+            f"This removes every version of {line(record.originalName)} from S3; "
+            "it cannot be undone.\nType the file name to confirm: "
         )
         sys.stderr.flush()
         confirm = sys.stdin.readline().rstrip("\n")
@@ -574,7 +576,7 @@ def purge_cmd(ctx: CommandContext) -> int:
     if a.json:
         _emit_json(ctx, {**to_json(record), "versionsRemoved": removed})
     else:
-        print(f"purged {record.originalName}: {removed} version(s) removed from S3")
+        print(f"purged {line(record.originalName)}: {removed} version(s) removed from S3")
     return 0
 
 
@@ -591,8 +593,9 @@ def versions_cmd(ctx: CommandContext) -> int:
             _emit_json(ctx, to_json(record))
         else:
             print(
-                f"{record.originalName}: version {a.restore} is current again "
-                f"(new version {record.s3Info.versionId})"
+                f"{line(record.originalName)}: version "
+                f"{line(a.restore)} is current again "
+                f"(new version {line(record.s3Info.versionId)})"
             )
         return 0
     record, versions = list_versions(runtime, a.ref)
@@ -624,7 +627,7 @@ def versions_cmd(ctx: CommandContext) -> int:
             if on
         )
         when = v.last_modified.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        print(f"{v.version_id}  {when}  {_size(v.size):>10}  {flags}")
+        print(f"{line(v.version_id)}  {when}  {_size(v.size):>10}  {flags}")
     return 0
 
 
@@ -642,7 +645,7 @@ def reconcile_cmd(ctx: CommandContext) -> int:
         if a.json:
             _emit_json(ctx, to_json(record))
         else:
-            print(f"{record.originalName}: {record.status.value} ({_size(record.size)})")
+            print(f"{line(record.originalName)}: {record.status.value} ({_size(record.size)})")
         return 0
     if a.adopt:
         adopted = [adopt(runtime, key) for key in a.adopt]
@@ -663,7 +666,7 @@ def reconcile_cmd(ctx: CommandContext) -> int:
             )
         else:
             for o in orphans:
-                print(f"{o.key}  {_size(o.size)}")
+                print(f"{line(o.key)}  {_size(o.size)}")
             if ctx.interactive:
                 sys.stderr.write(
                     f"{len(orphans)} object(s) without a record; adopt with --adopt KEY\n"
@@ -674,7 +677,7 @@ def reconcile_cmd(ctx: CommandContext) -> int:
         _emit_json(ctx, [vars(s) for s in settled])
     else:
         for s in settled:
-            print(f"{s.record_id}  {s.outcome:<9}  {s.name}  {s.detail}")
+            print(f"{s.record_id}  {s.outcome:<9}  {line(s.name)}  {line(s.detail)}")
         if ctx.interactive:
             sys.stderr.write(f"{len(settled)} upload(s) checked\n")
     return 1 if any(s.outcome == "error" for s in settled) else 0
@@ -700,8 +703,7 @@ def tag_cmd(ctx: CommandContext) -> int:
         _emit_json(ctx, to_json(record))
     else:
         _print_records([record])
-        print(
-            f"tags: {', '.join(record.metadata.tags) or '-'}; public: {record.isPublic}; "
-            f"client: {record.clientId or '-'}"
-        )
+        tags = line(", ".join(record.metadata.tags) or "-")
+        client = line(record.clientId or "-")
+        print(f"tags: {tags}; public: {record.isPublic}; client: {client}")
     return 0

@@ -8,6 +8,7 @@ import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from tui import outside_text
 from tui.cli.context import CommandContext
 
 if TYPE_CHECKING:
@@ -228,10 +229,6 @@ def plain(doc: dict[str, Any]) -> Any:
     return plain_json(redact(doc))
 
 
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def list_logs(ctx: CommandContext) -> int:
     import csv
 
@@ -248,7 +245,10 @@ def list_logs(ctx: CommandContext) -> int:
     start = Cursor.decode(args.cursor) if args.cursor else None
     if args.save_as:
         name = saved.save(args.save_as, filters)
-        sys.stderr.write(f"saved search {name!r}: {filters.describe()}\n")
+        sys.stderr.write(
+            f"saved search {outside_text.line(repr(name))}: "
+            f"{outside_text.line(filters.describe())}\n"
+        )
     store = ctx.runtime().store
     rows: list[dict[str, Any]] = []
     page = fetch_page(store, query, after=start)
@@ -264,7 +264,7 @@ def list_logs(ctx: CommandContext) -> int:
     if problems:  # reported once; the rows are listed (and marked) all the same
         sys.stderr.write(
             f"{len(problems)} log(s) could not be read in full (marked !): "
-            + "; ".join(f"{i}: {p}" for i, p in list(problems.items())[:3])
+            + "; ".join(f"{i}: {outside_text.line(p)}" for i, p in list(problems.items())[:3])
             + "\n"
         )
     if args.json:
@@ -278,17 +278,21 @@ def list_logs(ctx: CommandContext) -> int:
         ctx.print_json({"items": items, "nextCursor": next_cursor})
         return 0
     if args.csv:
-        writer = csv.writer(sys.stdout)
+        # the data as stored for a file or a pipe; a terminal sees every cell made visible
+        on_terminal = sys.stdout.isatty()
+        writer = csv.writer(sys.stdout, lineterminator="\n" if on_terminal else "\r\n")
         writer.writerow(CSV_COLUMNS[:-1])
         for doc in rows:
-            writer.writerow(csv_row(doc)[:-1])
+            cells = csv_row(doc)[:-1]
+            writer.writerow([outside_text.visible(c) for c in cells] if on_terminal else cells)
         return 0
     print(f"{'TIME':<16}  {'STATUS':<9}  {'CATEGORY':<13}  {'PRIO':<6}  {'TO':<30}  SUBJECT")
     for doc in rows:
         people = [
             str(p) for p in (*_list(doc.get("to")), *_list(doc.get("cc")), *_list(doc.get("bcc")))
         ]
-        to = (people[0] if people else "-") + (f" +{len(people) - 1}" if len(people) > 1 else "")
+        first = outside_text.line(people[0] if people else "-", 30 if len(people) < 2 else 26)
+        to = first + (f" +{len(people) - 1}" if len(people) > 1 else "")
         created = doc.get("createdAt")
         when = (
             created.astimezone().strftime("%Y-%m-%d %H:%M")
@@ -297,13 +301,14 @@ def list_logs(ctx: CommandContext) -> int:
         )
         mark = "  !" if str(doc.get("_id")) in problems else ""
         print(
-            f"{when:<16}  {_cell(doc.get('status')):<9}  {_cell(doc.get('category')):<13}  "
-            f"{_cell(doc.get('priority')):<6}  {_fit(to, 30):<30}  "
-            f"{_fit(_cell(doc.get('subject')), 60)}  {doc.get('_id')}{mark}"
+            f"{when:<16}  {outside_text.line(doc.get('status')):<9}  "
+            f"{outside_text.line(doc.get('category')):<13}  "
+            f"{outside_text.line(doc.get('priority')):<6}  {to:<30}  "
+            f"{outside_text.line(doc.get('subject'), 60)}  {doc.get('_id')}{mark}"
         )
     total = count(store, query)
     of = f" of {total.label()}" if total.value > len(rows) or total.capped else ""
-    sys.stderr.write(f"{len(rows)}{of} logs · {filters.describe()}\n")
+    sys.stderr.write(f"{len(rows)}{of} logs · {outside_text.line(filters.describe())}\n")
     if next_cursor:
         sys.stderr.write(f"next page: --cursor {next_cursor}\n")
     return 0
@@ -311,10 +316,6 @@ def list_logs(ctx: CommandContext) -> int:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [] if value is None else [value]
-
-
-def _cell(value: Any) -> str:
-    return "" if value is None else str(value)
 
 
 def show_log(ctx: CommandContext) -> int:
@@ -347,18 +348,22 @@ def show_log(ctx: CommandContext) -> int:
 
     from tui.screens.log_detail import header_table, timeline_text
 
+    # Rich Text from outside_text throughout: a subject or a diagnostic is never markup
     console = Console(highlight=False)
     console.print(header_table(detail))
     console.print("\n[b]Recipients[/b]")
     for r in detail.recipients:
-        flag = "  [red]suppressed[/red]" if r.email.lower() in detail.suppressed else ""
-        diag = f"  {r.diagnostic}" if r.diagnostic else ""
-        console.print(f"  {r.email} ({r.kind})  {r.status}{diag}{flag}", markup=True)
+        line = outside_text.text(f"  {r.email} ({r.kind})  {r.status}", no_wrap=False)
+        if r.diagnostic:
+            line.append(f"  {outside_text.visible(r.diagnostic)}")
+        if r.email.lower() in detail.suppressed:
+            line.append("  suppressed", style="red")
+        console.print(line)
     console.print("\n[b]Events[/b]")
     # Piped: one event line per event (grep-able), not wrapped at 80 columns.
     console.print(timeline_text(detail), soft_wrap=not console.is_terminal)
     console.print("[b]Body[/b]")
-    console.print(detail.body, markup=False)
+    console.print(outside_text.text(detail.body, multiline=True))
     return 0
 
 
@@ -408,7 +413,7 @@ def saved_cmd(ctx: CommandContext) -> int:
 
     if ctx.args.delete:
         saved.delete(ctx.args.delete)
-        print(f"deleted saved search {ctx.args.delete!r}")
+        print(f"deleted saved search {outside_text.line(repr(ctx.args.delete))}")
         return 0
     entries = saved.load_all()
     if ctx.args.json:
@@ -417,7 +422,7 @@ def saved_cmd(ctx: CommandContext) -> int:
     if not entries:
         print("no saved searches (save one with `depllc logs ... --save-as NAME` or ctrl+s)")
     for name, filters in entries.items():
-        print(f"{name}: {filters.describe()}")
+        print(f"{outside_text.line(name)}: {outside_text.line(filters.describe())}")
     return 0
 
 
@@ -445,8 +450,12 @@ def stats_cmd(ctx: CommandContext) -> int:
     print(f"  delivered {r.delivered:.2%} of {r.accepted:,} accepted by SES{left_out}")
     print(f"  bounce    {r.bounce:.2%}  [{r.bounce_level.value}]  (SES reviews at 5%)")
     print(f"  complaint {r.complaint:.3%}  [{r.complaint_level.value}]  (SES reviews at 0.1%)")
-    print("  by status:   " + ", ".join(f"{k} {v:,}" for k, v in figures.by_status.items() if v))
-    print("  by category: " + ", ".join(f"{k} {v:,}" for k, v in figures.by_category.items() if v))
+    for label, counts in (
+        ("by status:  ", figures.by_status),
+        ("by category:", figures.by_category),
+    ):
+        shown = ", ".join(f"{outside_text.line(k)} {v:,}" for k, v in counts.items() if v)
+        print(f"  {label} {shown}")
     peak = max((d.total for d in figures.daily), default=0) or 1
     bars = "▁▂▃▄▅▆▇█"
     spark = "".join(bars[min(7, d.total * 8 // (peak + 1))] for d in figures.daily)
@@ -465,5 +474,5 @@ def stats_cmd(ctx: CommandContext) -> int:
             f"{s.complaints:,} complaints, {s.rejects:,} rejects"
         )
     if figures.ses_error:
-        print(f"SES figures unavailable: {figures.ses_error}", file=sys.stderr)
+        print(f"SES figures unavailable: {outside_text.line(figures.ses_error)}", file=sys.stderr)
     return 0

@@ -104,10 +104,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as exc:
         from core.errors import describe
+        from tui import outside_text
 
         ctx.clear_status()
         described = describe(exc)
-        sys.stderr.write(f"depllc: {described.text}\n")
+        # the text may quote a name, a subject or a server's answer
+        sys.stderr.write(f"depllc: {outside_text.line(described.text)}\n")
         return described.exit_code
     finally:
         ctx.close()

@@ -7,7 +7,9 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from tui import outside_text
 from tui.cli.context import CommandContext
+from tui.outside_text import line
 
 if TYPE_CHECKING:
     from core.mail.bulk import BulkResult, DoneRow
@@ -228,16 +230,16 @@ def print_send_result(ctx: CommandContext, result: SendResult) -> None:
         return
     for o in result.outcomes:
         if o.status == "sent":
-            line = f"sent     log {o.log_id}  SES {o.message_id}  {len(o.recipients)} recipient(s)"
+            shown = f"sent     log {o.log_id}  SES {o.message_id}  {len(o.recipients)} recipient(s)"
         elif o.status == "unknown":
-            line = f"UNKNOWN  log {o.log_id}  {o.error}"
+            shown = f"UNKNOWN  log {o.log_id}  {line(o.error)}"
         else:
-            line = f"failed   log {o.log_id}  {o.error}"
-        print(line)
+            shown = f"failed   log {o.log_id}  {line(o.error)}"
+        print(shown)
     if any(o.status == "sent" for o in result.outcomes):  # nothing accepted, nothing charged
         print(f"size {_size(result.size)} · cost {_money(result.cost)}")
     for warning in result.warnings:
-        sys.stderr.write(f"depllc: warning: {warning}\n")
+        sys.stderr.write(f"depllc: warning: {line(warning)}\n")
 
 
 # --- commands --------------------------------------------------------------------
@@ -268,7 +270,8 @@ def cmd_send(ctx: CommandContext) -> int:
         else:
             print(
                 f"would send {len(prepared.parts)} message(s) to {len(prepared.recipients)} "
-                f"recipient(s): {prepared.subject!r}, {_size(prepared.size)}, "
+                f"recipient(s): {line(repr(prepared.subject))}, "
+                f"{_size(prepared.size)}, "
                 f"{_money(prepared.cost)}"
             )
         return 0
@@ -305,7 +308,6 @@ def cmd_resend(ctx: CommandContext) -> int:
             raise InputError(
                 "resend sends email and there is no terminal to ask.", "Pass --yes to send."
             )
-        from tui.outside_text import line
 
         question = (
             f"Resend {prepared.subject!r} to {', '.join(prepared.recipients)} "
@@ -329,7 +331,6 @@ def _bar(done: int, total: int, width: int = 30) -> str:
 def print_bulk_result(
     ctx: CommandContext, result: BulkResult, already: list[DoneRow] | None = None
 ) -> None:
-    from tui.outside_text import line
 
     already = already or []
     if ctx.args.json:
@@ -401,8 +402,8 @@ def cmd_send_bulk(ctx: CommandContext) -> int:
         tags=tags,
     )
     ctx.clear_status()
-    for err in plan.skipped:
-        sys.stderr.write(f"depllc: skipped {err}\n")
+    for err in plan.skipped:  # a CSV row from outside, quoted
+        sys.stderr.write(f"depllc: skipped {line(err)}\n")
     if args.dry_run:
         summary = {
             "dryRun": True,
@@ -463,7 +464,7 @@ def cmd_templates_list(ctx: CommandContext) -> int:
         print("no templates")
     for r in rows:
         variables = get_template(runtime, str(r["name"])).variables
-        print(f"{r['name']:<32} {', '.join(variables)}")
+        print(f"{line(r['name']):<32} {line(', '.join(variables))}")
     return 0
 
 
@@ -482,8 +483,11 @@ def cmd_templates_show(ctx: CommandContext) -> int:
             }
         )
         return 0
-    print(f"name:      {t.name}\nsubject:   {t.subject}\nvariables: {', '.join(t.variables)}")
-    print(f"\n--- text ---\n{t.text or '(none)'}\n--- html ---\n{t.html or '(none)'}")
+    print(f"name:      {line(t.name)}\nsubject:   {line(t.subject)}")
+    print(f"variables: {line(', '.join(t.variables))}\n\n--- text ---")
+    outside_text.write(t.text or "(none)")
+    print("--- html ---")
+    outside_text.write(t.html or "(none)")
     return 0
 
 
@@ -494,7 +498,9 @@ def cmd_templates_render(ctx: CommandContext) -> int:
     if ctx.args.json:
         ctx.print_json({"subject": rendered.subject, "text": rendered.text, "html": rendered.html})
         return 0
-    print(f"subject: {rendered.subject}\n\n{rendered.text or ''}")
+    print(f"subject: {line(rendered.subject)}\n")
+    outside_text.write(rendered.text or "")
     if rendered.html:
-        print(f"--- html ---\n{rendered.html}")
+        print("--- html ---")
+        outside_text.write(rendered.html)
     return 0
