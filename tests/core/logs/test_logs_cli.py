@@ -102,6 +102,18 @@ def test_the_query_line_as_the_first_argument(
     assert json.loads(capsys.readouterr().out)["_id"] == bounced
 
 
+def test_the_table_shows_outside_text_visibly(
+    cli: Runtime, add_log: MakeLog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A subject or address from the CRM cannot move the cursor or recolour the
+    terminal: control characters are shown, not sent."""
+    add_log(subject="Invoice\x1b[2J due\nnow", to=["a\u202eb@acme.test"])
+    assert main(["logs"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out
+    assert len(out.splitlines()) == 2  # the header and one row: the newline is shown
+
+
 def test_a_script_pages_with_the_cursor(
     logs: dict[str, dict[str, object]], capsys: pytest.CaptureFixture[str]
 ) -> None:
