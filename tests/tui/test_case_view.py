@@ -33,7 +33,10 @@ def seeded(runtime: Runtime) -> Runtime:
                               "diagnostic": "Permanent/General: smtp; 550 5.1.1 User unknown"}],
         )
     )  # fmt: skip
-    store.suppressions.insert_one({"email": ANN, "reason": "bounce", "at": utcnow()})
+    store.suppressions.insert_one(
+        {"email": ANN, "reason": "bounce", "at": utcnow(),
+         "diagnostic": "Permanent/General: smtp; 550 5.1.1 User unknown"}
+    )  # fmt: skip
     record = FileRecord.model_validate(
         {
             "key": "files/contract.pdf", "fileName": "contract.pdf",
@@ -107,3 +110,24 @@ async def test_case_from_the_palette(seeded: Runtime) -> None:
         await pilot.pause(1.0)  # the palette searches its providers
         await pilot.press("enter")
         await _check_case(pilot, app, seeded, ANN)
+
+
+async def test_reasons_in_plain_words_in_detail_and_suppressions(seeded: Runtime) -> None:
+    from tui.screens.log_detail import LogDetailScreen
+
+    app = DepllcApp(seeded.settings, runtime=seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: bool(getattr(app.screen, "_docs", None)))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, LogDetailScreen))
+        detail = app.screen
+        await until(pilot, lambda: getattr(detail, "detail", None) is not None)
+        why = str(detail.query_one("#detail-why", Static).render())
+        assert f"Why {ANN}: The address does not exist: ask the client for a new one" in why
+        await pilot.press("escape")
+        await pilot.press("5")
+        await until(pilot, lambda: bool(getattr(app.screen, "entries", None)))
+        table = app.screen.query_one("#sup-table", DataTable)
+        assert table.get_row_at(0)[4].plain == "The address does not exist"
+        await pilot.press("w")  # the raw diagnostic, one key away
+        assert table.get_row_at(0)[4].plain.startswith("Permanent/General: smtp; 550 5.1.1")

@@ -116,6 +116,27 @@ def timeline_text(detail: LogDetail) -> Text:
     return text
 
 
+def why_text(detail: LogDetail) -> Text:
+    """Each recipient that bounced, complained or is delayed, why in plain words and
+    what to do; the raw diagnostic stays in the recipients table above."""
+    from core.delivery_reasons import explain
+
+    text = Text()
+    for row in detail.recipients:
+        if row.status == "delivered" or not (row.diagnostic or row.status == "complaint"):
+            continue
+        reason = explain(row.diagnostic, row.status)
+        if reason is None:
+            continue
+        if text:
+            text.append("\n")
+        text.append("Why ", style="bold")
+        text.append_text(outside_text.text(row.email, style="bold"))
+        text.append(f": {reason.summary}: ", style="yellow")
+        text.append(reason.next_step)
+    return text
+
+
 class LogDetailScreen(ReportsWorkerErrors, Screen[None]):
     """Pushed over the logs screen; Esc goes back."""
 
@@ -160,6 +181,7 @@ class LogDetailScreen(ReportsWorkerErrors, Screen[None]):
             table: DataTable[Any] = RowTable(id="detail-recipients", cursor_type="row")
             table.add_columns("Recipient", "Field", "Status", "Updated", "Diagnostic", "List")
             yield table
+            yield Static("", id="detail-why")
             yield Label("Events", classes="detail-section")
             yield Static("", id="detail-timeline")
             yield Label("Body", classes="detail-section")
@@ -198,6 +220,7 @@ class LogDetailScreen(ReportsWorkerErrors, Screen[None]):
         table.styles.height = min(12, table.row_count + 1)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
+        self.query_one("#detail-why", Static).update(why_text(detail))
         self.query_one("#detail-timeline", Static).update(timeline_text(detail))
         body = self.query_one("#detail-body", Static)
         body.set_class(detail.body_redacted, "-redacted")

@@ -139,6 +139,7 @@ class SuppressionsScreen(ServiceScreen):
         Binding("a", "add", "Add", id="suppressions.add"),
         Binding("c", "case", "Case", id="suppressions.case"),
         Binding("d,delete", "remove", "Remove", key_display="d", id="suppressions.remove"),
+        Binding("w", "toggle_raw", "Raw why", id="suppressions.raw"),
         Binding("ctrl+l,f5", "reload", "Reload", id="suppressions.reload"),
     ]
 
@@ -146,6 +147,7 @@ class SuppressionsScreen(ServiceScreen):
         super().__init__()
         self.entries: list[Suppression] = []
         self.where: SuppressionFilter | None = None  # the query line's filter
+        self.raw = False  # the Why column: plain words, or (w) the raw diagnostic
 
     def compose_body(self) -> ComposeResult:
         line = QueryLine("suppressions", id="sup-query")
@@ -153,7 +155,7 @@ class SuppressionsScreen(ServiceScreen):
         yield QueryCompletion(line)
         yield Static("Loading…", id="sup-summary", classes="summary")
         table: DataTable[Text] = RowTable(id="sup-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Email", "Reason", "Since", "By", "Diagnostic / note", "SES message id")
+        table.add_columns("Email", "Reason", "Since", "By", "Why", "SES message id")
         yield table
 
     def refresh_data(self) -> None:
@@ -221,7 +223,7 @@ class SuppressionsScreen(ServiceScreen):
                 outside_text.text(e.reason.value),
                 Text(e.at.astimezone().strftime("%Y-%m-%d %H:%M")),
                 outside_text.text(e.by or "-"),
-                outside_text.text(e.diagnostic or "-"),  # what a person reads first: why
+                self._why(e),  # what a person reads first
                 outside_text.text(e.messageId or "-"),
                 key=e.email,
             )
@@ -231,6 +233,21 @@ class SuppressionsScreen(ServiceScreen):
             + " · ".join(f"{n} {r}" for r, n in counts.items())
             + "   a add · d remove · sends to these addresses are refused"
         )
+
+    def _why(self, entry: Suppression) -> Text:
+        """Why the address is suppressed, in plain words (or, with `w`, as the remote
+        server said it); a manual suppression shows its note."""
+        from core.delivery_reasons import explain
+
+        status = {"bounce": "bounced", "complaint": "complaint"}.get(entry.reason.value)
+        reason = explain(entry.diagnostic, status) if status and not self.raw else None
+        if reason is None:
+            return outside_text.text(entry.diagnostic or "-")
+        return Text(reason.summary, style="yellow", no_wrap=True, overflow="ellipsis")
+
+    def action_toggle_raw(self) -> None:
+        self.raw = not self.raw
+        self._show(self.entries)
 
     def _selected(self) -> Suppression | None:
         table = self.query_one("#sup-table", DataTable)
