@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from core.errors import CancelledError, InputError, describe
 from core.mail import pacing
 from core.mail.send import (
+    ABANDONED,
     INTERRUPTED,
     UNKNOWN_OUTCOME,
     apply_sent,
@@ -408,9 +409,6 @@ def _write(runtime: Runtime, updates: list[tuple[Any, dict[str, Any]]]) -> int:
         for log_id, update in updates:
             journal.append(runtime.store.database, EMAIL_COLLECTION, {"_id": log_id}, update)
         return len(updates)
-
-
-ABANDONED = "interrupted while SES was answering"
 
 
 def send_bulk(

@@ -616,6 +616,38 @@ def deliver(
     return SendResult(outcomes=outcomes, size=prepared.size, cost=charged, warnings=warnings)
 
 
+ABANDONED = "interrupted while SES was answering"
+
+
+def abandon_delivery(runtime: Runtime, prepared: Prepared) -> list[str]:
+    """The process ends while deliver() still waits for SES (a signal, past the grace
+    period): parts are sent in order, so the first log still `queued` is the one in
+    flight, its outcome unknown (never re-sent blindly); the parts after it were not
+    sent (`failed`, interrupted). Returns what each of those logs now says."""
+    said: list[str] = []
+    ids = [p.log.id for p in prepared.parts if p.log.id is not None]
+    if not ids:
+        return said  # the logs were never written: nothing was sent
+    queued = {
+        d["_id"]
+        for d in runtime.store.emaillogs.find(
+            {"_id": {"$in": ids}, "status": EmailStatus.QUEUED.value}, {"_id": 1}
+        )
+    }
+    in_flight = True
+    for part in prepared.parts:
+        if part.log.id not in queued:
+            continue
+        if in_flight:
+            write_or_journal(runtime, part.log.id, unknown_update(ABANDONED))
+            said.append(f"log {part.log.id}: {UNKNOWN_OUTCOME} ({ABANDONED})")
+            in_flight = False
+        else:
+            write_or_journal(runtime, part.log.id, failed_update(part.log, INTERRUPTED))
+            said.append(f"log {part.log.id}: not sent ({INTERRUPTED})")
+    return said
+
+
 def apply_sent(log: EmailLog, message_id: str, cost: float) -> EmailLog:
     """The log as it now stands (without re-reading the store)."""
     now = utcnow()

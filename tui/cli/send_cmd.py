@@ -278,6 +278,11 @@ def cmd_send(ctx: CommandContext) -> int:
     ctx.status(f"sending to {len(prepared.recipients)} recipient(s)…")
     outcome = in_background(lambda cancel: deliver(runtime, prepared, cancel=cancel))
     ctx.clear_status()
+    if not outcome.finished:
+        from core.mail.send import abandon_delivery
+
+        for said in abandon_delivery(runtime, prepared):
+            sys.stderr.write(line(f"depllc: {said}") + "\n")
     if outcome.value is not None:
         print_send_result(ctx, outcome.value)
     if outcome.interrupted is not None:

@@ -563,3 +563,40 @@ def test_a_failed_send_costs_nothing(runtime: Runtime) -> None:
     )
     result = _send(runtime)
     assert not result.ok and result.cost == 0 and result.as_json()["cost"] == 0
+
+
+def test_abandoning_a_send_in_flight_says_unknown_then_not_sent(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12, defect 5 (`send`): the process ends while SES has not answered the
+    first of two parts: its outcome is unknown, the second failed (interrupted before
+    sending): none is left plain `queued`."""
+    import threading
+
+    calling, release = threading.Event(), threading.Event()
+    real = mail._call_ses
+
+    def first_hangs(rt: Runtime, prepared: mail.Prepared, part: mail.Part) -> str:
+        answer = real(rt, prepared, part)
+        calling.set()
+        release.wait(10)
+        return answer
+
+    monkeypatch.setattr(mail, "_call_ses", first_hangs)
+    to = [f"client{i}@example.com" for i in range(100)]
+    prepared = mail.prepare(runtime, make_request(to=to))
+    assert len(prepared.parts) == 2
+    cancel = threading.Event()
+    worker = threading.Thread(
+        target=mail.deliver, args=(runtime, prepared), kwargs={"cancel": cancel}
+    )
+    worker.start()
+    assert calling.wait(10)
+    cancel.set()
+    said = mail.abandon_delivery(runtime, prepared)
+    first, second = (_log(runtime, str(p.log.id)) for p in prepared.parts)
+    assert first.status == EmailStatus.QUEUED and "outcome unknown" in (first.error or "")
+    assert second.status == EmailStatus.FAILED and second.error == "interrupted before sending"
+    assert len(said) == 2
+    release.set()
+    worker.join(10)
