@@ -55,6 +55,17 @@ class Quota:
         """Share of the daily quota sent in the last 24 h (0 when unlimited)."""
         return self.sent_24h / self.max_24h if self.max_24h > 0 else 0.0
 
+    def pace_text(self) -> str:
+        """How fast sends go and why, in words: SES's rate, or the setting that
+        replaces it (SES_MAX_SEND_RATE; moto reports 1/s, the sandbox sends faster)."""
+        if self.rate == self.max_send_rate:
+            return f"sends paced at SES's {self.max_send_rate:g}/s"
+        side = "above" if self.rate > self.max_send_rate else "below"
+        return (
+            f"sends paced at {self.rate:g}/s by SES_MAX_SEND_RATE "
+            f"({side} the {self.max_send_rate:g}/s SES reports)"
+        )
+
     @property
     def remaining_24h(self) -> float:
         return float("inf") if self.max_24h < 0 else max(0.0, self.max_24h - self.sent_24h)

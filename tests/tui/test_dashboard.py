@@ -55,7 +55,10 @@ async def test_cards_rates_sparkline_and_quota(runtime: Runtime) -> None:
         assert daily[-3] == 1
         bar = screen.query_one("#dash-quota-bar", ProgressBar)
         assert bar.total is not None and bar.total > 1  # moto's Max24HourSend
-        assert "sent · max" in str(screen.query_one("#dash-quota", Static).render())
+        shown = str(screen.query_one("#dash-quota", Static).render())
+        assert (
+            "sent in 24 h · sends paced at 1000/s by SES_MAX_SEND_RATE (above the 1/s SES" in shown
+        )
         assert "SES, last 2 weeks" in str(screen.query_one("#dash-ses", Static).render())
         status = str(screen.query_one("#dash-status", Static).render())
         assert "delivered" in status and "97" in status

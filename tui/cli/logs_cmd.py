@@ -464,8 +464,7 @@ def stats_cmd(ctx: CommandContext) -> int:
         q = figures.quota
         print(
             f"SES quota: {q.sent_24h:,.0f} of {q.max_24h:,.0f} sent in 24 h ({q.used:.1%}), "
-            f"max {q.max_send_rate:g}/s"
-            + (f", paced at {q.rate:g}/s" if q.rate != q.max_send_rate else "")
+            f"{q.pace_text()}"
         )
     if figures.ses_stats is not None:
         s = figures.ses_stats

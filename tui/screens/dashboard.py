@@ -153,11 +153,8 @@ class DashboardScreen(ServiceScreen):
             style = "bold red" if quota.used >= 0.9 else "yellow" if quota.used >= 0.75 else ""
             quota_text.update(
                 Text(
-                    f"{quota.sent_24h:,.0f} of {quota.max_24h:,.0f} sent · "
-                    f"max {quota.max_send_rate:g}/s"
-                    + (
-                        f" · paced at {quota.rate:g}/s" if quota.rate != quota.max_send_rate else ""
-                    ),
+                    f"{quota.sent_24h:,.0f} of {quota.max_24h:,.0f} sent in 24 h · "
+                    f"{quota.pace_text()}",
                     style=style,
                 )
             )

@@ -153,3 +153,16 @@ def test_cost_counts_recipients_and_attachment_bytes() -> None:
     mib = Attachment("mib.bin", "application/octet-stream", b"\0" * 1024 * 1024)
     assert pacing.cost(2, [mib, mib]) == pytest.approx(0.0002 + 2 * 0.12 / 1024, abs=1e-8)
     assert pacing.cost(0, []) == 0
+
+
+@pytest.mark.parametrize(
+    ("reported", "rate", "text"),
+    [
+        (14, 14, "sends paced at SES's 14/s"),
+        (1, 200, "sends paced at 200/s by SES_MAX_SEND_RATE (above the 1/s SES reports)"),
+        (14, 5, "sends paced at 5/s by SES_MAX_SEND_RATE (below the 14/s SES reports)"),
+    ],
+)
+def test_the_pace_is_said_with_where_it_comes_from(reported: float, rate: float, text: str) -> None:
+    quota = pacing.Quota(max_send_rate=reported, max_24h=200, sent_24h=0, rate=rate)
+    assert quota.pace_text() == text
