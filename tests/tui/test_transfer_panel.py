@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.widgets import ProgressBar, Static
 
+from tui.app import DepllcApp
 from tui.widgets.transfer_panel import TransferPanel
 
 MiB = 1024 * 1024
@@ -43,3 +44,25 @@ async def test_a_refused_file_leaves_the_total_and_is_counted_apart() -> None:
         assert "finished" in stats and "(1 failed)" in stats
         cut = panel.query_one("#stats-a", Static)
         assert str(cut.tooltip) == "big.bin: type unrecognised binary data is not allowed."
+
+
+class ConsolePanelApp(PanelApp):
+    HORIZONTAL_BREAKPOINTS = DepllcApp.HORIZONTAL_BREAKPOINTS  # the console's width classes
+    CSS_PATH = DepllcApp.CSS_PATH  # and its stylesheets
+
+
+async def test_a_finished_files_message_wraps_at_80_columns() -> None:
+    app = ConsolePanelApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.query_one(TransferPanel)
+        panel.add("a", "contract-2026-renewal-signed.pdf", 30 * MiB)
+        await pilot.pause()
+        text = (
+            "contract-2026-renewal-signed.pdf: S3 refused the upload (AccessDenied); ask an admin"
+        )
+        panel.finish("a", False, text)
+        await pilot.pause()
+        stats = panel.query_one("#stats-a", Static)
+        assert stats.region.right <= 80
+        lines = [strip.text for strip in stats.render_lines(stats.content_region.reset_offset)]
+        assert "".join(line.rstrip() + " " for line in lines).split() == text.split()

@@ -91,6 +91,9 @@ class TransferPanel(VerticalScroll):
     TransferPanel .transfer-stats {
         width: 1fr;
     }
+    TransferPanel .transfer-row.-finished, TransferPanel .-finished .transfer-stats {
+        height: auto;  /* a finished file's message wraps instead of being cut */
+    }
     """
 
     def __init__(self, **kwargs: object) -> None:
@@ -139,8 +142,9 @@ class TransferPanel(VerticalScroll):
             self.query_one(f"#bar-{tid}", ProgressBar).update(progress=row.total)
         style = "green" if ok else "red"
         stats = self.query_one(f"#stats-{tid}", Static)
-        stats.update(outside_text.text(text, style=style))
-        stats.tooltip = outside_text.text(text, no_wrap=False)  # the whole line when cut
+        stats.update(outside_text.text(text, style=style, no_wrap=False))  # wraps when long
+        stats.tooltip = outside_text.text(text, no_wrap=False)
+        self.query_one(f"#row-{tid}").add_class("-finished")
         self._overall()
 
     def clear_finished(self) -> None:
