@@ -3,6 +3,8 @@ header, and the one place where a worker's error becomes a readable notification
 
 from __future__ import annotations
 
+import base64
+import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -37,6 +39,16 @@ SCREENS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def osc52(text: str) -> str:
+    """The terminal sequence that puts `text` on the clipboard (OSC 52)."""
+    return f"\x1b]52;c;{base64.b64encode(text.encode()).decode()}\a"
+
+
+def tmux_passthrough(sequence: str) -> str:
+    """`sequence` wrapped for tmux to hand to the outer terminal (ESC doubled)."""
+    return "\x1bPtmux;" + sequence.replace("\x1b", "\x1b\x1b") + "\x1b\\"
+
+
 def screen_class(mode: str) -> type[ServiceScreen]:
     """The screen class of a mode (imports its module)."""
     import importlib
@@ -59,6 +71,12 @@ class DepllcApp(App[int]):
     }
     DEFAULT_MODE = "logs"
     COMMANDS = App.COMMANDS | {CaseCommands}
+    # width classes on every screen, for styles/*.tcss: 80x24 first
+    HORIZONTAL_BREAKPOINTS = [
+        (0, "-narrow"),
+        (100, "-medium"),
+        (150, "-wide"),
+    ]
     events_worker: EventsWorker | None = None  # SES events consumer (tui/events_worker.py)
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         *[
@@ -234,6 +252,16 @@ class DepllcApp(App[int]):
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.report_error(event.worker.error)
+
+    # --- clipboard -------------------------------------------------------------
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """OSC 52 (Textual's), and inside tmux the same sequence through tmux's
+        passthrough as well: a default tmux (`set-clipboard external`) drops a bare
+        OSC 52 from the application (it needs `allow-passthrough on` for this one)."""
+        super().copy_to_clipboard(text)
+        if self._driver is not None and os.environ.get("TMUX"):
+            self._driver.write(tmux_passthrough(osc52(text)))
 
     # --- help and palette ----------------------------------------------------
 

@@ -82,7 +82,8 @@ class FilesLinkResult(FilesDialog[None]):
 
     def on_mount(self) -> None:
         area = self.query_one("#files-link-url", TextArea)
-        area.styles.height = 9
+        area.styles.height = "auto"
+        area.styles.max_height = 5
         self.action_copy()
 
     @on(Button.Pressed, "#files-link-copy")
