@@ -113,3 +113,17 @@ async def test_the_suppressions_query_line(runtime: Runtime) -> None:
         assert app.focused is table
         screen.query_one(QueryLine).set_text("other")
         await until(pilot, lambda: [e.email for e in screen.entries] == ["hard@other.example"])
+
+
+async def test_typing_a_letter_in_a_select_picks_a_value_not_any(runtime: Runtime) -> None:
+    runtime.store.emaillogs.insert_many([_log(1, "sent"), _log(2, "sent", category="auth")])
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, LogsScreen)
+        await until(pilot, lambda: screen.renders >= 1)
+        select = screen.query_one("#logs-category", Select)
+        select.focus()
+        await pilot.press("enter", "a", "enter")  # open, type a, take it
+        await until(pilot, lambda: screen.query_line.value == "cat:auth")
+        assert select.value == "auth"

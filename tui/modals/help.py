@@ -70,7 +70,7 @@ def _title(node: DOMNode) -> str:
 
 def _rows(where: str, node: DOMNode) -> list[BindingRow]:
     return [
-        BindingRow(where, binding_keys(b), b.description or b.tooltip or b.action)
+        BindingRow(where, binding_keys(b), b.tooltip or b.description or b.action)
         for b in own_bindings(node)
     ]
 

@@ -151,7 +151,8 @@ class ComposeScreen(ServiceScreen):
     ComposeScreen .compose-row Input { width: 1fr; }
     ComposeScreen .compose-row .check { width: 1fr; }
     ComposeScreen #subject { width: 2fr; }
-    ComposeScreen .compose-row Label { padding: 1 1 0 0; }
+    ComposeScreen .compose-row { margin-bottom: 1; }
+    ComposeScreen .compose-row Label { padding: 0 1 0 0; }
     ComposeScreen .check { height: auto; padding: 0 1; color: $text-muted; }
     ComposeScreen .check.-bad { color: $error; }
     ComposeScreen #body { height: 14; }
@@ -191,13 +192,16 @@ class ComposeScreen(ServiceScreen):
             with VerticalScroll(id="compose-form", can_focus=False):
                 with Horizontal(classes="compose-row"):
                     yield Label("Body")
-                    yield Select(MODES, value="markdown", allow_blank=False, id="mode")
+                    yield Select(
+                        MODES, value="markdown", allow_blank=False, id="mode", compact=True
+                    )
                     yield Label("Category")
                     yield Select(
                         [(c, c) for c in CATEGORIES],
                         value="notification",
                         allow_blank=False,
                         id="category",
+                        compact=True,
                     )
                     yield Label("Priority")
                     yield Select(
@@ -205,6 +209,7 @@ class ComposeScreen(ServiceScreen):
                         value="normal",
                         allow_blank=False,
                         id="priority",
+                        compact=True,
                     )
                 yield self._address_input("to", required=True)
                 yield Static("", id="to-check", classes="check")

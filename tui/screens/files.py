@@ -178,7 +178,14 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
         Binding("v", "versions", "Versions", id="files.versions"),
         Binding("t", "tags", "Tags", id="files.tags"),
         Binding("space", "mark", "Mark", id="files.mark"),
-        Binding("slash", "focus_query", "Query", key_display="/", id="files.query"),
+        Binding(
+            "slash",
+            "focus_query",
+            "Query",
+            key_display="/",
+            tooltip="Query line: client:C-1 cat:invoice since:30d (Tab completes, ↑ earlier ones)",
+            id="files.query",
+        ),
         Binding("escape", "escape", "Cancel transfers", id="files.cancel"),
         Binding("c", "case", "Case", id="files.case"),
         Binding("C", "clear_transfers", "Clear done", show=False, id="files.transfers.clear"),
@@ -210,17 +217,17 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
             with Horizontal(id="files-selects"):
                 yield Select(
                     [(c, c) for c in CATEGORIES],
-                    prompt="any category",
+                    prompt="(any category)",
                     id="files-category",
                     compact=True,
                 )
                 yield Select(
                     [(s, s) for s in STATUSES],
-                    prompt="not deleted",
+                    prompt="(not deleted)",
                     id="files-status",
                     compact=True,
                 )
-                yield Select(SINCE, prompt="any time", id="files-since", compact=True)
+                yield Select(SINCE, prompt="(any time)", id="files-since", compact=True)
         yield Static("Loading…", id="files-summary", classes="summary")
         with Horizontal(id="files-main"):
             table: DataTable[Any] = PagedRowTable(

@@ -202,7 +202,14 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
     }
     """
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("slash", "focus_query", "Query", key_display="/", id="logs.query"),
+        Binding(
+            "slash",
+            "focus_query",
+            "Query",
+            key_display="/",
+            tooltip="Query line: status:bounced since:7d ann@x.com (Tab completes, ↑ earlier ones)",
+            id="logs.query",
+        ),
         Binding("r", "resend", "Resend", id="logs.resend"),
         Binding("s", "suppress", "Suppress", id="logs.suppress"),
         Binding("u", "unsuppress", "Unsuppress", id="logs.unsuppress"),
@@ -239,21 +246,24 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
             yield from self.compose_query_line()
             with Horizontal(id="logs-selects"):
                 yield Select(
-                    [(s, s) for s in STATUSES], prompt="any status", id="logs-status", compact=True
+                    [(s, s) for s in STATUSES],
+                    prompt="(any status)",
+                    id="logs-status",
+                    compact=True,
                 )
                 yield Select(
                     [(c, c) for c in CATEGORIES],
-                    prompt="any category",
+                    prompt="(any category)",
                     id="logs-category",
                     compact=True,
                 )
                 yield Select(
                     [(p, p) for p in PRIORITIES],
-                    prompt="any priority",
+                    prompt="(any priority)",
                     id="logs-priority",
                     compact=True,
                 )
-                yield Select(SINCE, prompt="any time", id="logs-since", compact=True)
+                yield Select(SINCE, prompt="(any time)", id="logs-since", compact=True)
         yield Static("Loading…", id="logs-summary", classes="summary")
         table: DataTable[Any] = PagedRowTable(
             id="logs-table", cursor_type="row", zebra_stripes=True

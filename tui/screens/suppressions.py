@@ -135,7 +135,14 @@ class SuppressionsScreen(ServiceScreen):
     TITLE = "Suppressions"
     AUTO_FOCUS = "#sup-table"  # not the query line: keys act on the list until `/`
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("slash", "focus_query", "Query", key_display="/", id="suppressions.query"),
+        Binding(
+            "slash",
+            "focus_query",
+            "Query",
+            key_display="/",
+            tooltip="Query line: reason:complaint since:7d (Tab completes, ↑ earlier ones)",
+            id="suppressions.query",
+        ),
         Binding("a", "add", "Add", id="suppressions.add"),
         Binding("c", "case", "Case", id="suppressions.case"),
         Binding("d,delete", "remove", "Remove", key_display="d", id="suppressions.remove"),

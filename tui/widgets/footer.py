@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, TextArea
 from textual.widgets._footer import FooterKey
 
-from tui.keys import types_in_a_field
+from tui.keys import human_key, types_in_a_field
 
 Signature = tuple[tuple[str, str, str, bool, str], ...]
 PALETTE_WIDTH = 13  # `▏^p palette` on the right
@@ -70,9 +70,8 @@ def _width(entry: tuple[str, str, str, bool, str]) -> int:
 
 
 def _display(key: str) -> str:
-    return {"question_mark": "?", "f1": "F1", "slash": "/", "apostrophe": "'"}.get(
-        key, key.replace("ctrl+", "^")
-    )
+    """Short key names: `^s` for Ctrl+S (as Textual's footer), else the help's names."""
+    return "^" + key[5:] if key.startswith("ctrl+") else human_key(key)
 
 
 class ConsoleFooter(Footer):

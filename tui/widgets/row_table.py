@@ -12,6 +12,7 @@ CellType = TypeVar("CellType")
 
 
 class RowTable(DataTable[CellType]):
+    HELP_TITLE = "The table"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("home", "scroll_top", "First row", show=False),
         Binding("end", "scroll_bottom", "Last row", show=False),
