@@ -337,6 +337,7 @@ def show_log(ctx: CommandContext) -> int:
                 "status": r.status,
                 "diagnostic": r.diagnostic,
                 "suppressed": r.email.lower() in detail.suppressed,
+                **_reason_json(r.diagnostic, r.status),
             }
             for r in detail.recipients
         ]
@@ -346,7 +347,7 @@ def show_log(ctx: CommandContext) -> int:
         return 0
     from rich.console import Console
 
-    from tui.screens.log_detail import header_table, timeline_text
+    from tui.screens.log_detail import header_table, timeline_text, why_text
 
     # Rich Text from outside_text throughout: a subject or a diagnostic is never markup
     console = Console(highlight=False)
@@ -359,12 +360,23 @@ def show_log(ctx: CommandContext) -> int:
         if r.email.lower() in detail.suppressed:
             line.append("  suppressed", style="red")
         console.print(line)
+    why = why_text(detail)
+    if why:
+        console.print(why)
     console.print("\n[b]Events[/b]")
     # Piped: one event line per event (grep-able), not wrapped at 80 columns.
     console.print(timeline_text(detail), soft_wrap=not console.is_terminal)
     console.print("[b]Body[/b]")
     console.print(outside_text.text(detail.body, multiline=True))
     return 0
+
+
+def _reason_json(diagnostic: str | None, status: str) -> dict[str, str]:
+    """The plain-words reason of a recipient's outcome, for --json (none when delivered)."""
+    from core.delivery_reasons import explain
+
+    reason = explain(diagnostic, status) if status != "delivered" else None
+    return {"reason": reason.summary, "nextStep": reason.next_step} if reason else {}
 
 
 def export_cmd(ctx: CommandContext) -> int:

@@ -163,3 +163,17 @@ def test_case_command_unknown(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert "Nothing is known about the address nobody@nowhere.example" in err[0]
+
+
+def test_logs_show_says_why_in_plain_words(
+    cli: Runtime, seeded: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    log_id = str(seeded["bounced"]["_id"])
+    assert main(["logs", "show", log_id]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # as read, whatever the wrapping
+    assert f"Why {ANN}: The address does not exist: ask the client for a new one" in out
+    assert "550 5.1.1" in out  # the raw diagnostic stays beside it
+    assert main(["logs", "show", log_id, "--json"]) == 0
+    rows = {r["email"]: r for r in json.loads(capsys.readouterr().out)["recipients"]}
+    assert rows[ANN]["reason"] == "The address does not exist"
+    assert "reason" not in rows["bob@client.example"]  # delivered: nothing to explain
