@@ -56,6 +56,12 @@ async def test_slash_complete_enter_and_recall_on_logs(runtime: Runtime) -> None
         await until(pilot, lambda: dropdown.option_list.option_count == 6)  # every status
         await pilot.press("b", "tab")
         assert line.value == "status:bounced "
+        # Tab typed before the dropdown opened completes all the same
+        line.set_text("status:bounced s")
+        dropdown.action_hide()
+        await pilot.press("tab")
+        assert line.value == "status:bounced status:"
+        line.set_text("status:bounced ")
         await pilot.press(*"since:5d", "enter")  # 5 key presses: / st Tab b Tab, then since
         await until(pilot, lambda: app.focused is table)
         await until(pilot, lambda: table.row_count == 2)  # bounced, 1 and 4 days old

@@ -24,6 +24,7 @@ class QueryLine(Input):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("enter", "apply", "Apply", key_display="Enter", id="query.apply"),
         Binding("escape", "leave", "To the table", key_display="Esc", id="query.leave"),
+        Binding("tab", "complete", "Complete the key or value", show=False, id="query.complete"),
         Binding("up", "history(-1)", "Earlier query", key_display="↑", id="query.earlier"),
         Binding("down", "history(1)", "Later query", key_display="↓", id="query.later"),
     ]
@@ -84,6 +85,18 @@ class QueryLine(Input):
 
     def action_leave(self) -> None:
         self.post_message(self.Left(self))
+
+    def action_complete(self) -> None:
+        """Tab with no dropdown shown (typed too fast for it to open): the word under
+        the cursor becomes its first candidate; with none, Tab moves on as usual."""
+        found = complete(self.value, self.screen_name, self.cursor_position)
+        if not found.candidates:
+            self.screen.focus_next()
+            return
+        word = found.candidates[0]
+        head = self.value[: found.start] + word + ("" if word.endswith(":") else " ")
+        self.value = head + self.value[found.end :].lstrip()
+        self.cursor_position = len(head)
 
     def action_history(self, step: int) -> None:
         """Up: an older line; down: a newer one, then the line that was being typed."""
