@@ -81,14 +81,33 @@ def add(
     return created
 
 
-def remove(store: Store, email: str, by: str) -> Suppression:
-    """Lift a suppression (with an audit entry)."""
+def get(store: Store, email: str) -> Suppression | None:
+    """The suppression of one address, if any."""
+    doc = store.suppressions.find_one({"email": email.strip().lower()})
+    return None if doc is None else Suppression.model_validate(doc)
+
+
+def remove(store: Store, email: str, by: str, note: str | None = None) -> Suppression:
+    """Lift a suppression (with an audit entry). Lifting a complaint needs a `note`
+    saying why (the recipient told SES not to mail them): it goes into the audit."""
     email = email.strip().lower()
+    note = (note or "").strip() or None
+    entry = get(store, email)
+    if entry is None:
+        raise NotFoundError(f"{email} is not on the suppression list.")
+    if entry.reason == SuppressionReason.COMPLAINT and note is None:
+        raise InputError(
+            f"{email} complained about our mail; lifting that needs a reason.",
+            "Say why (e.g. the client asked to receive mail again); it is audited.",
+        )
     doc = store.suppressions.find_one_and_delete({"email": email})
     if doc is None:
         raise NotFoundError(f"{email} is not on the suppression list.")
     removed = Suppression.model_validate(doc)
-    audit.record(store, by, "unsuppress", email, reason=removed.reason.value)
+    details: dict[str, str] = {"reason": removed.reason.value}
+    if note:
+        details["note"] = note
+    audit.record(store, by, "unsuppress", email, **details)
     return removed
 
 
@@ -141,7 +160,7 @@ def suppress_manually(store: Store, email: str, by: str, message_id: str | None 
     return f"{email} is suppressed" if created else f"{email} was already suppressed"
 
 
-def lift(store: Store, email: str, by: str) -> str:
+def lift(store: Store, email: str, by: str, note: str | None = None) -> str:
     """A person lifts a suppression; returns what to tell them."""
-    removed = remove(store, email, by)
+    removed = remove(store, email, by, note)
     return f"{email} may receive mail again (was {removed.reason.value})"

@@ -102,6 +102,9 @@ def add_by_person(
     return created
 
 
-def remove_by_person(store: Store, email: str, operator: str) -> Suppression:
-    """Lift a suppression (core.suppressions.remove writes the audit entry)."""
-    return suppressions.remove(store, email, operator)
+def remove_by_person(
+    store: Store, email: str, operator: str, note: str | None = None
+) -> Suppression:
+    """Lift a suppression (core.suppressions.remove writes the audit entry; a
+    complaint needs the `note` saying why)."""
+    return suppressions.remove(store, email, operator, note)

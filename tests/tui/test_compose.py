@@ -28,7 +28,7 @@ from core.runtime import Runtime
 from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.modals.compose_pickers import LocalFilePicker, StoredFilePicker
-from tui.modals.send_confirm import SendConfirm
+from tui.modals.confirm import ConfirmAction
 from tui.screens.compose import ComposeScreen, RecipientSuggester
 from tui.screens.log_detail import LogDetailScreen
 
@@ -131,10 +131,10 @@ async def test_compose_and_send_markdown_with_local_and_stored_attachments(
 
         # confirm: recipients, size and cost, then the new log opens
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, SendConfirm))
-        summary = str(app.screen.query_one("#confirm-text", Static).render())
-        assert "To:       client@example.com" in summary
-        assert "Cost:     $0.0001" in summary
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        summary = app.screen.plain
+        assert "To: client@example.com" in summary
+        assert "Cost: $0.0001" in summary
         assert "Size:" in summary and "relevé T3.pdf" in summary
         assert "Contrat Globex – signé.pdf" in summary
         await pilot.press("y")
@@ -171,7 +171,7 @@ async def test_invalid_address_is_flagged_as_you_type_and_refused(runtime: Runti
         screen.query_one("#body", TextArea).text = "hello"
         await pilot.press("ctrl+s")
         await pilot.pause(0.2)
-        assert not isinstance(app.screen, SendConfirm)  # refused before anything
+        assert not isinstance(app.screen, ConfirmAction)  # refused before anything
     assert runtime.store.emaillogs.count_documents({}) == 0
 
 
@@ -234,10 +234,8 @@ async def test_template_mode_renders_with_ses_and_sends(runtime: Runtime) -> Non
         await until(pilot, lambda: "Subject: Welcome to DepLLC, Ada" in str(preview.render()))
         await type_into(pilot, screen, "#to", "ada@example.com")
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, SendConfirm))
-        assert "welcome-client (SES template)" in str(
-            app.screen.query_one("#confirm-text", Static).render()
-        )
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        assert "welcome-client (SES template)" in app.screen.plain
         await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, LogDetailScreen))
     doc = runtime.store.emaillogs.find_one()
@@ -253,20 +251,15 @@ async def test_manual_suppression_asks_before_overriding(runtime: Runtime) -> No
         await type_into(pilot, screen, "#subject", "Back on")
         screen.query_one("#body", TextArea).text = "hello"
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, SendConfirm))
-        text = str(app.screen.query_one("#confirm-text", Static).render())
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        text = app.screen.plain
         assert "paused@example.com is suppressed (manual on" in text
         await pilot.press("y")  # override
         await until(
             pilot,
-            lambda: (
-                isinstance(app.screen, SendConfirm)
-                and "Send this email" in str(app.screen.query_one("Vertical").border_title)
-            ),
+            lambda: isinstance(app.screen, ConfirmAction) and "Send this email" in app.screen.plain,
         )
-        assert "Overrides manual suppression: paused@example.com" in str(
-            app.screen.query_one("#confirm-text", Static).render()
-        )
+        assert "Overrides: manual suppression of paused@example.com" in app.screen.plain
         await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, LogDetailScreen))
     doc = runtime.store.emaillogs.find_one()
@@ -291,7 +284,7 @@ async def test_complaint_is_refused_without_an_override(runtime: Runtime) -> Non
         screen.query_one("#body", TextArea).text = "hello"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: any("complaint" in n for n in notes))
-        assert not isinstance(app.screen, SendConfirm)
+        assert not isinstance(app.screen, ConfirmAction)
     assert runtime.store.emaillogs.count_documents({}) == 0
 
 
@@ -336,8 +329,21 @@ async def test_remove_attachment_and_new_form(runtime: Runtime, tmp_path: Path) 
         await pilot.press("ctrl+r")
         assert [label for _k, _v, label in screen.attachments] == ["a.txt"]
         screen.query_one("#to", Input).value = "x@example.com"
+        # a filled draft is discarded only when confirmed
         await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        assert "Filled: to, 1 attachment(s)" in app.screen.plain
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen is screen)
+        assert screen.query_one("#to", Input).value == "x@example.com"
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        await pilot.press("y")
+        await until(pilot, lambda: app.screen is screen)
         assert screen.attachments == [] and screen.query_one("#to", Input).value == ""
+        await pilot.press("ctrl+n")  # an empty form is simply a new one: nothing to ask
+        await pilot.pause(0.1)
+        assert app.screen is screen
 
 
 async def test_bulk_send_from_csv_with_progress(runtime: Runtime, tmp_path: Path) -> None:
@@ -353,8 +359,8 @@ async def test_bulk_send_from_csv_with_progress(runtime: Runtime, tmp_path: Path
         screen.query_one("#bulk-csv", Input).value = str(csv)
         screen.query_one("#skip-bad-rows", Checkbox).value = True
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, SendConfirm))
-        text = str(app.screen.query_one("#confirm-text", Static).render())
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        text = app.screen.plain
         assert "Recipients: 60" in text and "row 62:" in text
         await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, LogDetailScreen), timeout=30)

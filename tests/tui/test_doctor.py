@@ -46,7 +46,7 @@ async def test_palette_opens_the_doctor_and_r_reruns_it(runtime: Runtime) -> Non
         ctx = make_context(runtime.settings, runtime.aws, runtime.store, write_config=False)
         apply_plan(build_plan(ctx))
         first = screen.report
-        await pilot.press("r")
+        await pilot.press("f5")
         await until(pilot, lambda: screen.report is not first)
         rows = _rows(screen)
         assert "FAIL" not in rows.values(), rows

@@ -20,7 +20,7 @@ from core.runtime import Runtime
 from tests.core.files.conftest import pdf_bytes, pending_uploads
 from tests.tui.waiting import until
 from tui.app import DepllcApp
-from tui.modals.files_confirm import FilesPurgeConfirm
+from tui.modals.confirm import ConfirmAction
 from tui.modals.files_download import FilesDownloadDialog
 from tui.modals.files_link import FilesLinkDialog, FilesLinkResult
 from tui.modals.files_tags import FilesTagsDialog
@@ -42,6 +42,10 @@ def files_screen(app: DepllcApp) -> FilesScreen:
 
 def notes(app: DepllcApp) -> str:
     return " ".join(str(n.message) for n in app._notifications)
+
+
+def notified(app: DepllcApp, text: str) -> bool:
+    return any(text in str(n.message) for n in app._notifications)
 
 
 def select_row(screen: FilesScreen, name: str) -> str:
@@ -81,7 +85,7 @@ async def test_upload_two_watch_progress_download_one(tmp_path: Path) -> None:
         panel = screen.query_one(TransferPanel)
         seen = watch_panel(panel)
 
-        await pilot.press("u")
+        await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, FilesUploadDialog))
         dialog = app.screen
         for path in (big, notes):
@@ -181,6 +185,8 @@ async def test_link_tags_delete_restore_purge_versions(runtime: Runtime, tmp_pat
         stale.pop("_id")
         ghost = runtime.store.files.insert_one(stale).inserted_id
         await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        await pilot.press("y")
         await until(
             pilot,
             lambda: runtime.store.files.find_one({"_id": ghost, "status": "failed"}) is not None,
@@ -211,24 +217,41 @@ async def test_link_tags_delete_restore_purge_versions(runtime: Runtime, tmp_pat
         assert app.screen.query_one(DataTable).row_count == 1
         await pilot.press("escape")
 
+        def status() -> str:
+            doc = runtime.store.files.find_one({"_id": record.id})
+            return str(doc["status"]) if doc else ""
+
+        # delete asks; the row stays, marked deleted, under the cursor; ctrl+z undoes
         await pilot.press("x")
-        await until(pilot, lambda: str(record.id) not in screen._records)
-        doc = runtime.store.files.find_one({"_id": record.id})
-        assert doc and doc["status"] == "deleted"
-        screen.query_one("#files-status").value = "deleted"  # type: ignore[attr-defined]
-        await until(pilot, lambda: str(record.id) in screen._records)
-        select_row(screen, "deal.pdf")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        await pilot.press("y")
+        await until(pilot, lambda: status() == "deleted")
+        await until(pilot, lambda: screen._records[str(record.id)].status.value == "deleted")
+        assert screen.selected_key() == str(record.id)
+        assert notified(app, "ctrl+z undoes")
+        await pilot.press("ctrl+z")
+        await until(pilot, lambda: status() == "completed")
+        await until(pilot, lambda: screen._records[str(record.id)].status.value == "completed")
+        # deleted again, R restores this very file (after asking)
+        await pilot.press("x", "y")
+        await until(pilot, lambda: screen._records[str(record.id)].status.value == "deleted")
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        await pilot.press("y")
+        await until(pilot, lambda: status() == "completed")
+        await pilot.press("x", "y")
+        await until(pilot, lambda: status() == "deleted")
 
         await pilot.press("P")  # an operator may not purge, even their own file
         await until(pilot, lambda: "Only an admin may purge deal.pdf" in notes(app))
-        assert not isinstance(app.screen, FilesPurgeConfirm)
+        assert not isinstance(app.screen, ConfirmAction)
         runtime.identity = replace(runtime.whoami(), role="admin")
         await pilot.press("P")
-        await until(pilot, lambda: isinstance(app.screen, FilesPurgeConfirm))
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
         field = app.screen.query_one(Input)
         field.value = "wrong.pdf"
         await pilot.press("enter")
-        assert isinstance(app.screen, FilesPurgeConfirm)  # not confirmed: still asking
+        assert isinstance(app.screen, ConfirmAction)  # not confirmed: still asking
         field.value = "deal.pdf"
         await pilot.press("enter")
         await until(

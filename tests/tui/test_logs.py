@@ -17,7 +17,8 @@ from core.sandbox_seed import seed_all
 from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.messages import LogsChanged
-from tui.modals.logs_dialogs import LogsConfirm, LogsPick, LogsPrompt
+from tui.modals.confirm import ConfirmAction
+from tui.modals.logs_dialogs import LogsPick, LogsPrompt
 from tui.screens.log_detail import LogDetailScreen
 from tui.screens.logs import PAGE_SIZE, LogsScreen
 
@@ -93,7 +94,7 @@ async def test_save_a_search_and_recall_it(seeded: Runtime) -> None:
         assert (stored.category, stored.dates) == ("marketing", "30d")
         assert json.loads(saved.store_path().read_text())["marketing month"]["category"]
         # clear everything, then recall with the key
-        await pilot.press("x")
+        await pilot.press("ctrl+u")
         await until(pilot, lambda: screen._filters is not None and screen._filters.is_empty())
         assert len(statuses(screen)) > 1
         await pilot.press("apostrophe")
@@ -247,15 +248,27 @@ async def test_triage_keys(runtime: Runtime, tmp_path: Path) -> None:
         table_of(screen).focus()
         await pilot.press("y")
         assert app.clipboard == "ses-1"
-        # suppress a recipient picked from the list, then lift it
+        # suppress a recipient picked from the list: the confirmation names it; "n" keeps
+        # the list as it was, "y" suppresses
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, LogsPick))
         await pilot.press("2")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        assert "Address: bob@acme.example" in app.screen.plain
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, LogsScreen))
+        assert not suppressed("bob@acme.example")
+        await pilot.press("s", "2")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        await pilot.press("y")
         await until(pilot, lambda: suppressed("bob@acme.example"))
         await until(pilot, lambda: isinstance(app.screen, LogsScreen))
         await pilot.press("u")
         await until(pilot, lambda: isinstance(app.screen, LogsPick))
         await pilot.press("2")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        assert "Reason: manual" in app.screen.plain
+        await pilot.press("y")
         await until(pilot, lambda: not suppressed("bob@acme.example"))
         # export to a folder that does not exist: a clear error, nothing written
         await until(pilot, lambda: isinstance(app.screen, LogsScreen))
@@ -275,13 +288,13 @@ async def test_triage_keys(runtime: Runtime, tmp_path: Path) -> None:
         # resend asks first; "n" cancels
         await until(pilot, lambda: isinstance(app.screen, LogsScreen))
         await pilot.press("r")
-        await until(pilot, lambda: isinstance(app.screen, LogsConfirm))
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, LogsScreen))
         assert runtime.store.emaillogs.count_documents({}) == 1
         # "y" resends through core.mail.resend: a new log linked to the original
         await pilot.press("r")
-        await until(pilot, lambda: isinstance(app.screen, LogsConfirm))
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
         await pilot.press("y")
         await until(pilot, lambda: runtime.store.emaillogs.count_documents({}) == 2)
         original = runtime.store.emaillogs.find_one({"messageId": "ses-1"})

@@ -112,6 +112,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     remove = sup_inner.add_parser("remove", help="lift a suppression (audited)")
     remove.add_argument("email")
     remove.add_argument("--json", action="store_true", help="machine-readable output")
+    remove.add_argument("--note", help="why (audited; needed to lift a complaint)")
     remove.set_defaults(func=remove_suppression)
     sup.add_argument(
         "--json", action="store_true", help="machine-readable output (of the default: list)"
@@ -396,7 +397,7 @@ def remove_suppression(ctx: CommandContext) -> int:
     from core.events.suppress import remove_by_person
 
     runtime = ctx.runtime()
-    removed = remove_by_person(runtime.store, ctx.args.email, runtime.operator)
+    removed = remove_by_person(runtime.store, ctx.args.email, runtime.operator, ctx.args.note)
     if ctx.args.json:
         ctx.print_json({"email": removed.email, "removed": True, "reason": removed.reason.value})
         return 0

@@ -52,11 +52,11 @@ class FilesLinkDialog(FilesDialog[int | None]):
 
 
 class FilesLinkResult(FilesDialog[None]):
-    """The link, selectable; `c` copies again (OSC 52)."""
+    """The link, selectable; `y` copies again (OSC 52)."""
 
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("escape,enter", "cancel", "Close", id="files.link.close"),
-        Binding("c", "copy", "Copy again", id="files.link.copy"),
+        Binding("y", "copy", "Copy again", id="files.link.copy"),
     ]
 
     def __init__(self, url: str, name: str, expires: str) -> None:
@@ -77,7 +77,7 @@ class FilesLinkResult(FilesDialog[None]):
                 classes="files-dialog-hint",
             )
             with Horizontal(classes="files-dialog-buttons"):
-                yield Button("Copy again (c)", id="files-link-copy")
+                yield Button("Copy again (y)", id="files-link-copy")
                 yield Button("Close (esc)", variant="primary", id="files-link-close")
 
     def on_mount(self) -> None:

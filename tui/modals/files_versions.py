@@ -25,7 +25,7 @@ class FilesVersionsDialog(FilesDialog[tuple[str, str] | None]):
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("escape", "cancel", "Close", id="files.versions.close"),
         Binding("d", "pick('download')", "Download", id="files.versions.download"),
-        Binding("r", "pick('restore')", "Make current", id="files.versions.restore"),
+        Binding("R", "pick('restore')", "Make current", id="files.versions.restore"),
     ]
 
     def __init__(self, name: str, versions: list[ObjectVersion]) -> None:
@@ -60,7 +60,7 @@ class FilesVersionsDialog(FilesDialog[tuple[str, str] | None]):
             table.styles.height = min(16, len(self.versions) + 2)
             yield table
             yield Static(
-                "d download this version · r make it current · esc close",
+                "d download this version · R make it current · esc close",
                 classes="files-dialog-hint",
             )
 

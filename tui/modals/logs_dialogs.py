@@ -1,5 +1,5 @@
 """Small dialogs of the logs screens: a one-line prompt (export path, saved-search
-name), a pick list (saved searches, a recipient) and a yes/no confirmation."""
+name) and a pick list (saved searches, a recipient)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from textual.widgets.option_list import Option
 from tui import outside_text
 
 _CSS = """
-LogsPrompt, LogsPick, LogsConfirm {
+LogsPrompt, LogsPick {
     align: center middle;
 }
-LogsPrompt > Vertical, LogsPick > Vertical, LogsConfirm > Vertical {
+LogsPrompt > Vertical, LogsPick > Vertical {
     width: 80;
     height: auto;
     max-height: 80%;
@@ -134,27 +134,3 @@ class LogsPick(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-class LogsConfirm(ModalScreen[bool]):
-    """A yes/no question: y or Enter confirms, n or Esc cancels."""
-
-    DEFAULT_CSS = _CSS
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("y,enter", "answer(True)", "Yes", id="logs.confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="logs.confirm.no"),
-    ]
-
-    def __init__(self, title: str, text: str) -> None:
-        super().__init__()
-        self.title_text = title
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(self.title_text, classes="logs-dialog-title")
-            yield Static(outside_text.text(self.text, multiline=True))
-            yield Static("y / Enter: yes    n / Esc: no", classes="logs-dialog-hint")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)

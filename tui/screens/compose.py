@@ -135,7 +135,7 @@ class ComposeCommands(ScreenCommands):
                 "The highlighted one (ctrl+r)",
                 screen.action_remove_attachment,
             ),
-            ("Compose: new message", "Clear the form (ctrl+n)", screen.action_new),
+            ("Compose: new message", "Clear the form, asks first (ctrl+n)", screen.action_new),
         ]
 
 
@@ -581,59 +581,72 @@ class ComposeScreen(ServiceScreen):
         self.app.call_from_thread(self._confirm, prepared)
 
     def _ask_override(self, request: SendEmailRequest, text: str) -> None:
-        from tui.modals.send_confirm import SendConfirm
+        from tui.modals.confirm import ConfirmAction, Confirmed
 
-        def answered(yes: bool | None) -> None:
-            if yes:
+        def answered(answer: Confirmed | None) -> None:
+            if answer is not None:
                 self.prepare_send(request, True)
 
         self.app.push_screen(
-            SendConfirm(
-                "Manually suppressed recipients",
-                f"{text}\n\nA person suppressed these addresses. Send to them anyway?",
+            ConfirmAction(
+                "Send to manually suppressed recipients?",
+                [("Refused", text)],
+                "A person suppressed these addresses. Yes sends to them anyway (audited).",
                 yes="Override",
             ),
             answered,
         )
 
     def _confirm(self, prepared: Prepared) -> None:
-        from tui.modals.send_confirm import SendConfirm
+        from tui.modals.confirm import ConfirmAction, Confirmed
 
         parts = prepared.parts
-        lines = [
-            f"From:     {prepared.sender}",
-            f"To:       {_listing([a for p in parts for a in p.to]) or '-'}",
+        facts: list[tuple[str, object]] = [
+            ("From", prepared.sender),
+            ("To", _listing([a for p in parts for a in p.to]) or "-"),
         ]
         cc = [a for p in parts for a in p.cc]
         bcc = [a for p in parts for a in p.bcc]
         if cc:
-            lines.append(f"Cc:       {_listing(cc)}")
+            facts.append(("Cc", _listing(cc)))
         if bcc:
-            lines.append(f"Bcc:      {_listing(bcc)}")
-        lines += [
-            f"Subject:  {prepared.subject}",
-            f"Body:     {self._body_kind(prepared)}",
-            f"Recipients: {len(prepared.recipients)} in {len(parts)} message(s)"
-            + (" (SES takes 50 a message)" if len(parts) > 1 else ""),
-            f"Size:     {_size(prepared.size)} a message"
-            + ("" if prepared.mode == "templated" else " (SES's limit counts it after base64)"),
-            f"Cost:     ${prepared.cost:.4f}",
+            facts.append(("Bcc", _listing(bcc)))
+        facts += [
+            ("Subject", prepared.subject),
+            ("Body", self._body_kind(prepared)),
+            (
+                "Recipients",
+                f"{len(prepared.recipients)} in {len(parts)} message(s)"
+                + (" (SES takes 50 a message)" if len(parts) > 1 else ""),
+            ),
+            (
+                "Size",
+                f"{_size(prepared.size)} a message"
+                + ("" if prepared.mode == "templated" else " (SES's limit counts it after base64)"),
+            ),
+            ("Cost", f"${prepared.cost:.4f}"),
         ]
         if prepared.attachments:
-            lines.append(
-                "Attached: "
-                + ", ".join(f"{a.filename} ({_size(a.size)})" for a in prepared.attachments)
+            facts.append(
+                (
+                    "Attached",
+                    ", ".join(f"{a.filename} ({_size(a.size)})" for a in prepared.attachments),
+                )
             )
         if prepared.overridden:
-            lines.append(
-                "Overrides manual suppression: " + ", ".join(r.email for r in prepared.overridden)
-            )
+            overridden = ", ".join(r.email for r in prepared.overridden)
+            facts.append(("Overrides", f"manual suppression of {overridden}"))
 
-        def answered(yes: bool | None) -> None:
-            if yes:
+        def answered(answer: Confirmed | None) -> None:
+            if answer is not None:
                 self.deliver_send(prepared)
 
-        self.app.push_screen(SendConfirm("Send this email?", "\n".join(lines)), answered)
+        self.app.push_screen(
+            ConfirmAction(
+                "Send this email?", facts, "It goes out through SES now, with its log.", yes="Send"
+            ),
+            answered,
+        )
 
     @staticmethod
     def _body_kind(prepared: Prepared) -> str:
@@ -660,7 +673,7 @@ class ComposeScreen(ServiceScreen):
         if result.ok:
             ids = ", ".join(o.message_id or "" for o in result.outcomes)
             self.notify(f"SES MessageId {ids}", title=f"Sent ({len(result.outcomes)} log)")
-            self.action_new()
+            self.clear_form()
         else:
             problems = "; ".join(o.error or o.status for o in result.outcomes if o.status != "sent")
             self.notify(problems, title="Not sent", severity="error", timeout=20)
@@ -688,25 +701,28 @@ class ComposeScreen(ServiceScreen):
         self.app.call_from_thread(self._confirm_bulk, plan)
 
     def _confirm_bulk(self, plan: BulkPlan) -> None:
-        from tui.modals.send_confirm import SendConfirm
+        from tui.modals.confirm import ConfirmAction, Confirmed
 
         remaining = plan.quota.remaining_24h
-        lines = [
-            f"Template:   {plan.template.name}",
-            f"Recipients: {len(plan.rows)} (one log each; SES calls of 50)",
-            f"First:      {_listing([r.email for r in plan.rows], 5)}",
-            f"Pace:       {plan.quota.rate:g}/s, about {plan.seconds:.0f} s",
-            f"Daily quota left: {'unlimited' if remaining == float('inf') else f'{remaining:.0f}'}",
-            f"Cost:       ${plan.cost:.4f}",
+        facts: list[tuple[str, object]] = [
+            ("Template", plan.template.name),
+            ("Recipients", f"{len(plan.rows)} (one log each; SES calls of 50)"),
+            ("First", _listing([r.email for r in plan.rows], 5)),
+            ("Pace", f"{plan.quota.rate:g}/s, about {plan.seconds:.0f} s"),
+            ("Quota left", "unlimited" if remaining == float("inf") else f"{remaining:.0f} today"),
+            ("Cost", f"${plan.cost:.4f}"),
         ]
         if plan.skipped:
-            lines.append(
-                f"Skipped:    {len(plan.skipped)} bad row(s): "
-                + "; ".join(str(e) for e in plan.skipped[:5])
+            facts.append(
+                (
+                    "Skipped",
+                    f"{len(plan.skipped)} bad row(s): "
+                    + "; ".join(str(e) for e in plan.skipped[:5]),
+                )
             )
 
-        def answered(yes: bool | None) -> None:
-            if yes:
+        def answered(answer: Confirmed | None) -> None:
+            if answer is not None:
                 from tui.modals.send_progress import BulkProgress
 
                 self._cancel = threading.Event()
@@ -714,7 +730,12 @@ class ComposeScreen(ServiceScreen):
                 self.app.push_screen(self._progress)
                 self.run_bulk(plan, self._cancel)
 
-        self.app.push_screen(SendConfirm("Send to every row?", "\n".join(lines)), answered)
+        self.app.push_screen(
+            ConfirmAction(
+                "Send to every row?", facts, "Each row gets its own message and log.", yes="Send"
+            ),
+            answered,
+        )
 
     @work(thread=True, exclusive=True, group="compose-send", exit_on_error=False)
     def run_bulk(self, plan: BulkPlan, cancel: threading.Event) -> None:
@@ -760,7 +781,46 @@ class ComposeScreen(ServiceScreen):
 
     # --- reset -------------------------------------------------------------------
 
+    def draft_filled(self) -> list[str]:
+        """What the form holds that a reset would lose (field names)."""
+        filled = [
+            name
+            for name in ("to", "cc", "bcc", "subject", "tags", "bulk-csv")
+            if self.query_one(f"#{name}", Input).value.strip()
+        ]
+        if self.query_one("#body", TextArea).text.strip():
+            filled.append("body")
+        if self.query_one("#template-data", TextArea).text.strip() not in ("", "{\n}", "{}"):
+            filled.append("template data")
+        if self.attachments:
+            filled.append(f"{len(self.attachments)} attachment(s)")
+        return filled
+
     def action_new(self) -> None:
+        """ctrl+n: a new message; a filled draft is discarded only when confirmed."""
+        from tui.modals.confirm import ConfirmAction, Confirmed
+
+        filled = self.draft_filled()
+        if not filled:
+            self.clear_form()
+            return
+        subject = self.query_one("#subject", Input).value.strip()
+
+        def answered(answer: Confirmed | None) -> None:
+            if answer is not None:
+                self.clear_form()
+
+        self.app.push_screen(
+            ConfirmAction(
+                "Discard this draft?",
+                [("Subject", subject or "(none)"), ("Filled", ", ".join(filled))],
+                "The form is emptied; nothing of this draft is kept.",
+                yes="Discard",
+            ),
+            answered,
+        )
+
+    def clear_form(self) -> None:
         for field in ("to", "cc", "bcc", "subject", "tags", "bulk-csv"):
             self.query_one(f"#{field}", Input).value = ""
         for field in ("to", "cc", "bcc"):

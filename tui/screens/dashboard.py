@@ -54,7 +54,7 @@ class DashboardScreen(ServiceScreen):
     #dash-summary.-error { color: $error; }
     """
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("r,f5", "reload", "Refresh", id="dashboard.refresh"),
+        Binding("ctrl+l,f5", "reload", "Refresh", key_display="F5", id="dashboard.refresh"),
     ]
 
     def compose_body(self) -> ComposeResult:

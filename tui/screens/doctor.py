@@ -37,7 +37,7 @@ class DoctorScreen(ServiceScreen):
     }
     """
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("r", "rerun", "Run again", id="doctor.rerun"),
+        Binding("ctrl+l,f5", "rerun", "Run again", key_display="F5", id="doctor.rerun"),
         Binding("escape", "close", "Close", id="doctor.close"),
     ]
 

@@ -99,7 +99,7 @@ class FilesCommands(ScreenCommands):
                 (f"Files: {title}", f"Query line: {line}", partial(screen.set_query, line))
                 for title, line in queries
             ),
-            ("Files: upload", "Pick local files to upload (key u)", screen.action_upload),
+            ("Files: upload", "Pick local files to upload (key a)", screen.action_upload),
             (
                 "Files: download",
                 "Download the selected/marked files (key d)",
@@ -107,6 +107,7 @@ class FilesCommands(ScreenCommands):
             ),
             ("Files: link", "A presigned download link (key l)", screen.action_link),
             ("Files: delete", "Soft-delete the selected file (key x)", screen.action_delete),
+            ("Files: undo delete", "Restore the file just deleted (ctrl+z)", screen.action_undo),
             ("Files: restore", "Restore a deleted file (key R)", screen.action_restore),
             ("Files: purge", "Remove every version from S3 (key P)", screen.action_purge),
             (
@@ -121,6 +122,7 @@ class FilesCommands(ScreenCommands):
                 screen.action_reconcile,
             ),
             ("Files: cancel transfers", "Stop every running transfer (Esc)", screen.action_escape),
+            ("Files: clear the filters", "Show every file (ctrl+u)", screen.action_clear),
             (
                 "Files: clear finished transfers",
                 "Empty the transfers panel (key C)",
@@ -169,10 +171,11 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
     }
     """
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("u", "upload", "Upload", id="files.upload"),
+        Binding("a", "upload", "Upload", id="files.upload"),
         Binding("d", "download", "Download", id="files.download"),
         Binding("l", "link", "Link", id="files.link"),
         Binding("x", "delete", "Delete", id="files.delete"),
+        Binding("ctrl+z", "undo", "Undo delete", show=False, id="files.undo"),
         Binding("R", "restore", "Restore", id="files.restore"),
         Binding("P", "purge", "Purge", id="files.purge"),
         Binding("v", "versions", "Versions", id="files.versions"),
@@ -188,6 +191,7 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
         ),
         Binding("escape", "escape", "Cancel transfers", id="files.cancel"),
         Binding("c", "case", "Case", id="files.case"),
+        Binding("ctrl+u", "clear", "Clear filters", show=False, id="files.clear"),
         Binding("C", "clear_transfers", "Clear done", show=False, id="files.transfers.clear"),
         Binding("ctrl+l,f5", "reload", "Reload", show=False, id="files.reload"),
         Binding("ctrl+r", "reconcile", "Reconcile", show=False, id="files.reconcile"),
@@ -201,6 +205,7 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
         self._ids = itertools.count(1)
         self._last_folder: Path | None = None
         self._last_pick: Path | None = None
+        self._undo: FileRecord | None = None  # the file just deleted (ctrl+z restores it)
         self.finished_batches = 0  # for tests: transfer batches fully done
         self.previewed: Preview | None = None  # what the detail pane shows
 
@@ -541,31 +546,107 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
         self.notify(text, timeout=6)
         self.apply_filters()
 
+    def _file_facts(self, record: FileRecord) -> list[tuple[str, object]]:
+        return [
+            ("File", record.originalName),
+            ("Key", record.key),
+            ("Owner", record.userId),
+            ("Client", record.clientId or "-"),
+            ("Size", humanize.naturalsize(record.size, binary=True)),
+        ]
+
     def action_delete(self) -> None:
-        from core.files.lifecycle import soft_delete
+        from tui.modals.confirm import ConfirmAction, Confirmed
 
         record = self.selected_record()
-        runtime = self.runtime
-        if record is None or runtime is None:
+        if record is None or self.runtime is None:
             return
-        self.run_core(
-            f"Deleted {record.originalName} (R restores it; P purges it from S3)",
-            lambda: soft_delete(runtime, str(record.id)),
+        if record.status.value == "deleted":
+            self.notify(f"{record.originalName} is already deleted (R restores it).")
+            return
+
+        def answered(answer: Confirmed | None) -> None:
+            if answer is not None:
+                self.delete_file(record)
+
+        self.app.push_screen(
+            ConfirmAction(
+                "Delete this file?",
+                self._file_facts(record),
+                "It is marked deleted and leaves the list; its bytes stay in S3, so R or "
+                "ctrl+z restores it (P purges it for good).",
+                yes="Delete",
+            ),
+            answered,
         )
 
+    @work(thread=True, group="files-action", exit_on_error=False)
+    def delete_file(self, record: FileRecord) -> None:
+        from core.files.lifecycle import soft_delete
+
+        runtime = self.runtime
+        assert runtime is not None
+        deleted = soft_delete(runtime, str(record.id))
+        self.app.call_from_thread(self._deleted, deleted)
+
+    def _deleted(self, record: FileRecord) -> None:
+        """The row stays where it was, marked deleted, and the cursor with it: R (or
+        ctrl+z) acts on this very file."""
+        self._undo = record
+        self.replace_rows([record])
+        self.notify(f"{record.originalName} deleted · ctrl+z undoes", title="Deleted", timeout=10)
+
+    def action_undo(self) -> None:
+        record = self._undo
+        if record is None:
+            self.notify("Nothing to undo.")
+            return
+        self._undo = None
+        self.restore_file(record)
+
     def action_restore(self) -> None:
-        from core.files.lifecycle import restore
+        from tui.modals.confirm import ConfirmAction, Confirmed
 
         record = self.selected_record()
-        runtime = self.runtime
-        if record is None or runtime is None:
+        if record is None or self.runtime is None:
             return
-        self.run_core(f"Restored {record.originalName}", lambda: restore(runtime, str(record.id)))
+        if record.status.value != "deleted":
+            self.notify(f"{record.originalName} is not deleted.")
+            return
+
+        def answered(answer: Confirmed | None) -> None:
+            if answer is not None:
+                self.restore_file(record)
+
+        self.app.push_screen(
+            ConfirmAction(
+                "Restore this file?",
+                self._file_facts(record),
+                "It is listed, downloadable and shareable again.",
+                yes="Restore",
+            ),
+            answered,
+        )
+
+    @work(thread=True, group="files-action", exit_on_error=False)
+    def restore_file(self, record: FileRecord) -> None:
+        from core.files.lifecycle import restore
+
+        runtime = self.runtime
+        assert runtime is not None
+        restored = restore(runtime, str(record.id))
+        self.app.call_from_thread(self._restored, restored)
+
+    def _restored(self, record: FileRecord) -> None:
+        if self._undo is not None and self._undo.id == record.id:
+            self._undo = None
+        self.replace_rows([record])
+        self.notify(f"{record.originalName} restored", title="Restored", timeout=6)
 
     def action_purge(self) -> None:
         from core.errors import AccessDeniedError
         from core.files.catalogue import Access, check_access
-        from tui.modals.files_confirm import FilesPurgeConfirm
+        from tui.modals.confirm import Ask, ConfirmAction, Confirmed
 
         record = self.selected_record()
         runtime = self.runtime
@@ -577,17 +658,30 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
             self.notify(str(exc), severity="error")
             return
 
-        def confirmed(typed: str | None) -> None:
+        def answered(answer: Confirmed | None) -> None:
             from core.files.lifecycle import purge
 
-            if typed is None:
+            if answer is None:
                 return
             self.run_core(
                 f"Purged {record.originalName}: every version removed from S3",
-                lambda: purge(runtime, str(record.id), typed),
+                lambda: purge(runtime, str(record.id), answer.text),
             )
 
-        self.app.push_screen(FilesPurgeConfirm(record.originalName), confirmed)
+        self.app.push_screen(
+            ConfirmAction(
+                "Purge this file?",
+                self._file_facts(record),
+                "Every version of the object is removed from S3. This cannot be undone.",
+                yes="Purge",
+                ask=Ask(
+                    "Type the file's name to confirm:",
+                    placeholder=record.originalName,
+                    must_equal=record.originalName,
+                ),
+            ),
+            answered,
+        )
 
     def action_link(self) -> None:
         from tui.modals.files_link import FilesLinkDialog
@@ -632,6 +726,7 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
         self.app.call_from_thread(self._show_versions, record, versions)
 
     def _show_versions(self, record: FileRecord, versions: list[Any]) -> None:
+        from tui.modals.confirm import ConfirmAction, Confirmed
         from tui.modals.files_download import FilesDownloadDialog
         from tui.modals.files_versions import FilesVersionsDialog
 
@@ -645,9 +740,23 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
                 return
             what, vid = choice
             if what == "restore":
-                self.run_core(
-                    f"Version {vid[:12]}… of {record.originalName} is current again",
-                    lambda: restore_version(runtime, str(record.id), vid),
+
+                def restore_answered(answer: Confirmed | None) -> None:
+                    if answer is not None:
+                        self.run_core(
+                            f"Version {vid[:12]}… of {record.originalName} is current again",
+                            lambda: restore_version(runtime, str(record.id), vid),
+                        )
+
+                self.app.push_screen(
+                    ConfirmAction(
+                        "Make this version current?",
+                        [*self._file_facts(record), ("Version", vid)],
+                        "A copy of this version becomes the file's current content "
+                        "(the versions after it are kept).",
+                        yes="Make current",
+                    ),
+                    restore_answered,
                 )
             else:
                 self.app.push_screen(
@@ -659,6 +768,7 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
 
     def action_reconcile(self) -> None:
         from core.files.reconcile import settle_uploading
+        from tui.modals.confirm import ConfirmAction, Confirmed
 
         runtime = self.runtime
         if runtime is None:
@@ -671,7 +781,23 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
                 counts[item.outcome] = counts.get(item.outcome, 0) + 1
             return ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
 
-        self.run_core("Reconciled", settle)
+        def answered(answer: Confirmed | None) -> None:
+            if answer is not None:
+                self.run_core("Reconciled", settle)
+
+        self.app.push_screen(
+            ConfirmAction(
+                "Reconcile stuck uploads?",
+                [("Records", "every file still `uploading` after an hour")],
+                "Each is completed from what S3 holds, or marked failed when its bytes "
+                "never arrived.",
+                yes="Reconcile",
+            ),
+            answered,
+        )
+
+    def action_clear(self) -> None:
+        self.set_query("")
 
     def action_tags(self) -> None:
         from tui.modals.files_tags import FilesTagsDialog

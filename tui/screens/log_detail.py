@@ -13,12 +13,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from tui import outside_text
 from tui.messages import LogsChanged
 from tui.screens.base import ReportsWorkerErrors
+from tui.screens.suppression_actions import SuppressionActions
 from tui.widgets.connection_bar import ConnectionBar
 from tui.widgets.row_table import RowTable
 
@@ -137,7 +137,7 @@ def why_text(detail: LogDetail) -> Text:
     return text
 
 
-class LogDetailScreen(ReportsWorkerErrors, Screen[None]):
+class LogDetailScreen(ReportsWorkerErrors, SuppressionActions):
     """Pushed over the logs screen; Esc goes back."""
 
     DEFAULT_CSS = """
@@ -151,7 +151,7 @@ class LogDetailScreen(ReportsWorkerErrors, Screen[None]):
         Binding("y", "copy_id", "Copy id", id="detail.copy"),
         Binding("r", "resend", "Resend", id="detail.resend"),
         Binding("s", "suppress", "Suppress", id="detail.suppress"),
-        Binding("u", "unsuppress", "Unsuppress", id="detail.unsuppress"),
+        Binding("u", "unsuppress", "Lift suppression", id="detail.unsuppress"),
         Binding("ctrl+l,f5", "reload", "Reload", id="detail.reload"),
         Binding("question_mark,f1", "help", "Help", show=False, id="detail.help"),
     ]
@@ -265,18 +265,30 @@ class LogDetailScreen(ReportsWorkerErrors, Screen[None]):
         return str(key) if key else None
 
     def action_resend(self) -> None:
-        from tui.modals.logs_dialogs import LogsConfirm
+        from tui.modals.confirm import ConfirmAction, Confirmed
 
         if self.detail is None:
             return
         log = self.detail.log
-        text = f"“{log.subject}”\nto {', '.join(log.all_recipients)}\n\nA new log is created."
+        facts: list[tuple[str, object]] = [
+            ("Subject", log.subject),
+            ("To", ", ".join(log.all_recipients)),
+            ("Original", self.detail.id),
+        ]
 
-        def answered(yes: bool | None) -> None:
-            if yes:
+        def answered(answer: Confirmed | None) -> None:
+            if answer is not None:
                 self.resend()
 
-        self.app.push_screen(LogsConfirm("Resend this message?", text), answered)
+        self.app.push_screen(
+            ConfirmAction(
+                "Resend this message?",
+                facts,
+                "The same message goes out again as a new log linked to this one.",
+                yes="Resend",
+            ),
+            answered,
+        )
 
     @work(thread=True, group="detail-action", exit_on_error=False)
     def resend(self) -> None:
@@ -291,32 +303,13 @@ class LogDetailScreen(ReportsWorkerErrors, Screen[None]):
 
     def action_suppress(self) -> None:
         email = self._recipient()
-        if email:
-            self.suppress(email)
+        if email and self.detail is not None:
+            self.ask_suppress(email, self.detail.log.messageId)
 
     def action_unsuppress(self) -> None:
         email = self._recipient()
         if email:
-            self.unsuppress(email)
+            self.ask_lift(email)
 
-    @work(thread=True, group="detail-action", exit_on_error=False)
-    def suppress(self, email: str) -> None:
-        from core import suppressions
-
-        runtime = self.runtime
-        assert runtime is not None and self.detail is not None
-        text = suppressions.suppress_manually(
-            runtime.store, email, by=runtime.operator, message_id=self.detail.log.messageId
-        )
-        self.app.call_from_thread(self.notify, text, title="Suppression list")
-        self.app.call_from_thread(self.load)
-
-    @work(thread=True, group="detail-action", exit_on_error=False)
-    def unsuppress(self, email: str) -> None:
-        from core import suppressions
-
-        runtime = self.runtime
-        assert runtime is not None
-        text = suppressions.lift(runtime.store, email, by=runtime.operator)
-        self.app.call_from_thread(self.notify, text, title="Suppression list")
-        self.app.call_from_thread(self.load)
+    def suppression_changed(self) -> None:
+        self.load()

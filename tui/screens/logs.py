@@ -30,6 +30,7 @@ from tui import outside_text
 from tui.messages import LogsChanged
 from tui.palette import PaletteCommand, ScreenCommands
 from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
+from tui.screens.suppression_actions import SuppressionActions
 
 if TYPE_CHECKING:
     from core.logs.query import Cursor, FilterSet, Page
@@ -160,7 +161,7 @@ class SavedSearchCommands(ScreenCommands):
         found += [
             ("Logs: save this search", "Name the current filters (Ctrl+S)", screen.action_save),
             ("Logs: export the filtered logs", "CSV or JSON Lines (key e)", screen.action_export),
-            ("Logs: clear the filters", "Show every log (key x)", screen.action_clear),
+            ("Logs: clear the filters", "Show every log (ctrl+u)", screen.action_clear),
         ]
         try:
             entries = saved.load_all()
@@ -173,7 +174,7 @@ class SavedSearchCommands(ScreenCommands):
         return found
 
 
-class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
+class LogsScreen(SuppressionActions, PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
     TITLE = "Logs"
     PREFIX = "logs"
     NOUN = "logs"
@@ -212,7 +213,7 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
         ),
         Binding("r", "resend", "Resend", id="logs.resend"),
         Binding("s", "suppress", "Suppress", id="logs.suppress"),
-        Binding("u", "unsuppress", "Unsuppress", id="logs.unsuppress"),
+        Binding("u", "unsuppress", "Lift suppression", id="logs.unsuppress"),
         Binding("y", "copy_id", "Copy id", id="logs.copy"),
         Binding("c", "case", "Case", id="logs.case"),
         Binding("e", "export", "Export", id="logs.export"),
@@ -220,7 +221,7 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
         Binding("apostrophe", "recall", "Saved", key_display="'", id="logs.recall"),
         Binding("o", "cycle_sort", "Sort", id="logs.sort"),
         Binding("O", "flip_sort", "Reverse", show=False, id="logs.sort.flip"),
-        Binding("x", "clear", "Clear filters", show=False, id="logs.clear"),
+        Binding("ctrl+u", "clear", "Clear filters", show=False, id="logs.clear"),
         Binding("ctrl+l,f5", "reload", "Reload", show=False, id="logs.reload"),
         Binding("escape", "focus_table", "To table", show=False, id="logs.table"),
     ]
@@ -489,19 +490,30 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
         self.notify(f"Copied {message_id}", title="SES MessageId")
 
     def action_resend(self) -> None:
-        from tui.modals.logs_dialogs import LogsConfirm
+        from tui.modals.confirm import ConfirmAction, Confirmed
 
         doc = self.selected_doc()
         if doc is None:
             return
-        people = ", ".join(_recipients(doc))
-        text = f"“{doc.get('subject', '')}”\nto {people}\n\nA new log is created."
+        facts: list[tuple[str, object]] = [
+            ("Subject", doc.get("subject", "")),
+            ("To", ", ".join(_recipients(doc))),
+            ("Original", str(doc["_id"])),
+        ]
 
-        def answered(yes: bool | None) -> None:
-            if yes:
+        def answered(answer: Confirmed | None) -> None:
+            if answer is not None:
                 self.resend(str(doc["_id"]))
 
-        self.app.push_screen(LogsConfirm("Resend this message?", text), answered)
+        self.app.push_screen(
+            ConfirmAction(
+                "Resend this message?",
+                facts,
+                "The same message goes out again as a new log linked to this one.",
+                yes="Resend",
+            ),
+            answered,
+        )
 
     @work(thread=True, group="logs-action", exit_on_error=False)
     def resend(self, log_id: str, recipients: list[str] | None = None) -> None:
@@ -517,32 +529,13 @@ class LogsScreen(PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
     def action_suppress(self) -> None:
         doc = self.selected_doc()
         if doc is not None:
-            self._with_recipient(doc, "Suppress", partial(self.suppress, str(doc["messageId"])))
+            message_id = str(doc.get("messageId") or "") or None
+            self._with_recipient(doc, "Suppress", partial(self.ask_suppress, message_id=message_id))
 
     def action_unsuppress(self) -> None:
         doc = self.selected_doc()
         if doc is not None:
-            self._with_recipient(doc, "Unsuppress", self.unsuppress)
-
-    @work(thread=True, group="logs-action", exit_on_error=False)
-    def suppress(self, message_id: str, email: str) -> None:
-        from core import suppressions
-
-        runtime = self.runtime
-        assert runtime is not None
-        text = suppressions.suppress_manually(
-            runtime.store, email, by=runtime.operator, message_id=message_id
-        )
-        self.app.call_from_thread(self.notify, text, title="Suppression list")
-
-    @work(thread=True, group="logs-action", exit_on_error=False)
-    def unsuppress(self, email: str) -> None:
-        from core import suppressions
-
-        runtime = self.runtime
-        assert runtime is not None
-        text = suppressions.lift(runtime.store, email, by=runtime.operator)
-        self.app.call_from_thread(self.notify, text, title="Suppression list")
+            self._with_recipient(doc, "Lift the suppression of", self.ask_lift)
 
     def action_export(self) -> None:
         from tui.modals.logs_dialogs import LogsPrompt

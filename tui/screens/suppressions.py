@@ -17,6 +17,7 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from tui import outside_text
 from tui.screens.base import ServiceScreen
+from tui.screens.suppression_actions import SuppressionActions
 from tui.widgets.query_line import QueryCompletion, QueryLine
 from tui.widgets.row_table import RowTable
 
@@ -31,8 +32,8 @@ REASONS = [
 ]
 
 _DIALOG_CSS = """
-AddSuppression, ConfirmRemove { align: center middle; }
-AddSuppression > Vertical, ConfirmRemove > Vertical {
+AddSuppression { align: center middle; }
+AddSuppression > Vertical {
     width: 76; height: auto; border: round $accent; background: $surface; padding: 1 2;
 }
 AddSuppression Input, AddSuppression Select { margin-bottom: 1; }
@@ -88,50 +89,7 @@ class AddSuppression(ModalScreen[tuple[str, str, str] | None]):
         self.dismiss((email, reason, note))
 
 
-class ConfirmRemove(ModalScreen[bool]):
-    DEFAULT_CSS = _DIALOG_CSS
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape,n", "no", "No", id="suppressions.remove.no"),
-        Binding("y", "yes", "Yes", id="suppressions.remove.yes"),
-    ]
-
-    def __init__(self, entry: Suppression) -> None:
-        super().__init__()
-        self.entry = entry
-
-    def compose(self) -> ComposeResult:
-        e = self.entry
-        with Vertical():
-            yield Label(
-                outside_text.text(f"Lift the suppression of {e.email}?"), classes="sup-title"
-            )
-            yield Static(
-                outside_text.text(
-                    f"It was added for {e.reason.value} on {e.at.astimezone():%Y-%m-%d %H:%M}"
-                    f"{' by ' + e.by if e.by else ''}. Sends to it will be allowed again.",
-                    no_wrap=False,
-                )
-            )
-            with Horizontal(classes="sup-buttons"):
-                yield Button("No (n)", id="sup-no")
-                yield Button("Yes, remove (y)", variant="error", id="sup-yes")
-
-    def action_no(self) -> None:
-        self.dismiss(False)
-
-    def action_yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#sup-no")
-    def _no(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#sup-yes")
-    def _yes(self) -> None:
-        self.dismiss(True)
-
-
-class SuppressionsScreen(ServiceScreen):
+class SuppressionsScreen(SuppressionActions, ServiceScreen):
     TITLE = "Suppressions"
     AUTO_FOCUS = "#sup-table"  # not the query line: keys act on the list until `/`
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
@@ -143,9 +101,9 @@ class SuppressionsScreen(ServiceScreen):
             tooltip="Query line: reason:complaint since:7d (Tab completes, ↑ earlier ones)",
             id="suppressions.query",
         ),
-        Binding("a", "add", "Add", id="suppressions.add"),
+        Binding("s,a", "add", "Suppress", key_display="s", id="suppressions.add"),
         Binding("c", "case", "Case", id="suppressions.case"),
-        Binding("d,delete", "remove", "Remove", key_display="d", id="suppressions.remove"),
+        Binding("u", "remove", "Lift", id="suppressions.remove"),
         Binding("w", "toggle_raw", "Raw why", id="suppressions.raw"),
         Binding("ctrl+l,f5", "reload", "Reload", id="suppressions.reload"),
     ]
@@ -238,7 +196,7 @@ class SuppressionsScreen(ServiceScreen):
         self.query_one("#sup-summary", Static).update(
             f"{len(entries)} suppressed · "
             + " · ".join(f"{n} {r}" for r, n in counts.items())
-            + "   a add · d remove · sends to these addresses are refused"
+            + "   s suppress · u lift · sends to these addresses are refused"
         )
 
     def _why(self, entry: Suppression) -> Text:
@@ -289,12 +247,10 @@ class SuppressionsScreen(ServiceScreen):
         if entry is None or self.runtime is None:
             self.notify("Select an address first.", severity="warning")
             return
+        self.ask_lift(entry.email)
 
-        def done(yes: bool | None) -> None:
-            if yes:
-                self.lift(entry.email)
-
-        self.app.push_screen(ConfirmRemove(entry), done)
+    def suppression_changed(self) -> None:
+        self.load()
 
     @work(thread=True, exclusive=True, group="suppressions-change", exit_on_error=False)
     def suppress(self, email: str, reason: str, note: str) -> None:
@@ -308,16 +264,4 @@ class SuppressionsScreen(ServiceScreen):
         )
         text = f"{email} suppressed" if created else f"{email} was already suppressed"
         self.app.call_from_thread(self.notify, text, title="Suppressions")
-        self.app.call_from_thread(self.load)
-
-    @work(thread=True, exclusive=True, group="suppressions-change", exit_on_error=False)
-    def lift(self, email: str) -> None:
-        from core.events.suppress import remove_by_person
-
-        runtime = self.runtime
-        assert runtime is not None
-        removed = remove_by_person(runtime.store, email, runtime.operator)
-        self.app.call_from_thread(
-            self.notify, f"{removed.email} may be sent to again", title="Suppression lifted"
-        )
         self.app.call_from_thread(self.load)

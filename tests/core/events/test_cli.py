@@ -226,6 +226,11 @@ def test_suppressions_commands(runtime: Runtime, capsys: pytest.CaptureFixture[s
         run(runtime, "suppressions", "remove", ANA)
     with pytest.raises(InputError):
         run(runtime, "suppressions", "add", "not-an-address")
+    assert run(runtime, "suppressions", "add", ANA, "--reason", "complaint") == 0
+    with pytest.raises(InputError, match="needs a reason"):
+        run(runtime, "suppressions", "remove", ANA)
+    assert run(runtime, "suppressions", "remove", ANA, "--note", "asked by phone") == 0
+    assert "(was complaint)" in capsys.readouterr().out
     audit = [(a["action"], a["operator"]) for a in runtime.store.auditlog.find()]
     assert ("suppress", "tester") in audit and ("unsuppress", "tester") in audit
 

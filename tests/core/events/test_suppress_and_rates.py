@@ -62,8 +62,13 @@ def test_person_adds_and_removes_with_audit(store: Store) -> None:
     assert not add_by_person(store, ANA, "maria")
     add_by_person(store, ANA, "maria", reason=SuppressionReason.COMPLAINT, note="forwarded")
     assert store.suppressions.find_one({"email": ANA})["reason"] == "complaint"
-    removed = remove_by_person(store, ANA, "maria")
+    with pytest.raises(InputError, match="needs a reason"):
+        remove_by_person(store, ANA, "maria")  # a complaint: why is it lifted?
+    assert store.suppressions.count_documents({"email": ANA}) == 1
+    removed = remove_by_person(store, ANA, "maria", note="client asked by phone")
     assert removed.email == ANA
+    lifted = store.auditlog.find_one({"action": "unsuppress"})
+    assert lifted["details"] == {"reason": "complaint", "note": "client asked by phone"}
     actions = [(a["action"], a["operator"], a["target"]) for a in store.auditlog.find()]
     assert actions.count(("suppress", "maria", ANA)) == 3
     assert ("unsuppress", "maria", ANA) in actions

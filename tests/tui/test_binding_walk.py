@@ -1,0 +1,147 @@
+"""Nothing changes the store on a single unconfirmed key: every binding of every screen
+(and of the app) is pressed against a seeded sandbox; any dialog it opens is left with
+Esc, any confirmation is answered no, and the store must be exactly as before. The
+actions that change delivery state or delete must have asked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.binding import Binding
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, DirectoryTree
+
+from core.db import Store
+from core.runtime import Runtime
+from core.sandbox_seed import seed_all
+from tests.tui.waiting import until
+from tui.app import SCREENS, DepllcApp
+from tui.modals.confirm import ConfirmAction
+from tui.modals.help import own_bindings
+from tui.modals.logs_dialogs import LogsPick
+from tui.screens.log_detail import LogDetailScreen
+
+SIZE = (120, 40)
+# bindings that must ask before they change anything (when they act at all)
+MUST_ASK = {
+    "logs.resend",
+    "logs.suppress",
+    "detail.resend",
+    "detail.suppress",
+    "files.delete",
+    "files.purge",
+    "files.reconcile",
+    "compose.new",
+    "suppressions.remove",
+}
+SKIP = {"app.quit"}  # ends the test
+
+
+def snapshot(store: Store) -> dict[str, list[str]]:
+    return {
+        name: sorted(repr(doc) for doc in store.db[name].find())
+        for name in sorted(store.db.list_collection_names())
+    }
+
+
+def idle(app: DepllcApp) -> bool:
+    """No worker is running (a DirectoryTree's loader waits for work as long as the
+    tree is shown)."""
+    return not any(
+        worker.is_running and not isinstance(worker.node, DirectoryTree) for worker in app.workers
+    )
+
+
+async def until_idle(pilot: Any, app: DepllcApp, what: str) -> None:
+    try:
+        await until(pilot, lambda: idle(app))
+    except AssertionError:
+        running = [w.name or w.group for w in app.workers if w.is_running]
+        raise AssertionError(f"{what}: workers still running: {running}") from None
+
+
+async def settle(pilot: Any, app: DepllcApp, asked: list[str], binding_id: str) -> None:
+    """Let the key's work finish; leave every dialog it opened (a confirmation: no)."""
+    for _ in range(6):
+        await pilot.pause(0.05)
+        await until_idle(pilot, app, binding_id)
+        screen = app.screen
+        if isinstance(screen, ConfirmAction):
+            asked.append(binding_id)
+            await pilot.press("escape")  # no (n would type into a reason/name field)
+        elif isinstance(screen, LogsPick):
+            await pilot.press("1")  # which recipient: the first, then it asks
+        elif isinstance(screen, ModalScreen):
+            await pilot.press("escape")
+        else:
+            return
+    raise AssertionError(f"{binding_id}: a dialog would not close")
+
+
+def keys_of(node: Any) -> list[tuple[str, Binding]]:
+    return [
+        (key.strip(), binding)
+        for binding in own_bindings(node)
+        for key in binding.key.split(",")
+        if binding.id not in SKIP
+    ]
+
+
+async def home(pilot: Any, app: DepllcApp, mode: str, detail: bool) -> Screen[Any]:
+    """Back on the screen under test, its main table focused."""
+    while isinstance(app.screen, ModalScreen):
+        await pilot.press("escape")
+    if app.current_mode != mode:
+        app.switch_mode(mode)
+        await pilot.pause(0.05)
+    if detail and not isinstance(app.screen, LogDetailScreen):
+        while len(app.screen_stack) > 1:
+            app.pop_screen()
+        table = app.screen.query_one("#logs-table", DataTable)
+        await until(pilot, lambda: table.row_count > 0)
+        table.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, LogDetailScreen))
+    if not detail:
+        while len(app.screen_stack) > 1:
+            app.pop_screen()
+    screen = app.screen
+    tables = list(screen.query(DataTable))
+    if tables:
+        await until(pilot, lambda: tables[0].row_count > 0)
+        tables[0].focus()
+    else:
+        screen.set_focus(None)
+    await until(pilot, lambda: idle(app))
+    return screen
+
+
+@pytest.fixture
+def seeded(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Runtime:
+    monkeypatch.setenv("EDITOR", "true")  # ctrl+e on Compose: an editor that changes nothing
+    monkeypatch.delenv("VISUAL", raising=False)
+    seed_all(runtime.store, runtime.aws, runtime.settings)
+    return runtime
+
+
+async def test_no_key_changes_the_store_without_a_yes(seeded: Runtime) -> None:
+    app = DepllcApp(seeded.settings, runtime=seeded)
+    asked: list[str] = []
+    pressed = 0
+    async with app.run_test(size=SIZE) as pilot:
+        targets = [(mode, False) for mode in SCREENS] + [("logs", True)]
+        for mode, detail in targets:
+            screen = await home(pilot, app, mode, detail)
+            for key, binding in keys_of(app) + keys_of(screen):
+                if mode == "compose" and binding.id == "compose.new":
+                    screen.query_one("#subject").value = "a draft"  # type: ignore[attr-defined]
+                before = snapshot(seeded.store)
+                await pilot.press(key)
+                pressed += 1
+                await settle(pilot, app, asked, binding.id or key)
+                assert snapshot(seeded.store) == before, f"{mode}: {key} ({binding.id})"
+                screen = await home(pilot, app, mode, detail)
+    assert pressed > 60
+    missing = MUST_ASK - set(asked)
+    assert not missing, f"these changed state without asking or did nothing: {missing}"
