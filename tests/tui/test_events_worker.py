@@ -20,6 +20,7 @@ from tests.core.events import bodies as b
 from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.messages import LogsChanged, RuntimeReady
+from tui.modals.confirm import ConfirmAction
 from tui.screens.suppressions import SuppressionsScreen
 
 SIZE = (160, 48)
@@ -131,7 +132,7 @@ async def test_suppressions_screen_lists_adds_and_removes(runtime: Runtime) -> N
         assert row[1] == "bounce" and row[3] == "ses-events"
         assert row[4:] == ["smtp; 550 5.1.1 user unknown", "0100-abc"]  # why, then which mail
 
-        await pilot.press("a")
+        await pilot.press("s")
         await pilot.pause()
         await pilot.press(*"nope")
         await pilot.press("enter")
@@ -145,8 +146,9 @@ async def test_suppressions_screen_lists_adds_and_removes(runtime: Runtime) -> N
         assert entry is not None and entry["reason"] == "manual" and entry["by"] == "tester"
 
         table.move_cursor(row=[e.email for e in screen.entries].index("hard@client.example"))
-        await pilot.press("d")
-        await pilot.pause()
+        await pilot.press("u")  # lift: the confirmation names the address and its reason
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        assert "Reason: bounce" in app.screen.plain
         await pilot.press("y")
         await until(pilot, lambda: table.row_count == 1)
         assert runtime.store.suppressions.find_one({"email": "hard@client.example"}) is None

@@ -347,11 +347,12 @@ def show_log(ctx: CommandContext) -> int:
         return 0
     from rich.console import Console
 
-    from tui.screens.log_detail import header_table, timeline_text, why_text
+    from tui.screens.log_detail import header_table, more_table, timeline_text, why_text
 
     # Rich Text from outside_text throughout: a subject or a diagnostic is never markup
     console = Console(highlight=False)
     console.print(header_table(detail))
+    console.print(more_table(detail))
     console.print("\n[b]Recipients[/b]")
     for r in detail.recipients:
         line = outside_text.text(f"  {r.email} ({r.kind})  {r.status}", no_wrap=False)

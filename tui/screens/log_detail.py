@@ -52,50 +52,57 @@ def _when(value: Any) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
 
+def _grid(rows: list[tuple[str, Any]]) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for name, value in rows:
+        if value:
+            grid.add_row(name, value if isinstance(value, Text) else outside_text.text(value))
+    return grid
+
+
 def header_table(detail: LogDetail) -> Table:
-    """The log's fields; every value is Text made by outside_text (a str cell of a Rich
-    table is read as markup: the subject `Re: [/docs] contract` would not render)."""
+    """What a person reads first, above the recipients: what, to whom, how it went."""
+    log = detail.log
+    status = Text(log.status.value, style=STATUS_STYLE.get(log.status.value, ""))
+    return _grid(
+        [
+            ("Subject", log.subject),
+            ("Status", status),
+            ("Sent", f"{_when(log.createdAt)} · {log.category.value} · {log.priority.value}"),
+            ("Resend of", str((log.customData or {}).get("resendOf") or "")),
+            ("Error", Text(outside_text.visible(log.error), style="red") if log.error else ""),
+            ("Unreadable", Text(detail.problem or "", style="bold red")),
+        ]
+    )
+
+
+def more_table(detail: LogDetail) -> Table:
+    """The rest of the log's fields, below the recipients."""
     import humanize
 
     log = detail.log
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column()
-    rows: list[tuple[str, Any]] = [
-        ("Subject", log.subject),
-        ("From", log.from_),
-        ("To", ", ".join(log.to)),
-        ("Cc", ", ".join(log.cc or [])),
-        ("Bcc", ", ".join(log.bcc or [])),
-        ("Status", log.status.value),
-        ("Category", log.category.value),
-        ("Priority", log.priority.value),
-        ("Created", _when(log.createdAt)),
-        ("Updated", _when(log.updatedAt)),
-        ("SES MessageId", log.messageId),
-        ("Log id", detail.id),
-        ("Template", log.templateId or ""),
-        ("Client", log.clientId or ""),
-        ("User", log.userId or ""),
-        ("Operator", log.operator or ""),
-        ("Cost", f"${log.cost:.4f}"),
-        ("Size", humanize.naturalsize(log.size)),
-        ("Opens / clicks", f"{detail.opens} / {detail.clicks}"),
-        ("Attachments", ", ".join(detail.attachments)),
-        ("Tags", ", ".join(f"{k}={v}" for k, v in (log.tags or {}).items())),
-        ("Resend of", str((log.customData or {}).get("resendOf") or "")),
-        ("Error", log.error or ""),
-        ("Unreadable", detail.problem or ""),
-    ]
-    styles = {
-        "Status": STATUS_STYLE.get(log.status.value, ""),
-        "Error": "red",
-        "Unreadable": "bold red",
-    }
-    for name, value in rows:
-        if value:
-            grid.add_row(name, outside_text.text(value, style=styles.get(name, ""), no_wrap=False))
-    return grid
+    return _grid(
+        [
+            ("From", log.from_),
+            ("To", ", ".join(log.to)),
+            ("Cc", ", ".join(log.cc or [])),
+            ("Bcc", ", ".join(log.bcc or [])),
+            ("Updated", _when(log.updatedAt)),
+            ("SES MessageId", log.messageId),
+            ("Log id", detail.id),
+            ("Template", log.templateId or ""),
+            ("Client", log.clientId or ""),
+            ("User", log.userId or ""),
+            ("Operator", log.operator or ""),
+            ("Cost", f"${log.cost:.4f}"),
+            ("Size", humanize.naturalsize(log.size)),
+            ("Opens / clicks", f"{detail.opens} / {detail.clicks}"),
+            ("Attachments", ", ".join(detail.attachments)),
+            ("Tags", ", ".join(f"{k}={v}" for k, v in (log.tags or {}).items())),
+        ]
+    )
 
 
 def timeline_text(detail: LogDetail) -> Text:
@@ -179,9 +186,12 @@ class LogDetailScreen(ReportsWorkerErrors, SuppressionActions):
             yield Static("Loading…", id="detail-header")
             yield Label("Recipients", classes="detail-section")
             table: DataTable[Any] = RowTable(id="detail-recipients", cursor_type="row")
-            table.add_columns("Recipient", "Field", "Status", "Updated", "Diagnostic", "List")
+            # what decides the next step first; the long diagnostic last
+            table.add_columns("Recipient", "Status", "List", "Field", "Updated", "Diagnostic")
             yield table
             yield Static("", id="detail-why")
+            yield Label("Details", classes="detail-section")
+            yield Static("", id="detail-more")
             yield Label("Events", classes="detail-section")
             yield Static("", id="detail-timeline")
             yield Label("Body", classes="detail-section")
@@ -207,25 +217,26 @@ class LogDetailScreen(ReportsWorkerErrors, SuppressionActions):
         cursor = table.cursor_row
         table.clear()
         for row in detail.recipients:
-            listed = "suppressed" if row.email.lower() in detail.suppressed else ""
+            listed = row.email.lower() in detail.suppressed
             table.add_row(
-                outside_text.text(row.email),
-                outside_text.text(row.kind),
+                outside_text.text(row.email, width=48),
                 outside_text.text(row.status, style=STATUS_STYLE.get(row.status, "")),
+                Text("suppressed", style="bold red") if listed else Text("-", style="dim"),
+                outside_text.text(row.kind),
                 Text(_when(row.updated_at) if row.updated_at else "-"),
-                outside_text.text(row.diagnostic or ""),
-                Text(listed, style="bold red"),
+                outside_text.text(row.diagnostic or "", width=80),
                 key=row.email,
             )
-        table.styles.height = min(12, table.row_count + 1)
+        table.styles.height = table.row_count + 1  # every recipient, never a hidden last row
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         self.query_one("#detail-why", Static).update(why_text(detail))
+        self.query_one("#detail-more", Static).update(more_table(detail))
         self.query_one("#detail-timeline", Static).update(timeline_text(detail))
         body = self.query_one("#detail-body", Static)
         body.set_class(detail.body_redacted, "-redacted")
         body.update(outside_text.text(detail.body[:20_000], multiline=True))
-        table.focus()
+        table.focus(scroll_visible=False)  # the detail opens at its top: subject, status
 
     # --- live updates ----------------------------------------------------------
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -61,16 +61,48 @@ STATUS_STYLE = {
     "failed": "red",
 }
 PRIORITY_STYLE = {"urgent": "bold red", "high": "yellow", "low": "dim"}
-# column key -> (label, sort field or None)
+# column key -> (label, sort field or None), in the order shown
 COLUMNS: dict[str, tuple[str, str | None]] = {
     "time": ("Time", "createdAt"),
+    "status": ("Status", "status"),
     "to": ("To", None),
     "subject": ("Subject", "subject"),
     "category": ("Category", "category"),
-    "status": ("Status", "status"),
     "priority": ("Priority", None),
     "events": ("Events", None),
 }
+# Widths: time and status always show; To and Subject share what is left; the rest
+# give way as the terminal narrows, last in this list first.
+FIXED_WIDTHS = {"status": 9, "category": 13, "priority": 8, "events": 12}
+OPTIONAL = ("category", "priority", "events")
+TO_WIDTH = (22, 40)  # at least, at most
+SUBJECT_MIN = 22
+CELL_PADDING = 2  # DataTable pads each cell by one on either side
+# the recipient that matters in a list: the worst outcome (then the first listed)
+RECIPIENT_RANK = {"delivered": 0, "sent": 1, "queued": 2, "failed": 3, "bounced": 4, "complaint": 5}
+
+
+def plan_columns(width: int) -> dict[str, int]:
+    """Column widths for a table `width` cells wide (scrollbar included): Time and
+    Status always; To and Subject take what is left after the optional columns that
+    still fit (Category, then Priority, then Events)."""
+    usable = width - 2  # the vertical scrollbar
+    time_width = 16 if usable >= 100 else 11
+    widths = {"time": time_width, "status": FIXED_WIDTHS["status"]}
+    needed = TO_WIDTH[0] + SUBJECT_MIN + 4 * CELL_PADDING + time_width + widths["status"]
+    optional = []
+    for key in OPTIONAL:
+        extra = FIXED_WIDTHS[key] + CELL_PADDING
+        if needed + extra <= usable:
+            optional.append(key)
+            needed += extra
+    left = usable - needed + TO_WIDTH[0] + SUBJECT_MIN
+    to_width = max(TO_WIDTH[0], min(TO_WIDTH[1], left * 2 // 5))
+    plan = widths | {"to": to_width, "subject": max(SUBJECT_MIN, left - to_width)}
+    plan |= {key: FIXED_WIDTHS[key] for key in optional}
+    return {key: plan[key] for key in COLUMNS if key in plan}
+
+
 SORT_CYCLE = ("createdAt", "subject", "category", "status")
 EVENT_SHORT = {
     "delivery": "dlv",
@@ -109,22 +141,43 @@ def _events_cell(doc: dict[str, Any]) -> Text:
     return outside_text.text(" ".join(parts) or "send", style="dim" if parts == [] else "")
 
 
-def log_cells(doc: dict[str, Any]) -> dict[str, Any]:
-    """The table cells of one log, by column key."""
+def recipient_that_matters(doc: dict[str, Any]) -> str:
+    """The recipient a person looks for first: the worst outcome (a complaint, a
+    bounce, a failure) among the log's recipients, else the first one."""
+    rows = [r for r in doc.get("recipientStatus") or [] if isinstance(r, dict) and r.get("email")]
+    if rows:  # max keeps the first of equals: the first listed when all went alike
+        worst = max(rows, key=lambda r: RECIPIENT_RANK.get(str(r.get("status")), 0))
+        return str(worst["email"])
+    people = _recipients(doc)
+    return str(people[0]) if people else "-"
+
+
+def to_cell(doc: dict[str, Any], width: int) -> Text:
+    """The recipient that matters, `+N` for the others, cut with an ellipsis."""
+    people = list(dict.fromkeys(str(p) for p in _recipients(doc)))  # a CRM may store oddities
+    who = recipient_that_matters(doc)
+    more = f" +{len(people) - 1}" if len(people) > 1 else ""
+    shown = outside_text.text(who, width=max(width - len(more), 4))
+    return shown + Text(more, style="dim")
+
+
+def log_cells(doc: dict[str, Any], widths: dict[str, int] | None = None) -> dict[str, Any]:
+    """The table cells of one log, by column key, cut to `widths` (with an ellipsis)."""
     from core.logs.query import row_problem
 
-    people = [str(p) for p in _recipients(doc)]
-    first = people[0] if people else "-"
-    to = f"{first} +{len(people) - 1}" if len(people) > 1 else first
+    widths = widths or plan_columns(160)
     status = "unreadable" if row_problem(doc) else str(doc.get("status", ""))
     priority = str(doc.get("priority", ""))
-    # every cell is Text made by outside_text: a str cell would be read as markup
+    created = doc.get("createdAt")
+    time = _local(created)
+    if widths.get("time", 16) < 16 and isinstance(created, datetime):
+        time = created.astimezone().strftime("%m-%d %H:%M")
     return {
-        "time": Text(_local(doc.get("createdAt"))),
-        "to": outside_text.text(to, width=34),
-        "subject": outside_text.text(doc.get("subject", ""), width=50),
-        "category": outside_text.text(doc.get("category", "")),
+        "time": Text(time),
         "status": outside_text.text(status, style=STATUS_STYLE.get(status, "")),
+        "to": to_cell(doc, widths.get("to", TO_WIDTH[1])),
+        "subject": outside_text.text(doc.get("subject", ""), width=widths.get("subject")),
+        "category": outside_text.text(doc.get("category", "")),
         "priority": outside_text.text(priority, style=PRIORITY_STYLE.get(priority, "")),
         "events": _events_cell(doc),
     }
@@ -232,6 +285,7 @@ class LogsScreen(SuppressionActions, PagedTableScreen["EmailQuery", "Cursor", di
         self._sort_field = "createdAt"
         self._sort_dir = "desc"
         self._new_check: Timer | None = None
+        self._widths = plan_columns(160)  # set from the terminal's width when shown
         self.new_above = 0  # new logs found while the reader was down the list
         self.live_added = 0  # logs put on top of the table as they arrived (for tests)
 
@@ -269,8 +323,8 @@ class LogsScreen(SuppressionActions, PagedTableScreen["EmailQuery", "Cursor", di
         table: DataTable[Any] = PagedRowTable(
             id="logs-table", cursor_type="row", zebra_stripes=True
         )
-        for key, (label, _) in COLUMNS.items():
-            table.add_column(label, key=key)
+        for key, width in self._widths.items():
+            table.add_column(COLUMNS[key][0], key=key, width=width)
         yield table
 
     def on_mount(self) -> None:  # then the base classes' own (Textual calls each)
@@ -313,8 +367,30 @@ class LogsScreen(SuppressionActions, PagedTableScreen["EmailQuery", "Cursor", di
         return str(row["_id"])
 
     def row_cells(self, row: dict[str, Any]) -> list[Any]:
-        cells = log_cells(row)
-        return [cells[c] for c in COLUMNS]
+        cells = log_cells(row, self._widths)
+        return [cells[c] for c in self._widths]
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit_columns(event.size.width)
+
+    def fit_columns(self, width: int) -> None:
+        """Columns for this width: those that no longer fit give way, To and Subject
+        take the rest (the rows are drawn again, the cursor stays on its log)."""
+        widths = plan_columns(width)
+        if widths == self._widths:
+            return
+        self._widths = widths
+        table = self.table
+        selected = self.selected_key()
+        table.clear(columns=True)
+        for key, column_width in widths.items():
+            table.add_column(COLUMNS[key][0], key=key, width=column_width)
+        rows = list(self._rows.values())
+        self._rows.clear()
+        self.add_rows(rows)
+        if selected is not None and selected in self._rows:
+            table.move_cursor(row=table.get_row_index(selected))
+        self._label_columns()
 
     def summary_text(self) -> Text:
         label = "time" if self._sort_field == "createdAt" else self._sort_field
