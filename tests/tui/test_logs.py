@@ -19,6 +19,7 @@ from tui.app import DepllcApp
 from tui.messages import LogsChanged
 from tui.modals.confirm import ConfirmAction
 from tui.modals.logs_dialogs import LogsPick, LogsPrompt
+from tui.modals.resend import ResendDialog
 from tui.screens.log_detail import LogDetailScreen
 from tui.screens.logs import PAGE_SIZE, LogsScreen
 
@@ -286,15 +287,25 @@ async def test_triage_keys(runtime: Runtime, tmp_path: Path) -> None:
         await pilot.press("enter")
         await until(pilot, lambda: (tmp_path / "out.jsonl").exists())
         assert json.loads((tmp_path / "out.jsonl").read_text())["messageId"] == "ses-1"
-        # resend asks first; "n" cancels
+        # resend: the dialog offers the same recipients; Enter checks, the confirmation
+        # asks; "n" cancels
         await until(pilot, lambda: isinstance(app.screen, LogsScreen))
         await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ResendDialog))
+        dialog = app.screen
+        await until(pilot, lambda: dialog.query_one("#resend-to", Input).value != "")
+        await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        assert "To: ann@acme.example, bob@acme.example" in app.screen.plain
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, LogsScreen))
         assert runtime.store.emaillogs.count_documents({}) == 1
         # "y" resends through core.mail.resend: a new log linked to the original
         await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ResendDialog))
+        dialog = app.screen
+        await until(pilot, lambda: dialog.query_one("#resend-to", Input).value != "")
+        await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
         await pilot.press("y")
         await until(pilot, lambda: runtime.store.emaillogs.count_documents({}) == 2)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
 from textual import on
@@ -23,6 +23,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from tui import outside_text
+
+if TYPE_CHECKING:
+    from core.mail.send import Prepared
 
 
 @dataclass(frozen=True)
@@ -137,3 +140,68 @@ class ConfirmAction(ModalScreen[Confirmed | None]):
             self.action_yes()
         else:
             self.action_no()
+
+
+def size_text(value: int) -> str:
+    """A size as people read it (KiB, MiB)."""
+
+    import humanize
+
+    return str(humanize.naturalsize(value, binary=True))
+
+
+def listing(addresses: list[str], shown: int = 8) -> str:
+    """The first `shown` addresses and how many more."""
+    more = len(addresses) - shown
+    return ", ".join(addresses[:shown]) + (f" (+{more} more)" if more > 0 else "")
+
+
+def _body_kind(prepared: Prepared) -> str:
+    request = prepared.request
+    if request.templateId:
+        how = "SES template" if prepared.mode == "templated" else "SES's rendering as raw MIME"
+        return f"{request.templateId} ({how})"
+    if request.markdownContent:
+        return "Markdown (text + HTML)"
+    return "HTML (+ text)" if request.htmlContent else "plain text"
+
+
+def send_facts(prepared: Prepared) -> list[tuple[str, object]]:
+    """What a checked send (a new message or a resend) will do, for the confirmation:
+    sender, recipients, subject, body, messages, size, cost, attachments."""
+    parts = prepared.parts
+    facts: list[tuple[str, object]] = [
+        ("From", prepared.sender),
+        ("To", listing([a for p in parts for a in p.to]) or "-"),
+    ]
+    cc = [a for p in parts for a in p.cc]
+    bcc = [a for p in parts for a in p.bcc]
+    if cc:
+        facts.append(("Cc", listing(cc)))
+    if bcc:
+        facts.append(("Bcc", listing(bcc)))
+    facts += [
+        ("Subject", prepared.subject),
+        ("Body", _body_kind(prepared)),
+        (
+            "Recipients",
+            f"{len(prepared.recipients)} in {len(parts)} message(s)"
+            + (" (SES takes 50 a message)" if len(parts) > 1 else ""),
+        ),
+        (
+            "Size",
+            f"{size_text(prepared.size)} a message"
+            + ("" if prepared.mode == "templated" else " (SES's limit counts it after base64)"),
+        ),
+        ("Cost", f"${prepared.cost:.4f}"),
+    ]
+    if prepared.attachments:
+        attached = ", ".join(f"{a.filename} ({size_text(a.size)})" for a in prepared.attachments)
+        facts.append(("Attached", attached))
+    if prepared.overridden:
+        overridden = ", ".join(r.email for r in prepared.overridden)
+        facts.append(("Overrides", f"manual suppression of {overridden}"))
+    resend_of = (prepared.parts[0].log.customData or {}).get("resendOf") if parts else None
+    if resend_of:
+        facts.append(("Resend of", str(resend_of)))
+    return facts

@@ -39,6 +39,7 @@ from textual.widgets import (
 from textual.worker import Worker
 
 from tui import outside_text
+from tui.modals.confirm import listing, size_text
 from tui.palette import PaletteCommand, ScreenCommands
 from tui.screens.base import ServiceScreen
 
@@ -97,17 +98,6 @@ class RecipientSuggester(Suggester):
             if address.startswith(token) and address != token and address not in typed:
                 return head + address
         return None
-
-
-def _size(value: int) -> str:
-    import humanize
-
-    return str(humanize.naturalsize(value, binary=True))
-
-
-def _listing(addresses: list[str], shown: int = 8) -> str:
-    more = len(addresses) - shown
-    return ", ".join(addresses[:shown]) + (f" (+{more} more)" if more > 0 else "")
 
 
 class ComposeCommands(ScreenCommands):
@@ -420,7 +410,7 @@ class ComposeScreen(ServiceScreen):
         def picked(path: str | None) -> None:
             if path:
                 file = Path(path)
-                size = _size(file.stat().st_size) if file.exists() else "?"
+                size = size_text(file.stat().st_size) if file.exists() else "?"
                 self.add_attachment("path", path, f"{file.name}  ({size}, local)")
 
         self.app.push_screen(LocalFilePicker(), picked)
@@ -446,7 +436,7 @@ class ComposeScreen(ServiceScreen):
         runtime = self.runtime
         assert runtime is not None
         record = stored_record(runtime, file_id)
-        label = f"{record.originalName}  ({_size(record.size)}, stored)"
+        label = f"{record.originalName}  ({size_text(record.size)}, stored)"
         self.app.call_from_thread(self.add_attachment, "fileId", file_id, label)
 
     def action_remove_attachment(self) -> None:
@@ -598,44 +588,7 @@ class ComposeScreen(ServiceScreen):
         )
 
     def _confirm(self, prepared: Prepared) -> None:
-        from tui.modals.confirm import ConfirmAction, Confirmed
-
-        parts = prepared.parts
-        facts: list[tuple[str, object]] = [
-            ("From", prepared.sender),
-            ("To", _listing([a for p in parts for a in p.to]) or "-"),
-        ]
-        cc = [a for p in parts for a in p.cc]
-        bcc = [a for p in parts for a in p.bcc]
-        if cc:
-            facts.append(("Cc", _listing(cc)))
-        if bcc:
-            facts.append(("Bcc", _listing(bcc)))
-        facts += [
-            ("Subject", prepared.subject),
-            ("Body", self._body_kind(prepared)),
-            (
-                "Recipients",
-                f"{len(prepared.recipients)} in {len(parts)} message(s)"
-                + (" (SES takes 50 a message)" if len(parts) > 1 else ""),
-            ),
-            (
-                "Size",
-                f"{_size(prepared.size)} a message"
-                + ("" if prepared.mode == "templated" else " (SES's limit counts it after base64)"),
-            ),
-            ("Cost", f"${prepared.cost:.4f}"),
-        ]
-        if prepared.attachments:
-            facts.append(
-                (
-                    "Attached",
-                    ", ".join(f"{a.filename} ({_size(a.size)})" for a in prepared.attachments),
-                )
-            )
-        if prepared.overridden:
-            overridden = ", ".join(r.email for r in prepared.overridden)
-            facts.append(("Overrides", f"manual suppression of {overridden}"))
+        from tui.modals.confirm import ConfirmAction, Confirmed, send_facts
 
         def answered(answer: Confirmed | None) -> None:
             if answer is not None:
@@ -643,20 +596,13 @@ class ComposeScreen(ServiceScreen):
 
         self.app.push_screen(
             ConfirmAction(
-                "Send this email?", facts, "It goes out through SES now, with its log.", yes="Send"
+                "Send this email?",
+                send_facts(prepared),
+                "It goes out through SES now, with its log.",
+                yes="Send",
             ),
             answered,
         )
-
-    @staticmethod
-    def _body_kind(prepared: Prepared) -> str:
-        request = prepared.request
-        if request.templateId:
-            how = "SES template" if prepared.mode == "templated" else "SES's rendering as raw MIME"
-            return f"{request.templateId} ({how})"
-        if request.markdownContent:
-            return "Markdown (text + HTML)"
-        return "HTML (+ text)" if request.htmlContent else "plain text"
 
     @work(thread=True, exclusive=True, group="compose-send", exit_on_error=False)
     def deliver_send(self, prepared: Prepared) -> None:
@@ -707,7 +653,7 @@ class ComposeScreen(ServiceScreen):
         facts: list[tuple[str, object]] = [
             ("Template", plan.template.name),
             ("Recipients", f"{len(plan.rows)} (one log each; SES calls of 50)"),
-            ("First", _listing([r.email for r in plan.rows], 5)),
+            ("First", listing([r.email for r in plan.rows], 5)),
             ("Pace", f"{plan.quota.rate:g}/s, about {plan.seconds:.0f} s"),
             ("Quota left", "unlimited" if remaining == float("inf") else f"{remaining:.0f} today"),
             ("Cost", f"${plan.cost:.4f}"),

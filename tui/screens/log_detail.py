@@ -18,12 +18,14 @@ from textual.widgets import DataTable, Footer, Label, Static
 from tui import outside_text
 from tui.messages import LogsChanged
 from tui.screens.base import ReportsWorkerErrors
+from tui.screens.resend_action import ResendAction
 from tui.screens.suppression_actions import SuppressionActions
 from tui.widgets.connection_bar import ConnectionBar
 from tui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
     from core.logs.detail import LogDetail
+    from core.mail.send import SendResult
     from core.runtime import Runtime
     from tui.app import DepllcApp
 
@@ -62,6 +64,12 @@ def _grid(rows: list[tuple[str, Any]]) -> Table:
     return grid
 
 
+def resends(detail: LogDetail) -> list[str]:
+    """The ids of the logs this one was resent as (customData.resends, oldest first)."""
+    found = (detail.log.customData or {}).get("resends")
+    return [str(r) for r in found] if isinstance(found, list) else []
+
+
 def header_table(detail: LogDetail) -> Table:
     """What a person reads first, above the recipients: what, to whom, how it went."""
     log = detail.log
@@ -72,6 +80,7 @@ def header_table(detail: LogDetail) -> Table:
             ("Status", status),
             ("Sent", f"{_when(log.createdAt)} · {log.category.value} · {log.priority.value}"),
             ("Resend of", str((log.customData or {}).get("resendOf") or "")),
+            ("Resent as", ", ".join(resends(detail))),
             ("Error", Text(outside_text.visible(log.error), style="red") if log.error else ""),
             ("Unreadable", Text(detail.problem or "", style="bold red")),
         ]
@@ -144,7 +153,7 @@ def why_text(detail: LogDetail) -> Text:
     return text
 
 
-class LogDetailScreen(ReportsWorkerErrors, SuppressionActions):
+class LogDetailScreen(ReportsWorkerErrors, SuppressionActions, ResendAction):
     """Pushed over the logs screen; Esc goes back."""
 
     DEFAULT_CSS = """
@@ -276,41 +285,11 @@ class LogDetailScreen(ReportsWorkerErrors, SuppressionActions):
         return str(key) if key else None
 
     def action_resend(self) -> None:
-        from tui.modals.confirm import ConfirmAction, Confirmed
+        if self.detail is not None:
+            self.ask_resend(self.detail.id)
 
-        if self.detail is None:
-            return
-        log = self.detail.log
-        facts: list[tuple[str, object]] = [
-            ("Subject", log.subject),
-            ("To", ", ".join(log.all_recipients)),
-            ("Original", self.detail.id),
-        ]
-
-        def answered(answer: Confirmed | None) -> None:
-            if answer is not None:
-                self.resend()
-
-        self.app.push_screen(
-            ConfirmAction(
-                "Resend this message?",
-                facts,
-                "The same message goes out again as a new log linked to this one.",
-                yes="Resend",
-            ),
-            answered,
-        )
-
-    @work(thread=True, group="detail-action", exit_on_error=False)
-    def resend(self) -> None:
-        from core.mail.resend import resend
-
-        runtime = self.runtime
-        assert runtime is not None and self.detail is not None
-        result = resend(runtime, self.detail.id, None)
-        self.app.call_from_thread(
-            self.notify, f"New log {', '.join(result.log_ids)}", title="Resent"
-        )
+    def resent(self, result: SendResult) -> None:
+        self.load()  # the original lists its resends
 
     def action_suppress(self) -> None:
         email = self._recipient()

@@ -30,10 +30,12 @@ from tui import outside_text
 from tui.messages import LogsChanged
 from tui.palette import PaletteCommand, ScreenCommands
 from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
+from tui.screens.resend_action import ResendAction
 from tui.screens.suppression_actions import SuppressionActions
 
 if TYPE_CHECKING:
     from core.logs.query import Cursor, FilterSet, Page
+    from core.mail.send import SendResult
     from core.runtime import Runtime
     from core.validation import EmailQuery
 
@@ -227,7 +229,9 @@ class SavedSearchCommands(ScreenCommands):
         return found
 
 
-class LogsScreen(SuppressionActions, PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]):
+class LogsScreen(
+    SuppressionActions, ResendAction, PagedTableScreen["EmailQuery", "Cursor", dict[str, Any]]
+):
     TITLE = "Logs"
     PREFIX = "logs"
     NOUN = "logs"
@@ -566,41 +570,12 @@ class LogsScreen(SuppressionActions, PagedTableScreen["EmailQuery", "Cursor", di
         self.notify(f"Copied {message_id}", title="SES MessageId")
 
     def action_resend(self) -> None:
-        from tui.modals.confirm import ConfirmAction, Confirmed
-
         doc = self.selected_doc()
-        if doc is None:
-            return
-        facts: list[tuple[str, object]] = [
-            ("Subject", doc.get("subject", "")),
-            ("To", ", ".join(_recipients(doc))),
-            ("Original", str(doc["_id"])),
-        ]
+        if doc is not None:
+            self.ask_resend(str(doc["_id"]))
 
-        def answered(answer: Confirmed | None) -> None:
-            if answer is not None:
-                self.resend(str(doc["_id"]))
-
-        self.app.push_screen(
-            ConfirmAction(
-                "Resend this message?",
-                facts,
-                "The same message goes out again as a new log linked to this one.",
-                yes="Resend",
-            ),
-            answered,
-        )
-
-    @work(thread=True, group="logs-action", exit_on_error=False)
-    def resend(self, log_id: str, recipients: list[str] | None = None) -> None:
-        from core.mail.resend import resend
-
-        runtime = self.runtime
-        assert runtime is not None
-        result = resend(runtime, log_id, recipients)
-        ids = ", ".join(result.log_ids)
-        self.app.call_from_thread(self.notify, f"New log {ids}", title="Resent")
-        self.app.call_from_thread(self.apply_filters)
+    def resent(self, result: SendResult) -> None:
+        self.apply_filters()
 
     def action_suppress(self) -> None:
         doc = self.selected_doc()
