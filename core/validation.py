@@ -335,3 +335,24 @@ def read_text_file(path: str | Path, what: str, encoding: str = "utf-8") -> str:
         raise InputError(f"{what} file is not readable (permission denied): {file}") from None
     except UnicodeDecodeError:
         raise InputError(f"{what} file is not UTF-8 text: {file}", "Save it as UTF-8.") from None
+
+
+_CLIENT_ID = re.compile(r"[0-9a-f]{24}")
+
+
+def check_client_id(value: str) -> str | None:
+    """A client id as the CRM writes it (its clients' ObjectId: 24 hexadecimal
+    characters), lower-cased; None when empty. Anything else (a name such as
+    "Client Y") is refused with what a client id looks like."""
+    from core.errors import InputError
+
+    text = value.strip().lower()
+    if not text:
+        return None
+    if not _CLIENT_ID.fullmatch(text):
+        raise InputError(
+            f"{value.strip()!r} is not a client id.",
+            "A client id is the CRM's id of the client: 24 characters 0-9 and a-f "
+            "(e.g. 683d063fe345c182ead5c02a).",
+        )
+    return text

@@ -158,11 +158,12 @@ def _decode_cursor(cursor: str) -> tuple[Any, ObjectId]:
         ) from None
 
 
-def build_filter(runtime: Runtime, query: FileQuery) -> dict[str, Any]:
+def build_filter(runtime: Runtime, query: FileQuery, *, access: bool = True) -> dict[str, Any]:
+    """The query's MongoDB filter; with `access`, only what the role may read."""
     clauses: list[dict[str, Any]] = []
-    access = access_filter(runtime)
-    if access:
-        clauses.append(access)
+    readable = access_filter(runtime) if access else {}
+    if readable:
+        clauses.append(readable)
     if query.status is not None:
         clauses.append({"status": query.status.value})
     elif not query.includeDeleted:
@@ -195,6 +196,40 @@ def build_filter(runtime: Runtime, query: FileQuery) -> dict[str, Any]:
     if not clauses:
         return {}
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """How many files match a query, and how many of them the role hides."""
+
+    shown: int
+    hidden: int
+    role: str
+
+    def describe(self) -> str:
+        """`29 private files of other users hidden (role operator)`, or ""."""
+        if not self.hidden:
+            return ""
+        noun = "file" if self.hidden == 1 else "files"
+        return f"{self.hidden:,} private {noun} of other users hidden (role {self.role})"
+
+
+def visibility(runtime: Runtime, query: FileQuery) -> Visibility:
+    """Count the files matching `query` that the role may read, and those it may not
+    (the access rule hides them: say so rather than let them seem missing)."""
+    try:
+        shown = runtime.store.files.count_documents(build_filter(runtime, query), limit=COUNT_CAP)
+        every = runtime.store.files.count_documents(
+            build_filter(runtime, query, access=False), limit=COUNT_CAP
+        )
+    except Exception as exc:
+        if type(exc).__module__.startswith("pymongo"):
+            raise store_call("cannot count files") from exc
+        raise
+    return Visibility(shown=shown, hidden=max(every - shown, 0), role=runtime.role)
 
 
 def list_files(runtime: Runtime, query: FileQuery, cursor: str | None = None) -> Page:

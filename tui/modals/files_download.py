@@ -44,6 +44,7 @@ class FilesDownloadDialog(FilesDialog[DownloadPlan | None]):
         super().__init__()
         self.names = names
         self.start = (start or Path.cwd()).expanduser()
+        self._create: Path | None = None  # a missing folder the person was asked about
 
     def compose(self) -> ComposeResult:
         what = self.names[0] if len(self.names) == 1 else f"{len(self.names)} files"
@@ -73,13 +74,35 @@ class FilesDownloadDialog(FilesDialog[DownloadPlan | None]):
     def action_submit(self) -> None:
         raw = self.query_one("#files-download-folder", Input).value.strip()
         folder = Path(raw).expanduser()
-        if not raw or not folder.is_dir():
-            self.query_one("#files-download-error", Static).update(
-                outside_text.text(f"No such folder: {folder}")
-            )
+        error = self.query_one("#files-download-error", Static)
+        if not raw:
+            error.update("Type a folder (~ is your home).")
             return
+        if folder.exists() and not folder.is_dir():
+            error.update(outside_text.text(f"{folder} is a file, not a folder."))
+            return
+        if not folder.exists():
+            if self._create != folder:  # ask first: Enter again creates it
+                self._create = folder
+                error.update(
+                    outside_text.text(
+                        f"{folder} does not exist: Enter again creates it (Esc cancels)."
+                    )
+                )
+                return
+            try:
+                folder.mkdir(parents=True)
+            except OSError as exc:
+                error.update(outside_text.text(f"Cannot create {folder}: {exc.strerror or exc}"))
+                return
         conflict = self.query_one("#files-download-conflict", Select).value
         self.dismiss(DownloadPlan(folder, str(conflict) if isinstance(conflict, str) else "refuse"))
+
+    @on(Input.Changed, "#files-download-folder")
+    def _folder_changed(self, event: Input.Changed) -> None:
+        if Path(event.value.strip()).expanduser() != self._create:  # another folder
+            self._create = None
+            self.query_one("#files-download-error", Static).update("")
 
     @on(Button.Pressed, "#files-download-cancel")
     def _cancel_pressed(self) -> None:

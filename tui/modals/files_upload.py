@@ -24,6 +24,7 @@ class UploadPlan:
     paths: list[Path]
     category: str = "general"
     tags: list[str] = field(default_factory=list)
+    client_id: str | None = None  # the CRM's client id, for every file of the batch
 
 
 class FilesUploadDialog(FilesDialog[UploadPlan | None]):
@@ -41,7 +42,7 @@ class FilesUploadDialog(FilesDialog[UploadPlan | None]):
         with Vertical():
             yield Label("Upload files", classes="files-dialog-title")
             yield Input(
-                placeholder="a file path (Enter adds it; a folder opens it below)",
+                placeholder="a file path or pattern (~/scans/*.pdf); Enter adds; a folder opens",
                 id="files-upload-path",
             )
             yield DirectoryTree(self.start, id="files-upload-tree")
@@ -57,6 +58,10 @@ class FilesUploadDialog(FilesDialog[UploadPlan | None]):
                     id="files-upload-category",
                 )
                 yield Input(placeholder="tags, comma separated", id="files-upload-tags")
+            yield Input(
+                placeholder="client id for every file (24 characters 0-9 a-f; optional)",
+                id="files-upload-client",
+            )
             yield Static("", id="files-upload-error", classes="files-dialog-error")
             with Horizontal(classes="files-dialog-buttons"):
                 yield Button("Upload (ctrl+s)", variant="primary", id="files-upload-ok")
@@ -104,7 +109,16 @@ class FilesUploadDialog(FilesDialog[UploadPlan | None]):
             return
         path = Path(raw).expanduser()
         error = self.query_one("#files-upload-error", Static)
-        if path.is_dir():
+        if any(c in path.name for c in "*?["):  # a pattern: every file it matches
+            matches = sorted(p for p in path.parent.glob(path.name) if p.is_file())
+            if not matches:
+                error.update(f"No file matches {path}")
+                return
+            for match in matches:
+                if match.resolve() not in self.selected:
+                    self.toggle(match)
+            error.update("")
+        elif path.is_dir():
             self.query_one("#files-upload-tree", DirectoryTree).path = path
             error.update("")
         elif path.exists() or path.is_symlink():
@@ -119,10 +133,21 @@ class FilesUploadDialog(FilesDialog[UploadPlan | None]):
         event.stop()
         self.toggle(event.path)
 
+    @on(Input.Submitted, "#files-upload-tags, #files-upload-client")
     @on(Button.Pressed, "#files-upload-ok")
     def action_submit(self) -> None:
         if not self.selected:
             self.query_one("#files-upload-error", Static).update("Select at least one file.")
+            return
+        from core.errors import InputError
+        from core.validation import check_client_id
+
+        client = self.query_one("#files-upload-client", Input)
+        try:
+            client_id = check_client_id(client.value)
+        except InputError as exc:
+            self.query_one("#files-upload-error", Static).update(str(exc))
+            client.focus()
             return
         category = self.query_one("#files-upload-category", Select).value
         tags = [t.strip() for t in self.query_one("#files-upload-tags", Input).value.split(",")]
@@ -131,6 +156,7 @@ class FilesUploadDialog(FilesDialog[UploadPlan | None]):
                 paths=list(self.selected),
                 category=str(category) if isinstance(category, str) else "general",
                 tags=[t for t in tags if t],
+                client_id=client_id,
             )
         )
 

@@ -1,7 +1,7 @@
 """Resend a logged message: to the same recipients, to others (edit To), or to more
 (Also to), with the original's attachments (local files, stored files by `fileId`,
 including logs the CRM wrote). Enter checks it (core.mail.resend.prepare_resend,
-nothing written); a refused recipient is named in the dialog and `ctrl+d` drops every
+nothing written); a refused recipient is named in the dialog and `ctrl+r` drops every
 suppressed one from the fields. The checked resend is returned for the confirmation."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class ResendDialog(ReportsWorkerErrors, ModalScreen[Prepared | None]):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("escape", "cancel", "Cancel", id="resend.cancel"),
         Binding("ctrl+s", "check", "Check and confirm", id="resend.check"),
-        Binding("ctrl+d", "drop_suppressed", "Drop suppressed", id="resend.drop"),
+        Binding("ctrl+r", "drop_suppressed", "Remove suppressed", id="resend.drop"),
     ]
 
     def __init__(self, runtime: Runtime, log_id: str) -> None:
@@ -69,13 +69,13 @@ class ResendDialog(ReportsWorkerErrors, ModalScreen[Prepared | None]):
             yield Static("", id="resend-suppressed")
             yield Static("", id="resend-error")
             yield Static(
-                "Enter or ctrl+s checks it and asks to confirm · ctrl+d drops suppressed · "
+                "Enter or ctrl+s checks it and asks to confirm · ctrl+r removes the suppressed · "
                 "Esc cancels",
                 classes="resend-info",
             )
             with Horizontal():
                 yield Button("Cancel (esc)", id="resend-cancel")
-                yield Button("Drop suppressed (ctrl+d)", id="resend-drop")
+                yield Button("Remove suppressed (ctrl+r)", id="resend-drop")
                 yield Button("Check (enter)", variant="primary", id="resend-ok")
 
     def on_mount(self) -> None:
@@ -121,7 +121,7 @@ class ResendDialog(ReportsWorkerErrors, ModalScreen[Prepared | None]):
                 f"{outside_text.visible(s.email)} ({s.reason.value} since {s.at:%Y-%m-%d})"
                 for s in listed
             )
-            + " — ctrl+d drops them"
+            + " — ctrl+r removes them"
             if listed
             else ""
         )

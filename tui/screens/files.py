@@ -135,6 +135,7 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
     TITLE = "Files"
     PREFIX = "files"
     NOUN = "files"
+    COUNTS = True  # the count says how many files the role hides
     DEBOUNCE_SECONDS = DEBOUNCE_SECONDS
     LOAD_AHEAD = LOAD_AHEAD
     COMMANDS: ClassVar[set[Any]] = {FilesCommands}
@@ -205,6 +206,7 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
         self._ids = itertools.count(1)
         self._last_folder: Path | None = None
         self._last_pick: Path | None = None
+        self._hidden_text = ""  # "29 private files of other users hidden (role operator)"
         self._undo: FileRecord | None = None  # the file just deleted (ctrl+z restores it)
         self.finished_batches = 0  # for tests: transfer batches fully done
         self.previewed: Preview | None = None  # what the detail pane shows
@@ -266,11 +268,19 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
     def row_cells(self, row: FileRecord) -> list[Any]:
         return file_cells(row, str(row.id) in self._marked)
 
+    def fetch_count(self, runtime: Runtime, query: FileQuery) -> str:
+        from core.files.catalogue import COUNT_CAP, visibility
+
+        seen = visibility(runtime, query)
+        self._hidden_text = seen.describe()  # read by summary_text once the count is shown
+        return f"{seen.shown:,}" + ("+" if seen.shown >= COUNT_CAP else "")
+
     def summary_text(self) -> str:
         marked = f" · {len(self._marked)} marked" if self._marked else ""
         total = sum(r.size for r in self._records.values())
         size = humanize.naturalsize(total, binary=True)
-        return f"{self.shown_phrase(self.NOUN)} · {size}{marked}"
+        hidden = f" · {self._hidden_text}" if self.count_label and self._hidden_text else ""
+        return f"{self.shown_phrase(self.NOUN)}{hidden} · {size}{marked}"
 
     def first_page_shown(self) -> None:
         self._schedule_preview()
@@ -411,7 +421,12 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
             panel.add(tid, f"↑ {path.name}", size)
             tids.append(tid)
             requests.append(
-                UploadRequest(path=path, category=FileCategory(plan.category), tags=plan.tags)
+                UploadRequest(
+                    path=path,
+                    category=FileCategory(plan.category),
+                    tags=plan.tags,
+                    clientId=plan.client_id,
+                )
             )
         cancel = threading.Event()
         self._cancels.append(cancel)
@@ -800,11 +815,12 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
         self.set_query("")
 
     def action_tags(self) -> None:
+        """Tags, category and client of the marked files (or the selected one)."""
         from tui.modals.files_tags import FilesTagsDialog
 
-        record = self.selected_record()
+        targets = self._targets()
         runtime = self.runtime
-        if record is None or runtime is None:
+        if not targets or runtime is None:
             return
 
         def edited(changes: dict[str, Any] | None) -> None:
@@ -812,18 +828,21 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
 
             if changes is None:
                 return
+            label = targets[0].originalName if len(targets) == 1 else f"{len(targets)} files"
             self.run_core(
-                f"Saved {record.originalName}",
-                lambda: update_metadata(runtime, str(record.id), **changes),
+                f"Saved {label}",
+                lambda: [update_metadata(runtime, str(r.id), **changes) for r in targets],
             )
 
-        self.app.push_screen(
-            FilesTagsDialog(
-                record.originalName,
+        if len(targets) > 1:
+            dialog = FilesTagsDialog([r.originalName for r in targets])
+        else:
+            record = targets[0]
+            dialog = FilesTagsDialog(
+                [record.originalName],
                 record.metadata.tags,
                 record.category.value,
                 record.isPublic,
                 record.clientId,
-            ),
-            edited,
-        )
+            )
+        self.app.push_screen(dialog, edited)

@@ -197,3 +197,16 @@ def test_the_refusals_say_why(runtime: Runtime) -> None:
         purge(runtime, str(records["own"].id), "notes.txt")
     assert str(not_admin.value) == "Only an admin may purge notes.txt (your role: support)."
     assert get_file(runtime, str(records["own"].id)).status == FileStatus.COMPLETED
+
+
+@pytest.mark.parametrize(("role", "hidden"), [("operator", 1), ("support", 0), ("admin", 0)])
+def test_the_files_a_role_hides_are_counted(runtime: Runtime, role: str, hidden: int) -> None:
+    from core.files.catalogue import visibility
+    from core.validation import FileQuery
+
+    make_files(runtime)
+    as_role(runtime, role)
+    seen = visibility(runtime, FileQuery())  # not deleted: own, other private, other public
+    assert (seen.shown, seen.hidden) == (3 - hidden, hidden)
+    expected = "1 private file of other users hidden (role operator)" if hidden else ""
+    assert seen.describe() == expected
