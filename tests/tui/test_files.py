@@ -273,7 +273,7 @@ async def test_upload_dialog_refuses_a_symlink(runtime: Runtime, tmp_path: Path)
     app = DepllcApp(runtime.settings, runtime=runtime)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("3")
-        await pilot.press("u")
+        await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, FilesUploadDialog))
         dialog = app.screen
         assert isinstance(dialog, FilesUploadDialog)

@@ -21,14 +21,16 @@ from tests.hostile import MARKUP, SHOWN, STORABLE, Hostile, forbidden, seed_host
 from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.modals.compose_pickers import StoredFilePicker
+from tui.modals.confirm import ConfirmAction
 from tui.modals.files_download import DownloadPlan
 from tui.modals.files_versions import FilesVersionsDialog
+from tui.modals.resend import ResendDialog
 from tui.screens.compose import ComposeScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.files import FilesScreen
 from tui.screens.log_detail import LogDetailScreen
 from tui.screens.logs import LogsScreen
-from tui.screens.suppressions import ConfirmRemove, SuppressionsScreen
+from tui.screens.suppressions import SuppressionsScreen
 from tui.widgets.transfer_panel import TransferPanel
 
 SIZE = (200, 60)
@@ -103,11 +105,13 @@ async def test_logs_list_detail_palette_and_header(runtime: Runtime, hostile: Ho
         for name in ("osc52", "clear", "c1", "bidi", "nul", "nel", "lsep", *MARKUP):
             assert f"{name}: {SHOWN[name]}" in shown  # a line of the body
 
-        # the resend confirmation quotes the subject
+        # the resend dialog quotes the subject
         await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ResendDialog))
+        await until(pilot, lambda: app.screen.original is not None)  # type: ignore[attr-defined]
         await pilot.pause(0.2)
         check_drawn(app, ["“Re: [/docs] contract update”"])
-        await pilot.press("n")
+        await pilot.press("escape")
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, LogsScreen))
 
@@ -184,12 +188,16 @@ async def test_files_list_previews_dialogs_and_transfers(
         await pilot.press("escape")
         await pilot.press("P")
         await pilot.pause(0.2)
-        check_drawn(app, ["Purge Re: [/docs] contract update.txt?"])
+        check_drawn(app, ["Purge this file?", "Re: [/docs] contract update.txt"])
         await pilot.press("escape")
-        await pilot.press("x")  # the notification quotes the name
+        await pilot.press("x")  # the confirmation and the notification quote the name
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        await pilot.pause(0.2)
+        check_drawn(app, ["Delete this file?", "Re: [/docs] contract update.txt"])
+        await pilot.press("y")
         await until(pilot, lambda: bool(app.screen.query(Toast)))
         await pilot.pause()
-        check_drawn(app, ["Deleted Re: [/docs] contract update.txt"])
+        check_drawn(app, ["Re: [/docs] contract update.txt deleted"])
 
         # a download: the transfers panel names the file
         record = screen._records[hostile.files["osc52"]]
@@ -216,11 +224,11 @@ async def test_suppressions_dashboard_and_stored_file_picker(
         table.move_cursor(
             row=[e.email for e in screen.entries].index("markup_close@hostile.example")
         )
-        await pilot.press("d")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmRemove))
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
         await pilot.pause()
-        check_drawn(app, ["by Re: [/docs] contract"])
-        await pilot.press("n")
+        check_drawn(app, ["Re: [/docs] contract"])
+        await pilot.press("escape")
 
         await pilot.press("4")
         dashboard = app.screen

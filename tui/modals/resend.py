@@ -107,7 +107,9 @@ class ResendDialog(ReportsWorkerErrors, ModalScreen[Prepared | None]):
                 "Cc/Bcc: " + outside_text.visible(", ".join([*(log.cc or []), *(log.bcc or [])]))
             )
         about.append("Attachments: " + (outside_text.visible(", ".join(names)) or "none"))
-        self.query_one("#resend-about", Static).update("\n".join(about))
+        self.query_one("#resend-about", Static).update(
+            outside_text.text("\n".join(about), multiline=True)
+        )
         self.suppressed = {s.email: s for s in found}
         self._show_suppressed()
 
@@ -116,14 +118,17 @@ class ResendDialog(ReportsWorkerErrors, ModalScreen[Prepared | None]):
         listed = [s for email, s in self.suppressed.items() if email in wanted]
         self.query_one("#resend-drop", Button).display = bool(listed)
         self.query_one("#resend-suppressed", Static).update(
-            "Suppressed: "
-            + "; ".join(
-                f"{outside_text.visible(s.email)} ({s.reason.value} since {s.at:%Y-%m-%d})"
-                for s in listed
+            outside_text.text(
+                "Suppressed: "
+                + "; ".join(
+                    f"{outside_text.visible(s.email)} ({s.reason.value} since {s.at:%Y-%m-%d})"
+                    for s in listed
+                )
+                + " — ctrl+r removes them"
+                if listed
+                else "",
+                no_wrap=False,
             )
-            + " — ctrl+r removes them"
-            if listed
-            else ""
         )
 
     def _wanted(self) -> list[str]:
