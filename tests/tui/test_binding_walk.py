@@ -5,6 +5,7 @@ actions that change delivery state or delete must have asked."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from tui.app import SCREENS, DepllcApp
 from tui.modals.confirm import ConfirmAction
 from tui.modals.help import own_bindings
 from tui.modals.logs_dialogs import LogsPick
+from tui.modals.resend import ResendDialog
 from tui.screens.log_detail import LogDetailScreen
 
 SIZE = (120, 40)
@@ -67,7 +69,8 @@ async def settle(pilot: Any, app: DepllcApp, asked: list[str], binding_id: str) 
         await pilot.pause(0.05)
         await until_idle(pilot, app, binding_id)
         screen = app.screen
-        if isinstance(screen, ConfirmAction):
+        # The resend dialog asks too: nothing is sent until it is filled and confirmed.
+        if isinstance(screen, ConfirmAction | ResendDialog):
             asked.append(binding_id)
             await pilot.press("escape")  # no (n would type into a reason/name field)
         elif isinstance(screen, LogsPick):
@@ -122,6 +125,7 @@ def seeded(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Runtime:
     monkeypatch.setenv("EDITOR", "true")  # ctrl+e on Compose: an editor that changes nothing
     monkeypatch.delenv("VISUAL", raising=False)
     seed_all(runtime.store, runtime.aws, runtime.settings)
+    runtime.identity = replace(runtime.whoami(), role="admin")  # purge asks only an admin
     return runtime
 
 
