@@ -279,6 +279,7 @@ async def test_upload_dialog_refuses_a_symlink(runtime: Runtime, tmp_path: Path)
         assert isinstance(dialog, FilesUploadDialog)
         dialog.query_one("#files-upload-path", Input).value = str(link)
         await pilot.press("enter")
+        await until(pilot, lambda: str(dialog.query_one("#files-upload-error").render()) != "")
         error = str(dialog.query_one("#files-upload-error").render())
         assert error == (
             "invoice.txt is a symbolic link: links are not uploaded. Pick the file it points to."
