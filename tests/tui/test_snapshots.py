@@ -73,6 +73,10 @@ def _steps(screen: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
 
             await until(pilot, loaded)
         await pilot.pause(0.3)
+        # a blinking cursor is drawn or not depending on the moment: hold it drawn
+        for field in pilot.app.screen.query("Input, TextArea"):
+            field.cursor_blink = False
+        await pilot.pause()
 
     return run
 
