@@ -17,12 +17,13 @@ from textual.widgets._toast import Toast
 from core.logs import saved
 from core.logs.query import FilterSet
 from core.runtime import Runtime
-from tests.hostile import MARKUP, SHOWN, STORABLE, Hostile, forbidden, seed_hostile
+from tests.hostile import CORPUS, MARKUP, SHOWN, STORABLE, Hostile, forbidden, seed_hostile
 from tests.tui.waiting import until
 from tui.app import DepllcApp
-from tui.modals.compose_pickers import StoredFilePicker
+from tui.modals.compose_pickers import LocalFilePicker, StoredFilePicker
 from tui.modals.confirm import ConfirmAction
-from tui.modals.files_download import DownloadPlan
+from tui.modals.files_download import DownloadPlan, FilesDownloadDialog
+from tui.modals.files_upload import FilesUploadDialog
 from tui.modals.files_versions import FilesVersionsDialog
 from tui.modals.resend import ResendDialog
 from tui.screens.compose import ComposeScreen
@@ -31,6 +32,7 @@ from tui.screens.files import FilesScreen
 from tui.screens.log_detail import LogDetailScreen
 from tui.screens.logs import LogsScreen
 from tui.screens.suppressions import SuppressionsScreen
+from tui.widgets.local_tree import LocalTree
 from tui.widgets.transfer_panel import TransferPanel
 
 SIZE = (200, 60)
@@ -255,3 +257,48 @@ async def test_suppressions_dashboard_and_stored_file_picker(
         await pilot.pause()
         assert compose.query_one("#attachments", OptionList).option_count == 1
         check_drawn(app, ["[link=https://evil.example]click[/link].txt"])
+
+
+def hostile_folder(root: Path) -> dict[str, str]:
+    """A folder holding a file and a folder named by each corpus string a file system
+    takes (no NUL, no '/', at most 255 bytes; the lone surrogate is the byte 0x80 a
+    name can hold: Python reads it back as U+DC80). Returns name -> what it shows."""
+    shown = {}
+    for name, value in CORPUS.items():
+        if "\x00" in value or "/" in value or name == "long":
+            continue
+        (root / f"{value}.txt").write_bytes(b"plain words\n")
+        (root / f"dir {value}").mkdir()
+        shown[name] = SHOWN[name]
+    return shown
+
+
+@pytest.mark.parametrize("dialog", ["upload", "download", "attach"])
+async def test_local_file_names_in_the_directory_trees(
+    runtime: Runtime, tmp_path: Path, dialog: str
+) -> None:
+    """Issue 12: the upload and download dialogs and Compose's local file picker list
+    the operator's disk through tui/outside_text like any other outside text."""
+    shown = hostile_folder(tmp_path)
+    screens = {
+        "upload": lambda: FilesUploadDialog(tmp_path),
+        "download": lambda: FilesDownloadDialog(["report.pdf"], tmp_path),
+        "attach": lambda: LocalFilePicker(tmp_path),
+    }
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(screens[dialog]())
+        await until(pilot, lambda: bool(app.screen.query(LocalTree)))
+        tree = app.screen.query_one(LocalTree)
+        entries = len(shown) if dialog == "download" else 2 * len(shown)
+        await until(pilot, lambda: len(tree.root.children) == entries)
+        await pilot.pause()
+        pages = [check_drawn(app)]
+        tree.scroll_end(animate=False)  # the tree scrolls: its last entries too
+        await pilot.pause()
+        pages.append(check_drawn(app))
+        expected = [f"dir {text}" for text in shown.values()]
+        if dialog != "download":  # the download dialog lists folders only
+            expected += [f"{text}.txt" for text in shown.values()]
+        missing = [text for text in expected if not any(text in page for page in pages)]
+        assert not missing, "\n".join(pages)

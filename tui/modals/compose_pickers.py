@@ -17,6 +17,7 @@ from textual.widgets import DataTable, DirectoryTree, Input, Label, Static
 
 from tui import outside_text
 from tui.screens.base import ReportsWorkerErrors
+from tui.widgets.local_tree import LocalTree
 from tui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class LocalFilePicker(ModalScreen[str | None]):
             yield Label("Path (→ completes, Enter attaches) or pick below:")
             yield Input(value=f"{self.start}/", suggester=PathSuggester(), id="picker-path")
             yield Static("", id="picker-error")
-            yield DirectoryTree(self.start, id="picker-tree")
+            yield LocalTree(self.start, id="picker-tree")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -15,6 +14,7 @@ from textual.widgets import Button, DirectoryTree, Input, Label, Select, Static
 
 from tui import outside_text
 from tui.modals.files_base import FilesDialog
+from tui.widgets.local_tree import LocalTree
 
 CONFLICTS = (
     ("refuse if it exists", "refuse"),
@@ -27,11 +27,6 @@ CONFLICTS = (
 class DownloadPlan:
     folder: Path
     conflict: str = "refuse"
-
-
-class _Folders(DirectoryTree):
-    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
-        return [p for p in paths if p.is_dir()]
 
 
 class FilesDownloadDialog(FilesDialog[DownloadPlan | None]):
@@ -51,7 +46,7 @@ class FilesDownloadDialog(FilesDialog[DownloadPlan | None]):
         with Vertical():
             yield Label(outside_text.text(f"Download {what} to"), classes="files-dialog-title")
             yield Input(str(self.start), id="files-download-folder")
-            yield _Folders(self.start, id="files-download-tree")
+            yield LocalTree(self.start, folders_only=True, id="files-download-tree")
             with Horizontal(classes="files-dialog-row"):
                 yield Select(
                     CONFLICTS, value="refuse", allow_blank=False, id="files-download-conflict"

@@ -15,6 +15,7 @@ from textual.widgets import Button, DirectoryTree, Input, Label, Select, Static
 
 from tui import outside_text
 from tui.modals.files_base import FilesDialog
+from tui.widgets.local_tree import LocalTree
 
 CATEGORIES = ("general", "document", "contract", "invoice", "email", "avatar", "backup")
 
@@ -45,7 +46,7 @@ class FilesUploadDialog(FilesDialog[UploadPlan | None]):
                 placeholder="a file path or pattern (~/scans/*.pdf); Enter adds; a folder opens",
                 id="files-upload-path",
             )
-            yield DirectoryTree(self.start, id="files-upload-tree")
+            yield LocalTree(self.start, id="files-upload-tree")
             yield Static(
                 "Enter on a file in the tree adds or removes it.", classes="files-dialog-hint"
             )
