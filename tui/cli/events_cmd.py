@@ -369,6 +369,10 @@ def list_suppressions(ctx: CommandContext) -> int:
         why = line(e.diagnostic or (f"message {e.messageId}" if e.messageId else ""))
         by = line(e.by or "-")
         print(f"{email:<{width}}  {e.reason.value:<9}  {_local(e.at)}  {by:<12} {why}")
+    # the counts by reason of everything the query selects (not only the rows printed)
+    counts = suppressions.count_by_reason(ctx.runtime().store, where)
+    more = f" (the newest {len(entries):,} listed)" if sum(counts.values()) > len(entries) else ""
+    print(suppressions.counts_text(counts) + more, file=sys.stderr)
     return 0
 
 

@@ -1,11 +1,16 @@
 """Suppressions screen: the addresses sends are refused to (hard bounces and
 complaints from SES events, and those a person blocked), with add and remove; every
 change a person makes is audited. The `/` query line filters the list (text in the
-address, note or message id; reason: since: until: by:)."""
+address, note or message id; reason: since: until: by:), the reason and period
+selects mirror it as on Logs and Files, and the summary counts what it selects by
+reason (over the whole list, not the page shown). Pages load as the cursor nears the
+end (tui/screens/paged_table.py)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -16,14 +21,22 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from tui import outside_text
-from tui.screens.base import ServiceScreen
+from tui.palette import ScreenCommands
+from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
 from tui.screens.suppression_actions import SuppressionActions
-from tui.widgets.query_line import QueryCompletion, QueryLine
-from tui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
     from core.models import Suppression
-    from core.suppressions import SuppressionFilter
+    from core.runtime import Runtime
+    from core.suppressions import Cursor, SuppressionFilter
+
+PAGE_SIZE = 100
+SINCE = (
+    ("last 24 hours", "24h"),
+    ("today", "today"),
+    ("last 7 days", "7d"),
+    ("last 30 days", "30d"),
+)
 
 REASONS = [
     ("manual: blocked by a person", "manual"),
@@ -89,9 +102,52 @@ class AddSuppression(ModalScreen[tuple[str, str, str] | None]):
         self.dismiss((email, reason, note))
 
 
-class SuppressionsScreen(SuppressionActions, ServiceScreen):
+class SuppressionsCommands(ScreenCommands):
+    """Command palette: ready-made queries and the screen's actions."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        screen = self.screen
+        if not isinstance(screen, SuppressionsScreen):
+            return []
+        queries = [
+            ("complaints this week", "reason:complaint since:7d"),
+            ("bounces this week", "reason:bounce since:7d"),
+            ("added by a person", "reason:manual"),
+        ]
+        return [
+            *(
+                (f"Suppressions: {title}", f"Query line: {line}", partial(screen.set_query, line))
+                for title, line in queries
+            ),
+            ("Suppressions: suppress an address", "Type an address (key s)", screen.action_add),
+            ("Suppressions: lift", "Lift the selected suppression (key u)", screen.action_remove),
+            ("Suppressions: clear the filters", "Every suppression (ctrl+u)", screen.action_clear),
+        ]
+
+
+class SuppressionsScreen(
+    SuppressionActions, PagedTableScreen["SuppressionFilter", "Cursor", "Suppression"]
+):
     TITLE = "Suppressions"
-    AUTO_FOCUS = "#sup-table"  # not the query line: keys act on the list until `/`
+    PREFIX = "sup"
+    NOUN = "suppressed"
+    COUNTS = True  # by reason, over everything the query selects
+    COMMANDS: ClassVar[set[Any]] = {SuppressionsCommands}
+    QUERY_SCREEN = "suppressions"
+    SELECT_KEYS: ClassVar[dict[str, str]] = {"sup-reason": "reason", "sup-since": "since"}
+    DEFAULT_CSS = """
+    #sup-filters {
+        height: auto;
+        padding: 0 1;
+    }
+    #sup-selects {
+        height: 1;
+    }
+    #sup-selects > Select {
+        width: 18;
+        margin-right: 1;
+    }
+    """
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding(
             "slash",
@@ -105,99 +161,94 @@ class SuppressionsScreen(SuppressionActions, ServiceScreen):
         Binding("c", "case", "Case", id="suppressions.case"),
         Binding("u", "remove", "Lift", id="suppressions.remove"),
         Binding("w", "toggle_raw", "Raw why", id="suppressions.raw"),
+        Binding("ctrl+u", "clear", "Clear filters", show=False, id="suppressions.clear"),
         Binding("ctrl+l,f5", "reload", "Reload", id="suppressions.reload"),
+        Binding("escape", "focus_table", "To table", show=False, id="suppressions.table"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.entries: list[Suppression] = []
-        self.where: SuppressionFilter | None = None  # the query line's filter
+        self._counts: dict[SuppressionFilter, dict[str, int]] = {}  # by reason, per query
         self.raw = False  # the Why column: plain words, or (w) the raw diagnostic
 
+    @property
+    def entries(self) -> list[Suppression]:
+        """The suppressions shown, in table order."""
+        return list(self._rows.values())
+
     def compose_body(self) -> ComposeResult:
-        line = QueryLine("suppressions", id="sup-query")
-        yield line
-        yield QueryCompletion(line)
+        with Vertical(id="sup-filters"):
+            yield from self.compose_query_line()
+            with Horizontal(id="sup-selects"):
+                yield Select(
+                    [(r, r) for _, r in REASONS],
+                    prompt="(any reason)",
+                    id="sup-reason",
+                    compact=True,
+                )
+                yield Select(SINCE, prompt="(any time)", id="sup-since", compact=True)
         yield Static("Loading…", id="sup-summary", classes="summary")
-        table: DataTable[Text] = RowTable(id="sup-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text] = PagedRowTable(
+            id="sup-table", cursor_type="row", zebra_stripes=True
+        )
         table.add_columns("Email", "Reason", "Since", "By", "Why", "SES message id")
         yield table
 
-    def refresh_data(self) -> None:
-        self.load()
+    # --- the paged table's hooks ---------------------------------------------------
 
-    def action_reload(self) -> None:
-        if self.runtime is not None:
-            self.load()
+    def build_query(self) -> SuppressionFilter:
+        from core.query_line import suppression_filter
 
-    def action_focus_query(self) -> None:
-        line = self.query_one("#sup-query", QueryLine)
-        line.focus()
-        line.cursor_position = len(line.value)
+        assert self.parsed is not None
+        return suppression_filter(self.parsed)
 
-    def apply_query(self, typing: bool = False) -> bool:
-        """Parse the query line and list what it selects; False when it does not
-        parse (the summary says why, except while typing)."""
-        from core.errors import InputError, describe
-        from core.query_line import parse, suppression_filter
-
-        line = self.query_one("#sup-query", QueryLine)
-        try:
-            self.where = suppression_filter(parse(line.value, "suppressions"))
-        except InputError as exc:
-            if not typing:
-                self.query_one("#sup-summary", Static).update(describe(exc).text)
-            return False
-        if self.runtime is not None:
-            self.load()
-        return True
-
-    @on(Input.Changed, "#sup-query")
-    def _typed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.apply_query(typing=True)
-
-    @on(QueryLine.Applied)
-    def _applied(self, event: QueryLine.Applied) -> None:
-        event.stop()
-        if self.apply_query():
-            event.line.remember()
-            self.query_one("#sup-table", DataTable).focus()
-
-    @on(QueryLine.Left)
-    def _left(self, event: QueryLine.Left) -> None:
-        event.stop()
-        self.query_one("#sup-table", DataTable).focus()
-
-    @work(thread=True, exclusive=True, group="suppressions", exit_on_error=False)
-    def load(self) -> None:
+    def fetch_page(
+        self, runtime: Runtime, query: SuppressionFilter, after: Cursor | None
+    ) -> PageSlice[Suppression, Cursor]:
         from core import suppressions
 
-        runtime = self.runtime
-        assert runtime is not None
-        entries = suppressions.list_all(runtime.store, where=self.where)
-        self.app.call_from_thread(self._show, entries)
+        entries, next_cursor = suppressions.list_page(runtime.store, query, PAGE_SIZE, after)
+        return PageSlice(entries, next_cursor)
 
-    def _show(self, entries: list[Suppression]) -> None:
-        self.entries = entries
-        table = self.query_one("#sup-table", DataTable)
-        table.clear()
-        for e in entries:
-            table.add_row(
-                outside_text.text(e.email),
-                outside_text.text(e.reason.value),
-                Text(e.at.astimezone().strftime("%Y-%m-%d %H:%M")),
-                outside_text.text(e.by or "-"),
-                self._why(e),  # what a person reads first
-                outside_text.text(e.messageId or "-"),
-                key=e.email,
-            )
-        counts = {r: sum(1 for e in entries if e.reason.value == r) for _, r in REASONS}
-        self.query_one("#sup-summary", Static).update(
-            f"{len(entries)} suppressed · "
-            + " · ".join(f"{n} {r}" for r, n in counts.items())
-            + "   s suppress · u lift · sends to these addresses are refused"
-        )
+    def fetch_count(self, runtime: Runtime, query: SuppressionFilter) -> str:
+        from core import suppressions
+
+        counts = suppressions.count_by_reason(runtime.store, query)
+        self._counts[query] = counts  # read by summary_text once the count is shown
+        return f"{sum(counts.values()):,}"
+
+    def row_key(self, row: Suppression) -> str:
+        return row.email
+
+    def row_cells(self, row: Suppression) -> list[Text]:
+        return [
+            outside_text.text(row.email),
+            outside_text.text(row.reason.value),
+            Text(row.at.astimezone().strftime("%Y-%m-%d %H:%M")),
+            outside_text.text(row.by or "-"),
+            self._why(row),  # what a person reads first
+            outside_text.text(row.messageId or "-"),
+        ]
+
+    def summary_text(self) -> Text:
+        """`16 suppressed: 11 bounce · 3 complaint · 2 manual`, or with more below
+        `100 of 126 suppressed (more below): ...`: the counts by reason are over
+        everything the query selects, not the page shown."""
+        shown = self._query
+        counts = self._counts.get(shown) if self.count_label and shown is not None else None
+        if counts is None:
+            head = self.shown_phrase(self.NOUN)
+        elif self._next is None and len(self._rows) == sum(counts.values()):
+            head = f"{len(self._rows):,} {self.NOUN}"
+        else:
+            head = self.shown_phrase(self.NOUN)
+        if counts is not None:
+            head += ": " + " · ".join(f"{n:,} {r}" for r, n in counts.items())
+        if not self._rows and self.query_line.value.strip():
+            head += " · none match the query"
+        return Text(head + " · sends to them are refused")
+
+    # --- the rows ------------------------------------------------------------------
 
     def _why(self, entry: Suppression) -> Text:
         """Why the address is suppressed, in plain words (or, with `w`, as the remote
@@ -212,15 +263,14 @@ class SuppressionsScreen(SuppressionActions, ServiceScreen):
 
     def action_toggle_raw(self) -> None:
         self.raw = not self.raw
-        self._show(self.entries)
+        self.replace_rows(self.entries)
 
     def _selected(self) -> Suppression | None:
-        table = self.query_one("#sup-table", DataTable)
-        if not self.entries or table.cursor_row is None:
-            return None
-        if 0 <= table.cursor_row < len(self.entries):
-            return self.entries[table.cursor_row]
-        return None
+        key = self.selected_key()
+        return self._rows.get(key) if key is not None else None
+
+    def action_clear(self) -> None:
+        self.set_query("")
 
     def action_case(self) -> None:
         """The case view of the selected address."""
@@ -250,7 +300,7 @@ class SuppressionsScreen(SuppressionActions, ServiceScreen):
         self.ask_lift(entry.email)
 
     def suppression_changed(self) -> None:
-        self.load()
+        self.reload_first_page()
 
     @work(thread=True, exclusive=True, group="suppressions-change", exit_on_error=False)
     def suppress(self, email: str, reason: str, note: str) -> None:
@@ -264,4 +314,4 @@ class SuppressionsScreen(SuppressionActions, ServiceScreen):
         )
         text = f"{email} suppressed" if created else f"{email} was already suppressed"
         self.app.call_from_thread(self.notify, text, title="Suppressions")
-        self.app.call_from_thread(self.load)
+        self.app.call_from_thread(self.reload_first_page)

@@ -250,8 +250,16 @@ def test_suppressions_list_takes_a_query(
     assert run(runtime, "suppressions", "list", "reason:complaint since:7d", "--json") == 0
     assert [e["email"] for e in json.loads(capsys.readouterr().out)] == ["new@client.example"]
     assert run(runtime, "suppressions", "list", "client since:7d") == 0
-    out = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in out] == ["hard@client.example", "new@client.example"]
+    out, err = capsys.readouterr()
+    assert [line.split()[0] for line in out.splitlines()] == [
+        "hard@client.example",
+        "new@client.example",
+    ]
+    assert err == "2 suppressed: 1 bounce · 1 complaint · 0 manual\n"  # by reason, on stderr
+    assert run(runtime, "suppressions", "list", "client", "--limit", "2") == 0
+    assert capsys.readouterr().err == (
+        "3 suppressed: 1 bounce · 2 complaint · 0 manual (the newest 2 listed)\n"
+    )
     assert run(runtime, "suppressions", "list", "reason:manual") == 0
     assert capsys.readouterr().out == "no suppressed addresses match\n"
     with pytest.raises(InputError, match=r"Unknown key status: \(the suppressions keys"):
