@@ -19,6 +19,7 @@ from core.config import Settings
 from styles import stylesheets
 from tui import outside_text
 from tui.messages import LogsChanged, RuntimeFailed, RuntimeReady, StartupProgress
+from tui.outage_watch import OutageWatch
 from tui.palette import CaseCommands
 from tui.screens.base import ServiceScreen
 from tui.widgets.connection_bar import ConnectionBar, HeaderState
@@ -85,6 +86,7 @@ class DepllcApp(App[int]):
         ],
         Binding("question_mark,f1", "help", "Help", key_display="?", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit"),
+        Binding("f5", "look_again", "Retry now", id="app.outage.retry"),
     ]
 
     def __init__(self, settings: Settings, runtime: Runtime | None = None) -> None:
@@ -92,6 +94,7 @@ class DepllcApp(App[int]):
         self.settings = settings
         self.runtime: Runtime | None = runtime
         self.header = HeaderState(sandbox=settings.wants_sandbox)
+        self.outage = OutageWatch(self)
         if runtime is not None:
             self._describe_runtime(runtime)
             self._watch_sends(runtime)
@@ -191,7 +194,7 @@ class DepllcApp(App[int]):
         self._describe_runtime(message.runtime)
         self._watch_sends(message.runtime)
         self.refresh_headers()
-        for screen in self._mode_screens():
+        for screen in self.service_screens():
             screen.runtime_ready()
         from tui.events_worker import start_events_worker
 
@@ -214,7 +217,7 @@ class DepllcApp(App[int]):
                 if screen.is_mounted and callable(refresh):
                     refresh(message.message_ids)
 
-    def _mode_screens(self) -> Iterable[ServiceScreen]:
+    def service_screens(self) -> Iterable[ServiceScreen]:
         for stack in self._screen_stacks.values():
             for screen in stack:
                 if isinstance(screen, ServiceScreen) and screen.is_mounted:
@@ -245,8 +248,24 @@ class DepllcApp(App[int]):
 
     def report_error(self, exc: BaseException, title: str = "Error") -> None:
         from core.errors import describe
+        from core.outage import unreachable_side
 
-        self.notify(describe(exc).text, title=title, severity="error", timeout=12)
+        text = describe(exc).text
+        side = unreachable_side(exc)
+        if side is not None and self.runtime is not None:
+            # outage mode: the banner says it (and stays), once, not a toast per query
+            if self.outage.report(side):
+                self.notify(text, title=f"{side} unreachable", severity="error", timeout=8)
+            return
+        self.notify(text, title=title, severity="error", timeout=12)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "look_again":
+            return bool(self.outage.outages)  # F5 shows only while something is down
+        return True
+
+    def action_look_again(self) -> None:
+        self.outage.retry_now()
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:

@@ -93,6 +93,11 @@ class Analytics:
     ses_error: str | None = None
     simulator: int = 0  # accepted messages to the mailbox simulator, left out of the rates
 
+    @classmethod
+    def empty(cls) -> Analytics:
+        """No figures from the store (it is unreachable): room for SES's alone."""
+        return cls(0, 0.0, 0.0, {}, {}, [], Rates(0, 0.0, 0.0, 0.0), None)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "total": self.total,

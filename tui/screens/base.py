@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.screen import Screen
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from tui.widgets.connection_bar import ConnectionBar
 from tui.widgets.footer import ConsoleFooter
+from tui.widgets.outage_banner import OutageBanner
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
@@ -54,6 +56,7 @@ class ServiceScreen(ReportsWorkerErrors, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield ConnectionBar(self.depllc.header, self.TITLE)
+        yield OutageBanner()
         yield from self.compose_body()
         yield ConsoleFooter()
 
@@ -64,6 +67,17 @@ class ServiceScreen(ReportsWorkerErrors, Screen[None]):
     def on_mount(self) -> None:
         if self.runtime is not None:
             self.refresh_data()
+
+    def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
+        """Besides the report: a side that did not answer is said where the screen
+        would show what it loaded (not `Loading…` for ever)."""
+        from core.outage import unreachable_side
+
+        super().worker_failed(worker, error)
+        side = unreachable_side(error)
+        if side is not None and self.is_mounted:
+            for summary in self.query(".summary").results(Static):
+                summary.update(self.depllc.outage.summary(side))
 
     def runtime_ready(self) -> None:
         self.refresh_data()

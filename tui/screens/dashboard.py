@@ -94,12 +94,21 @@ class DashboardScreen(ServiceScreen):
         from datetime import UTC, datetime, timedelta
 
         from core.events.rates import WINDOWS, rolling_rates
-        from core.logs.analytics import compute, with_ses
+        from core.logs.analytics import Analytics, compute, with_ses
 
         runtime = self.runtime
         assert runtime is not None
         since = datetime.now(UTC) - timedelta(days=DAYS)
-        figures = with_ses(compute(runtime.store, since=since, days=DAYS), runtime)
+        try:
+            store_figures = compute(runtime.store, since=since, days=DAYS)
+        except Exception as exc:
+            from core.outage import unreachable_side
+
+            if unreachable_side(exc) == "MongoDB":  # SES still answers: show its quota
+                ses_only = with_ses(Analytics.empty(), runtime)
+                self.app.call_from_thread(self._show_ses, ses_only)
+            raise
+        figures = with_ses(store_figures, runtime)
         rolling = [rolling_rates(runtime.store, days) for days in WINDOWS]
         self.app.call_from_thread(self.show, figures, rolling)
 

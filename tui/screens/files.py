@@ -399,6 +399,12 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
 
         if self.runtime is None:
             return
+        if self.depllc.outage.down("MongoDB"):  # a file is never stored without its record
+            self.notify(
+                "MongoDB is unreachable: uploads wait until it answers (the banner says when).",
+                severity="warning",
+            )
+            return
         self.app.push_screen(FilesUploadDialog(self._last_pick), self.start_upload)
 
     def start_upload(self, plan: UploadPlan | None) -> None:
