@@ -86,7 +86,9 @@ class DepllcApp(App[int]):
         ],
         Binding("question_mark,f1", "help", "Help", key_display="?", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit"),
-        Binding("f5", "look_again", "Retry now", id="app.outage.retry"),
+        # over the screens' own F5 (reload) while something is down: look again, and
+        # on success every screen reloads
+        Binding("f5", "look_again", "Retry now", priority=True, id="app.outage.retry"),
     ]
 
     def __init__(self, settings: Settings, runtime: Runtime | None = None) -> None:

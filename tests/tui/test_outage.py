@@ -61,7 +61,8 @@ async def test_start_with_mongodb_down_then_it_comes_back(
         await until(pilot, lambda: any("uploads wait" in m for _, m in shown))
         assert type(app.screen).__name__ == "FilesScreen"
 
-        runtime.store = reachable  # MongoDB is back
+        runtime.store = reachable  # MongoDB is back; F5 looks now (not the countdown)
+        app.outage.countdown["MongoDB"] = 999
         await pilot.press("1", "f5")
         await until(pilot, lambda: banner_text(app) == "")
         table: DataTable[Any] = app.screen.query_one("#logs-table", DataTable)
