@@ -201,6 +201,22 @@ class Store:
                 "Check MONGODB_URI and that the server is up (`depllc doctor`).",
             ) from exc
 
+    def bulk_insert(self, target: Collection[dict[str, Any]], docs: list[dict[str, Any]]) -> None:
+        """insert_many. On the in-process store the collection's unique indexes are
+        built after the documents: mongomock checks each insert against every document
+        (quadratic: 13 of the sandbox seed's 27 profiled seconds), an index build once."""
+        if not docs:
+            return
+        if not self.is_mock:
+            target.insert_many(docs)
+            return
+        unique = [name for name, spec in target.index_information().items() if spec.get("unique")]
+        for name in unique:
+            target.drop_index(name)
+        target.insert_many(docs)
+        if unique:
+            self.ensure_indexes()
+
     def ensure_indexes(self) -> list[str]:
         """Create missing indexes (idempotent); return the names created."""
         created: list[str] = []

@@ -87,12 +87,12 @@ def apply_seed(
             pool.submit(put_versions, s3, bucket, key, seed)
             for key, seed in zip(plan.keys, plan.file_seeds, strict=True)
         ]
-        store.emaillogs.insert_many([log.to_mongo() for log in plan.logs])
-        store.suppressions.insert_many([s.to_mongo() for s in plan.suppressions])
+        store.bulk_insert(store.emaillogs, [log.to_mongo() for log in plan.logs])
+        store.bulk_insert(store.suppressions, [s.to_mongo() for s in plan.suppressions])
         say("starting sandbox: uploading files…")
         answers = [f.result() for f in futures]
-    store.files.insert_many(
-        file_records(plan.file_seeds, plan.keys, answers, settings, plan.rng, plan.now)
+    store.bulk_insert(
+        store.files, file_records(plan.file_seeds, plan.keys, answers, settings, plan.rng, plan.now)
     )
     return SeedSummary(
         logs=len(plan.logs),

@@ -71,3 +71,16 @@ def test_an_unreachable_server_is_a_readable_error() -> None:
     assert "pw" not in store.uri_label
     with pytest.raises(StoreUnavailableError, match="MongoDB is unreachable"):
         store.ping()
+
+
+def test_bulk_insert_keeps_the_unique_indexes(store: Store) -> None:
+    from pymongo.errors import DuplicateKeyError
+
+    before = store.suppressions.index_information()
+    store.bulk_insert(store.suppressions, [{"email": f"a{n}@x.example"} for n in range(50)])
+    assert store.suppressions.index_information() == before
+    assert store.suppressions.count_documents({}) == 50
+    with pytest.raises(DuplicateKeyError):
+        store.suppressions.insert_one({"email": "a7@x.example"})
+    with pytest.raises(DuplicateKeyError):  # a duplicate inside one bulk load is refused too
+        store.bulk_insert(store.suppressions, [{"email": "b@x.example"}, {"email": "b@x.example"}])
