@@ -12,6 +12,25 @@ if TYPE_CHECKING:
     import boto3
 
 SANDBOX_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+_loader_lock = threading.Lock()
+_shared_loader: Any = None
+
+
+def _botocore_session() -> Any:
+    """A new botocore session that shares one data loader with the others of this
+    process: each service's model (JSON, the bulk of a client's cost) is read and parsed
+    once, not once per session (the sandbox, `sandbox up` and the tests make many)."""
+    import botocore.session
+    from botocore.loaders import create_loader
+
+    global _shared_loader
+    with _loader_lock:
+        if _shared_loader is None:
+            _shared_loader = create_loader()
+        loader = _shared_loader
+    session = botocore.session.get_session()
+    session.register_component("data_loader", loader)
+    return session
 
 
 class AwsClients:
@@ -34,13 +53,16 @@ class AwsClients:
 
             if self.sandbox:
                 self._session = boto3.Session(
+                    botocore_session=_botocore_session(),
                     region_name=self.settings.aws_region,
                     aws_access_key_id=SANDBOX_CREDENTIALS["aws_access_key_id"],
                     aws_secret_access_key=SANDBOX_CREDENTIALS["aws_secret_access_key"],
                 )
             else:
                 self._session = boto3.Session(
-                    profile_name=self.settings.aws_profile, region_name=self.settings.aws_region
+                    botocore_session=_botocore_session(),
+                    profile_name=self.settings.aws_profile,
+                    region_name=self.settings.aws_region,
                 )
         return self._session
 
