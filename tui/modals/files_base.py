@@ -15,6 +15,7 @@ FilesDialog {
 }
 FilesDialog > Vertical {
     width: 100;
+    max-width: 100%;
     height: auto;
     max-height: 90%;
     border: round $accent;
@@ -53,6 +54,22 @@ FilesDialog .files-dialog-row Input {
 }
 FilesDialog .files-dialog-row Checkbox {
     width: auto;
+}
+/* 80x24: every field on screen (the tree shorter, the hint and margins gone) */
+FilesDialog.-narrow > Vertical {
+    padding: 0 1;
+}
+FilesDialog.-narrow .files-dialog-title {
+    margin-bottom: 0;
+}
+FilesDialog.-narrow DirectoryTree {
+    height: 5;
+}
+FilesDialog.-narrow .files-dialog-hint {
+    display: none;
+}
+FilesDialog.-narrow .files-dialog-buttons {
+    margin-top: 0;
 }
 """
 

@@ -35,17 +35,30 @@ class FilesDownloadDialog(FilesDialog[DownloadPlan | None]):
         Binding("ctrl+s", "submit", "Download", id="files.download.submit"),
     ]
 
-    def __init__(self, names: list[str], start: Path | None = None) -> None:
+    def __init__(
+        self,
+        names: list[str],
+        start: Path | None = None,
+        folder: Path | None = None,
+        title: str | None = None,
+    ) -> None:
+        """`start`: the folder the tree shows; `folder`: the one proposed (it may not
+        exist yet: Enter asks, Enter again creates it); `title` replaces "Download N files"."""
         super().__init__()
         self.names = names
         self.start = (start or Path.cwd()).expanduser()
+        if not self.start.is_dir():
+            self.start = Path.cwd()
+        self.folder = folder.expanduser() if folder is not None else self.start
+        self.title_text = title
         self._create: Path | None = None  # a missing folder the person was asked about
 
     def compose(self) -> ComposeResult:
         what = self.names[0] if len(self.names) == 1 else f"{len(self.names)} files"
+        title = self.title_text or f"Download {what} to"
         with Vertical():
-            yield Label(outside_text.text(f"Download {what} to"), classes="files-dialog-title")
-            yield Input(str(self.start), id="files-download-folder")
+            yield Label(outside_text.text(title), classes="files-dialog-title")
+            yield Input(str(self.folder), id="files-download-folder")
             yield LocalTree(self.start, folders_only=True, id="files-download-tree")
             with Horizontal(classes="files-dialog-row"):
                 yield Select(

@@ -34,14 +34,18 @@ class FilesUploadDialog(FilesDialog[UploadPlan | None]):
         Binding("ctrl+s", "submit", "Upload", id="files.upload.submit"),
     ]
 
-    def __init__(self, start: Path | None = None) -> None:
+    def __init__(
+        self, start: Path | None = None, client_id: str | None = None, title: str | None = None
+    ) -> None:
         super().__init__()
         self.start = (start or Path.cwd()).expanduser()
         self.selected: list[Path] = []
+        self.client_id = client_id or ""  # prefilled (the case view's client)
+        self.title_text = title or "Upload files"
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Upload files", classes="files-dialog-title")
+            yield Label(outside_text.text(self.title_text), classes="files-dialog-title")
             yield Input(
                 placeholder="a file path or pattern (~/scans/*.pdf); Enter adds; a folder opens",
                 id="files-upload-path",
@@ -60,6 +64,7 @@ class FilesUploadDialog(FilesDialog[UploadPlan | None]):
                 )
                 yield Input(placeholder="tags, comma separated", id="files-upload-tags")
             yield Input(
+                self.client_id,
                 placeholder="client id for every file (24 characters 0-9 a-f; optional)",
                 id="files-upload-client",
             )

@@ -9,13 +9,9 @@ the UI keeps responding.
 
 from __future__ import annotations
 
-import itertools
-import threading
-import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import humanize
@@ -30,21 +26,19 @@ from textual.worker import get_current_worker
 
 from tui import outside_text
 from tui.palette import ScreenCommands
+from tui.screens.file_actions import FileActions
 from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
-from tui.widgets.transfer_panel import TransferFinished, TransferPanel, TransferUpdate
+from tui.widgets.transfer_panel import TransferPanel
 
 if TYPE_CHECKING:
     from core.files.preview import Preview
     from core.models import FileRecord
     from core.runtime import Runtime
     from core.validation import FileQuery
-    from tui.modals.files_download import DownloadPlan
-    from tui.modals.files_upload import UploadPlan
 
 PAGE_SIZE = 100
 LOAD_AHEAD = 15
 DEBOUNCE_SECONDS = 0.15
-PROGRESS_EVERY = 0.1  # seconds between progress messages per transfer
 CATEGORIES = ("general", "document", "contract", "invoice", "email", "avatar", "backup")
 STATUSES = ("completed", "uploading", "failed", "deleted")
 STATUS_STYLE = {"completed": "green", "uploading": "yellow", "failed": "red", "deleted": "dim"}
@@ -131,7 +125,7 @@ class FilesCommands(ScreenCommands):
         ]
 
 
-class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
+class FilesScreen(FileActions, PagedTableScreen["FileQuery", str, "FileRecord"]):
     TITLE = "Files"
     PREFIX = "files"
     NOUN = "files"
@@ -202,13 +196,8 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
         super().__init__()
         self._marked: set[str] = set()
         self._preview_timer: Timer | None = None
-        self._cancels: list[threading.Event] = []
-        self._ids = itertools.count(1)
-        self._last_folder: Path | None = None
-        self._last_pick: Path | None = None
         self._hidden_text = ""  # "29 private files of other users hidden (role operator)"
         self._undo: FileRecord | None = None  # the file just deleted (ctrl+z restores it)
-        self.finished_batches = 0  # for tests: transfer batches fully done
         self.previewed: Preview | None = None  # what the detail pane shows
 
     @property
@@ -360,114 +349,19 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
             table.move_cursor(row=table.cursor_row + 1)
         self.update_summary()
 
-    # --- transfers -------------------------------------------------------------
-
-    def _progress_poster(self, tid: str) -> Callable[[int, int], None]:
-        """A thread-safe progress callback posting at most every PROGRESS_EVERY."""
-        last = [0.0]
-
-        def report(done: int, total: int) -> None:
-            now = time.monotonic()
-            if now - last[0] >= PROGRESS_EVERY or done >= total:
-                last[0] = now
-                self.post_message(TransferUpdate(tid, done, total))
-
-        return report
-
-    @on(TransferUpdate)
-    def _on_progress(self, message: TransferUpdate) -> None:
-        self.query_one(TransferPanel).update(message.tid, message.done, message.total)
-
-    @on(TransferFinished)
-    def _on_finished(self, message: TransferFinished) -> None:
-        self.query_one(TransferPanel).finish(message.tid, message.ok, message.text)
+    # --- transfers (tui/screens/file_actions.py) ---------------------------------
 
     def action_escape(self) -> None:
-        panel = self.query_one(TransferPanel)
-        if panel.running:
-            for event in self._cancels:
-                event.set()
-            self.notify("Cancelling transfers…", timeout=3)
-            return
-        self.action_focus_table()
+        if not self.cancel_transfers():
+            self.action_focus_table()
 
     def action_clear_transfers(self) -> None:
         self.query_one(TransferPanel).clear_finished()
 
     def action_upload(self) -> None:
-        from tui.modals.files_upload import FilesUploadDialog
+        self.ask_upload()
 
-        if self.runtime is None:
-            return
-        if self.depllc.outage.down("MongoDB"):  # a file is never stored without its record
-            self.notify(
-                "MongoDB is unreachable: uploads wait until it answers (the banner says when).",
-                severity="warning",
-            )
-            return
-        self.app.push_screen(FilesUploadDialog(self._last_pick), self.start_upload)
-
-    def start_upload(self, plan: UploadPlan | None) -> None:
-        """Start uploading what the dialog returned (also called directly by tests)."""
-        from core.models import FileCategory
-
-        if plan is None or not plan.paths:
-            return
-        from core.files.upload import UploadRequest
-
-        self._last_pick = plan.paths[0].parent
-        panel = self.query_one(TransferPanel)
-        requests, tids = [], []
-        for path in plan.paths:
-            tid = f"t{next(self._ids)}"
-            try:
-                size = path.stat().st_size
-            except OSError:
-                size = 0
-            panel.add(tid, f"↑ {path.name}", size)
-            tids.append(tid)
-            requests.append(
-                UploadRequest(
-                    path=path,
-                    category=FileCategory(plan.category),
-                    tags=plan.tags,
-                    clientId=plan.client_id,
-                )
-            )
-        cancel = threading.Event()
-        self._cancels.append(cancel)
-        self.run_uploads(requests, tids, cancel)
-
-    @work(thread=True, group="files-transfer", exit_on_error=False)
-    def run_uploads(self, requests: list[Any], tids: list[str], cancel: threading.Event) -> None:
-        from core.errors import describe
-        from core.files.upload import upload_many
-
-        runtime = self.runtime
-        assert runtime is not None
-        posters = [self._progress_poster(t) for t in tids]
-        try:
-            outcomes = upload_many(
-                runtime, requests, progress=lambda i, d, t: posters[i](d, t), cancel=cancel
-            )
-        finally:
-            self.app.call_from_thread(self._batch_done, cancel)
-        for tid, outcome in zip(tids, outcomes, strict=True):
-            if outcome.ok:
-                self.post_message(TransferFinished(tid, True, "uploaded, SHA-256 recorded"))
-            else:
-                assert outcome.error is not None
-                self.post_message(TransferFinished(tid, False, describe(outcome.error).text))
-        ok = sum(1 for o in outcomes if o.ok)
-        self.app.call_from_thread(self._after_batch, f"Uploaded {ok} of {len(outcomes)} files")
-
-    def _batch_done(self, cancel: threading.Event) -> None:
-        if cancel in self._cancels:
-            self._cancels.remove(cancel)
-
-    def _after_batch(self, text: str) -> None:
-        self.finished_batches += 1
-        self.notify(text, timeout=5)
+    def transfers_done(self, text: str) -> None:
         self.apply_filters()
 
     def _targets(self) -> list[FileRecord]:
@@ -477,82 +371,7 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
         return [record] if record else []
 
     def action_download(self) -> None:
-        from tui.modals.files_download import FilesDownloadDialog
-
-        targets = self._targets()
-        if not targets:
-            return
-        names = [r.originalName for r in targets]
-        self.app.push_screen(
-            FilesDownloadDialog(names, self._last_folder),
-            lambda plan: self.start_download(targets, plan),
-        )
-
-    def start_download(
-        self, targets: list[FileRecord], plan: DownloadPlan | None, version_id: str | None = None
-    ) -> None:
-        if plan is None or not targets:
-            return
-        self._last_folder = plan.folder
-        panel = self.query_one(TransferPanel)
-        tids = []
-        for record in targets:
-            tid = f"t{next(self._ids)}"
-            panel.add(tid, f"↓ {record.originalName}", record.size)
-            tids.append(tid)
-        cancel = threading.Event()
-        self._cancels.append(cancel)
-        self.run_downloads(
-            [str(r.id) for r in targets], tids, plan.folder, plan.conflict, version_id, cancel
-        )
-
-    @work(thread=True, group="files-transfer", exit_on_error=False)
-    def run_downloads(
-        self,
-        refs: list[str],
-        tids: list[str],
-        folder: Path,
-        conflict: Any,
-        version_id: str | None,
-        cancel: threading.Event,
-    ) -> None:
-        from core.errors import describe
-        from core.files.download import DownloadOutcome, download_file, download_many
-
-        runtime = self.runtime
-        assert runtime is not None
-        posters = [self._progress_poster(t) for t in tids]
-        try:
-            if version_id is not None:
-                try:
-                    result = download_file(
-                        runtime, refs[0], folder, conflict, version_id, posters[0], cancel
-                    )
-                    outcomes = [DownloadOutcome(refs[0], result=result)]
-                except Exception as exc:
-                    outcomes = [DownloadOutcome(refs[0], error=exc)]
-            else:
-                outcomes = download_many(
-                    runtime,
-                    refs,
-                    folder,
-                    conflict,
-                    progress=lambda i, d, t: posters[i](d, t),
-                    cancel=cancel,
-                )
-        finally:
-            self.app.call_from_thread(self._batch_done, cancel)
-        for tid, outcome in zip(tids, outcomes, strict=True):
-            if outcome.result is not None:
-                text = f"saved {outcome.result.path.name} · verified {outcome.result.verified}"
-                self.post_message(TransferFinished(tid, True, text))
-            else:
-                assert outcome.error is not None
-                self.post_message(TransferFinished(tid, False, describe(outcome.error).text))
-        ok = sum(1 for o in outcomes if o.ok)
-        self.app.call_from_thread(
-            self._after_batch, f"Downloaded {ok} of {len(outcomes)} files to {folder}"
-        )
+        self.ask_download(self._targets())
 
     # --- actions on one file ---------------------------------------------------
 
@@ -705,32 +524,9 @@ class FilesScreen(PagedTableScreen["FileQuery", str, "FileRecord"]):
         )
 
     def action_link(self) -> None:
-        from tui.modals.files_link import FilesLinkDialog
-
         record = self.selected_record()
-        if record is None:
-            return
-
-        def chosen(seconds: int | None) -> None:
-            if seconds:
-                self.make_link(str(record.id), seconds)
-
-        self.app.push_screen(FilesLinkDialog(record.originalName), chosen)
-
-    @work(thread=True, group="files-action", exit_on_error=False)
-    def make_link(self, rid: str, seconds: int) -> None:
-        from core.files.links import presign_get
-
-        runtime = self.runtime
-        assert runtime is not None
-        link = presign_get(runtime, rid, seconds)
-        expires = link.expires_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        self.app.call_from_thread(self._show_link, link.url, link.record.originalName, expires)
-
-    def _show_link(self, url: str, name: str, expires: str) -> None:
-        from tui.modals.files_link import FilesLinkResult
-
-        self.app.push_screen(FilesLinkResult(url, name, expires))
+        if record is not None:
+            self.ask_link(record)
 
     def action_versions(self) -> None:
         record = self.selected_record()
