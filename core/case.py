@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 NEWEST = [("createdAt", -1), ("_id", -1)]
 DEFAULT_LIMIT = 200
+DOWNLOAD_ALL_CAP = 1000  # "download all" takes at most this many files at once
 
 
 @dataclass(frozen=True)
@@ -69,22 +70,33 @@ class Case:
     audit: list[AuditEntry] = field(default_factory=list)
     hidden_files: int = 0
     more: dict[str, bool] = field(default_factory=dict)
+    since: datetime | None = None
 
     def timeline(self, kinds: set[str] | None = None) -> list[TimelineItem]:
         """Everything in the case as one list, newest first (optionally some kinds)."""
         items: list[TimelineItem] = []
+        import humanize
+
         for log in self.emails:
             rows = {r.email.lower(): r for r in log.recipientStatus}
             mine = [rows[a.email] for a in self.addresses if a.email in rows]
-            status = ", ".join(f"{r.email} {r.status.value}" for r in mine) or log.status.value
-            items.append(TimelineItem(log.createdAt, "email", log.subject, status, str(log.id)))
+            if self.kind == "address" and len(mine) == 1:
+                status = mine[0].status.value  # the case is that address: no need to name it
+            else:
+                status = ", ".join(f"{r.email} {r.status.value}" for r in mine)
+            items.append(
+                TimelineItem(
+                    log.createdAt, "email", log.subject, status or log.status.value, str(log.id)
+                )
+            )
         for record in self.files:
+            size = humanize.naturalsize(record.size, binary=True)
             items.append(
                 TimelineItem(
                     record.createdAt,
                     "file",
                     record.originalName,
-                    f"{record.category.value} · {record.status.value} · {record.size:,} bytes",
+                    f"{record.status.value} · {size} · {record.category.value}",
                     str(record.id),
                 )
             )
@@ -147,7 +159,7 @@ def open_case(
         kind = "address"
     else:
         kind = "client"
-    case = Case(query=ref, kind=kind)
+    case = Case(query=ref, kind=kind, since=since)
 
     docs, case.more["email"] = _bounded(
         store.emaillogs.find(email_filter(kind, ref, since)).sort(NEWEST), limit
@@ -201,6 +213,33 @@ def open_case(
             "Check the spelling; an address must match a recipient exactly.",
         )
     return case
+
+
+def _visible_files_filter(runtime: Runtime, case: Case) -> dict[str, Any] | None:
+    """The case's files the operator may see (the access rule), within `since`."""
+    from core.files.catalogue import access_filter
+
+    flt = file_filter(case.client_ids, case.query if case.kind == "client" else None)
+    if flt is None:
+        return None
+    if case.since is not None:
+        flt = {"$and": [flt, {"createdAt": {"$gte": case.since}}]}
+    allowed = access_filter(runtime)
+    return {"$and": [flt, allowed]} if allowed else flt
+
+
+def downloadable_files(runtime: Runtime, case: Case) -> tuple[list[FileRecord], int]:
+    """Every file of the case that can be downloaded (completed and visible to the
+    operator), newest first, at most DOWNLOAD_ALL_CAP; and how many others of the case
+    were left out (deleted, failed or still uploading)."""
+    flt = _visible_files_filter(runtime, case)
+    if flt is None:
+        return [], 0
+    store = runtime.store
+    done = {"$and": [flt, {"status": "completed"}]}
+    docs = list(store.files.find(done).sort(NEWEST).limit(DOWNLOAD_ALL_CAP))
+    left_out = store.files.count_documents(flt) - store.files.count_documents(done)
+    return [read_stored(FileRecord, d) for d in docs], left_out
 
 
 def _outcome_counts(

@@ -6,6 +6,7 @@ actions that change delivery state or delete must have asked."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,14 +15,17 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, DirectoryTree
 
 from core.db import Store
+from core.models import utcnow
 from core.runtime import Runtime
 from core.sandbox_seed import seed_all
+from tests.core.logs.conftest import make_doc
 from tests.tui.waiting import until
 from tui.app import SCREENS, DepllcApp
 from tui.modals.confirm import ConfirmAction
 from tui.modals.help import own_bindings
 from tui.modals.logs_dialogs import LogsPick
 from tui.modals.resend import ResendDialog
+from tui.screens.case import CaseScreen
 from tui.screens.log_detail import LogDetailScreen
 
 SIZE = (120, 40)
@@ -36,7 +40,12 @@ MUST_ASK = {
     "files.reconcile",
     "compose.new",
     "suppressions.remove",
+    "case.resend",
+    "case.suppress",
+    "case.unsuppress",
 }
+# The case walked: a client with two addresses, one suppressed; its newest row an email.
+CASE_CLIENT = "5e1ec7ed0000000000c0ffee"
 SKIP = {"app.quit"}  # ends the test
 
 
@@ -91,14 +100,23 @@ def keys_of(node: Any) -> list[tuple[str, Binding]]:
     ]
 
 
-async def home(pilot: Any, app: DepllcApp, mode: str, detail: bool) -> Screen[Any]:
-    """Back on the screen under test, its main table focused."""
+async def home(pilot: Any, app: DepllcApp, mode: str, detail: bool | str) -> Screen[Any]:
+    """Back on the screen under test (`detail`: the log detail, or "case"), its main
+    table focused."""
     while isinstance(app.screen, ModalScreen):
         await pilot.press("escape")
     if app.current_mode != mode:
         app.switch_mode(mode)
         await pilot.pause(0.05)
-    if detail and not isinstance(app.screen, LogDetailScreen):
+    if detail == "case":
+        if not isinstance(app.screen, CaseScreen):
+            while len(app.screen_stack) > 1:
+                app.pop_screen()
+            app.push_screen(CaseScreen(CASE_CLIENT))
+        case = app.screen
+        assert isinstance(case, CaseScreen)
+        await until(pilot, lambda: bool(case.items))
+    elif detail and not isinstance(app.screen, LogDetailScreen):
         while len(app.screen_stack) > 1:
             app.pop_screen()
         table = app.screen.query_one("#logs-table", DataTable)
@@ -125,6 +143,13 @@ def seeded(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Runtime:
     monkeypatch.setenv("EDITOR", "true")  # ctrl+e on Compose: an editor that changes nothing
     monkeypatch.delenv("VISUAL", raising=False)
     seed_all(runtime.store, runtime.aws, runtime.settings)
+    later = utcnow() + timedelta(minutes=1)
+    for n, to in enumerate((["bob@walk.example"], ["ann@walk.example", "bob@walk.example"])):
+        at = later + timedelta(seconds=n)  # the newest, on the first row: to both
+        runtime.store.emaillogs.insert_one(make_doc(to=to, clientId=CASE_CLIENT, createdAt=at))
+    runtime.store.suppressions.insert_one(
+        {"email": "ann@walk.example", "reason": "manual", "at": utcnow(), "by": "tester"}
+    )
     runtime.identity = replace(runtime.whoami(), role="admin")  # purge asks only an admin
     return runtime
 
@@ -134,7 +159,8 @@ async def test_no_key_changes_the_store_without_a_yes(seeded: Runtime) -> None:
     asked: list[str] = []
     pressed = 0
     async with app.run_test(size=SIZE) as pilot:
-        targets = [(mode, False) for mode in SCREENS] + [("logs", True)]
+        targets: list[tuple[str, bool | str]] = [(mode, False) for mode in SCREENS]
+        targets += [("logs", True), ("logs", "case")]
         for mode, detail in targets:
             screen = await home(pilot, app, mode, detail)
             for key, binding in keys_of(app) + keys_of(screen):

@@ -5,6 +5,14 @@ case"). The top says who the person is: each address with its suppression (why, 
 when), its bounce and complaint counts and the newest problem in plain words; `w` shows
 the raw diagnostic instead. Below, one timeline of their emails, files, audit entries and
 suppressions, newest first; `k` narrows it to one kind; Enter opens an email's detail.
+
+The actions are those of the other screens, with the same keys and the same
+confirmations (tui/screens/resend_action.py, suppression_actions.py, file_actions.py):
+`r` resends the email on the row; `s`/`u` suppress or lift an address of the case (the
+row's, else the case's; asks which when several); `l` a link to the file on the row,
+`d` downloads it, `D` downloads all the case's files into a folder named after the case
+(the folder dialog proposes it; Enter again creates it); `a` uploads for the case's
+client (the upload dialog with its client id filled in).
 """
 
 from __future__ import annotations
@@ -16,15 +24,25 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from tui import outside_text
 from tui.screens.base import ReportsWorkerErrors
+from tui.screens.file_actions import FileActions
+from tui.screens.resend_action import ResendAction
+from tui.screens.suppression_actions import SuppressionActions
 from tui.widgets.connection_bar import ConnectionBar
+from tui.widgets.footer import ConsoleFooter
 from tui.widgets.row_table import RowTable
+from tui.widgets.transfer_panel import TransferPanel
 
 if TYPE_CHECKING:
-    from core.case import Case
+    from collections.abc import Callable
+
+    from core.case import AddressState, Case, TimelineItem
+    from core.mail.send import SendResult
+    from core.models import FileRecord
+    from core.query_line import Screen as QueryScreen
     from tui.app import DepllcApp
 
 KINDS = (None, "email", "file", "audit", "suppression")
@@ -75,8 +93,40 @@ def person_text(case: Case, raw: bool) -> Text:
     return Text("\n").join(lines)
 
 
-class CaseScreen(ReportsWorkerErrors, Screen[None]):
-    """Pushed over any screen; Esc goes back."""
+def open_named_case(screen: Screen[Any], line: str, query_screen: QueryScreen) -> bool:
+    """Enter on a query line that names one person alone (a bare address, or
+    `client:ID`): open their case over the list (filtered by the line underneath, so
+    Esc comes back to it). False when the line is a filter like any other."""
+    from core.errors import InputError
+    from core.query_line import case_target, parse
+
+    try:
+        target = case_target(parse(line, query_screen))
+    except InputError:
+        return False
+    if target is None:
+        return False
+    screen.app.push_screen(CaseScreen(target))
+    return True
+
+
+def column_widths(width: int) -> tuple[int, int, int]:
+    """When, What and Detail widths for a timeline `width` cells wide (Kind takes 11,
+    each cell pads by 2, the scrollbar 2): the year goes below 100 columns."""
+    when = 16 if width >= 100 else 11
+    left = max(40, width - 2 - 4 * 2 - 11 - when)
+    what = min(50, left * 9 // 20)
+    return when, what, min(80, left - what)
+
+
+def folder_name(query: str) -> str:
+    """A folder name for a case's downloads: `case-ann@client.example`."""
+    safe = "".join(c if c.isalnum() or c in "@.-_" else "_" for c in query)
+    return f"case-{safe.strip('.') or 'files'}"
+
+
+class CaseScreen(FileActions, ResendAction, SuppressionActions, ReportsWorkerErrors, Screen[None]):
+    """Pushed over any screen; Esc goes back (or first cancels running transfers)."""
 
     DEFAULT_CSS = """
     CaseScreen #case-person { height: auto; max-height: 10; padding: 0 1; }
@@ -85,8 +135,16 @@ class CaseScreen(ReportsWorkerErrors, Screen[None]):
     """
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("escape,q", "back", "Back", id="case.back"),
+        Binding("r", "resend", "Resend", id="case.resend"),
+        Binding("s", "suppress", "Suppress", id="case.suppress"),
+        Binding("u", "unsuppress", "Lift", id="case.unsuppress"),
+        Binding("l", "link", "Link", id="case.link"),
+        Binding("a", "upload", "Upload", id="case.upload"),
+        Binding("d", "download", "Download", id="case.download"),
+        Binding("D", "download_all", "Download all", id="case.download_all"),
         Binding("k", "cycle_kind", "Kind", id="case.kind"),
         Binding("w", "toggle_raw", "Raw reason", id="case.raw"),
+        Binding("C", "clear_transfers", "Clear done", show=False, id="case.transfers.clear"),
         Binding("ctrl+l,f5", "reload", "Reload", id="case.reload"),
     ]
     TITLE = "Case"
@@ -95,6 +153,7 @@ class CaseScreen(ReportsWorkerErrors, Screen[None]):
         super().__init__()
         self.case_query = query
         self.case: Case | None = None
+        self.items: dict[str, TimelineItem] = {}  # by row key, in table order
         self.kind_index = 0
         self.raw = False
 
@@ -112,10 +171,14 @@ class CaseScreen(ReportsWorkerErrors, Screen[None]):
         table: DataTable[Any] = RowTable(id="case-timeline", cursor_type="row")
         table.add_columns("When", "Kind", "What", "Detail")
         yield table
-        yield Footer()
+        yield TransferPanel(id="case-transfers")
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.load()
+
+    def on_resize(self) -> None:
+        self._fill()  # the columns follow the width
 
     @work(thread=True, exclusive=True, group="case", exit_on_error=False)
     def load(self) -> None:
@@ -127,6 +190,15 @@ class CaseScreen(ReportsWorkerErrors, Screen[None]):
             return
         case = open_case(runtime, self.case_query)
         self.app.call_from_thread(self._show, case)
+
+    def resent(self, result: SendResult) -> None:
+        self.load()
+
+    def suppression_changed(self) -> None:
+        self.load()
+
+    def transfers_done(self, text: str) -> None:
+        self.load()
 
     def worker_failed(self, worker: Any, error: BaseException) -> None:
         from core.errors import describe
@@ -150,18 +222,25 @@ class CaseScreen(ReportsWorkerErrors, Screen[None]):
         kind = KINDS[self.kind_index]
         items = self.case.timeline({kind} if kind else None)
         table = self.query_one("#case-timeline", DataTable)
+        selected = self._selected_key()
         table.clear()
+        self.items = {}
+        when, what, detail = column_widths(self.size.width or 80)
         for n, item in enumerate(items):
+            key = f"{n}:{item.kind}:{item.ref}"
+            self.items[key] = item
             table.add_row(
-                Text(f"{item.at.astimezone():%Y-%m-%d %H:%M}", no_wrap=True),
+                Text(f"{item.at.astimezone():%Y-%m-%d %H:%M}"[-when:], no_wrap=True),
                 Text(item.kind, style=KIND_STYLE.get(item.kind, "")),
-                outside_text.text(item.title, width=34),
-                outside_text.text(item.detail, width=60),
-                key=f"{n}:{item.kind}:{item.ref}",
+                outside_text.text(item.title, width=what),
+                outside_text.text(item.detail, width=detail),
+                key=key,
             )
+        if selected in self.items:
+            table.move_cursor(row=table.get_row_index(selected))
         label = kind or "everything"
         self.query_one("#case-filter", Static).update(
-            Text(f"Timeline: {label} ({len(items)}) · k kind · enter opens an email · w raw")
+            Text(f"Timeline: {label} ({len(items)}) · k kind · enter opens an email · ? keys")
         )
         table.focus()
 
@@ -186,5 +265,167 @@ class CaseScreen(ReportsWorkerErrors, Screen[None]):
     def action_reload(self) -> None:
         self.load()
 
+    def action_clear_transfers(self) -> None:
+        self.query_one(TransferPanel).clear_finished()
+
     def action_back(self) -> None:
-        self.app.pop_screen()
+        if not self.cancel_transfers():
+            self.app.pop_screen()
+
+    # --- what the actions act on -------------------------------------------------
+
+    def _selected_key(self) -> str | None:
+        table = self.query_one("#case-timeline", DataTable)
+        if table.row_count == 0 or not table.is_valid_row_index(table.cursor_row):
+            return None
+        value = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return str(value) if value is not None else None
+
+    def selected_item(self) -> TimelineItem | None:
+        key = self._selected_key()
+        return self.items.get(key) if key else None
+
+    def _selected_file(self, verb: str) -> FileRecord | None:
+        """The file on the row; otherwise say how to get to one."""
+        item = self.selected_item()
+        if self.case is not None and item is not None and item.kind == "file":
+            for record in self.case.files:
+                if str(record.id) == item.ref:
+                    return record
+        self.notify(f"{verb} acts on a file: move to a file row (k shows one kind at a time).")
+        return None
+
+    def _addresses_for_row(self) -> list[AddressState]:
+        """The addresses an `s`/`u` on this row is about: a suppression row's address,
+        an email row's recipients that belong to the case, else all the case's."""
+        assert self.case is not None
+        addresses = self.case.addresses
+        item = self.selected_item()
+        if item is not None and item.kind == "suppression":
+            return [a for a in addresses if a.email == item.ref] or addresses
+        if item is not None and item.kind == "email":
+            log = next((e for e in self.case.emails if str(e.id) == item.ref), None)
+            if log is not None:
+                people = {p.lower() for p in [*log.to, *(log.cc or []), *(log.bcc or [])]}
+                return [a for a in addresses if a.email in people] or addresses
+        return addresses
+
+    def _pick(self, title: str, values: list[str], then: Callable[[str], object]) -> None:
+        """`then(value)` at once when there is one, else after a pick (1-9 or Enter)."""
+        from tui.modals.logs_dialogs import LogsPick
+
+        if len(values) == 1:
+            then(values[0])
+            return
+
+        def picked(value: str | None) -> None:
+            if value:
+                then(value)
+
+        self.app.push_screen(LogsPick(title, [(v, v) for v in values]), picked)
+
+    # --- actions -----------------------------------------------------------------
+
+    def action_resend(self) -> None:
+        item = self.selected_item()
+        if item is None or item.kind != "email":
+            self.notify("r resends an email: move to an email row (k shows one kind at a time).")
+            return
+        self.ask_resend(item.ref)
+
+    def action_suppress(self) -> None:
+        if self.case is None:
+            return
+        candidates = self._addresses_for_row()
+        free = [a.email for a in candidates if a.suppression is None]
+        if not free:
+            who = ", ".join(a.email for a in candidates) or "This case has no address"
+            self.notify(f"{who}: already suppressed (u lifts).", markup=False)
+            return
+        item = self.selected_item()
+        message_id = None
+        if item is not None and item.kind == "email":
+            log = next((e for e in self.case.emails if str(e.id) == item.ref), None)
+            message_id = log.messageId if log is not None else None
+        self._pick(
+            "Suppress which address?",
+            free,
+            lambda email: self.ask_suppress(email, message_id=message_id),
+        )
+
+    def action_unsuppress(self) -> None:
+        if self.case is None:
+            return
+        candidates = self._addresses_for_row()
+        suppressed = [a.email for a in candidates if a.suppression is not None]
+        if not suppressed:
+            who = ", ".join(a.email for a in candidates) or "This case has no address"
+            self.notify(f"{who}: not suppressed, nothing to lift.", markup=False)
+            return
+        self._pick("Lift the suppression of which address?", suppressed, self.ask_lift)
+
+    def action_link(self) -> None:
+        record = self._selected_file("l (link)")
+        if record is not None:
+            self.ask_link(record)
+
+    def action_download(self) -> None:
+        record = self._selected_file("d (download)")
+        if record is not None:
+            self.ask_download([record])
+
+    def action_download_all(self) -> None:
+        if self.case is not None:
+            self.find_downloadable(self.case)
+
+    @work(thread=True, group="case-action", exit_on_error=False)
+    def find_downloadable(self, case: Case) -> None:
+        from core.case import downloadable_files
+
+        runtime = self.files_runtime
+        assert runtime is not None
+        records, left_out = downloadable_files(runtime, case)
+        self.app.call_from_thread(self._ask_download_all, case, records, left_out)
+
+    def _ask_download_all(self, case: Case, records: list[FileRecord], left_out: int) -> None:
+        from pathlib import Path
+
+        import humanize
+
+        from core.case import DOWNLOAD_ALL_CAP
+
+        if not records:
+            self.notify(f"{case.query} has no file to download.", markup=False)
+            return
+        size = humanize.naturalsize(sum(r.size for r in records), binary=True)
+        what = "the newest " if len(records) >= DOWNLOAD_ALL_CAP else "all "
+        title = f"Download {what}{len(records)} files of {case.query} ({size}) to"
+        if left_out:
+            title += f" ({left_out} deleted or unfinished left out)"
+        folder = (self._last_folder or Path.cwd()) / folder_name(case.query)
+        self.ask_download(records, folder=folder, title=title)
+
+    def action_upload(self) -> None:
+        from core.errors import InputError
+        from core.validation import check_client_id
+
+        if self.case is None:
+            return
+        clients: list[str] = []
+        for candidate in self.case.client_ids:
+            try:
+                checked = check_client_id(candidate)
+            except InputError:
+                continue  # a user id, not a client's (a case opened from an uploader)
+            if checked:
+                clients.append(checked)
+        query = self.case.query
+        if not clients:
+            self.ask_upload(None, f"Upload files for {query}")
+            return
+
+        def upload(client: str) -> None:
+            whose = f"client {client}" if client == query else f"{query} (client {client})"
+            self.ask_upload(client, f"Upload files for {whose}")
+
+        self._pick("Upload for which client?", clients, upload)
