@@ -250,6 +250,20 @@ def parse(line: str, screen: Screen, now: datetime | None = None) -> Query:
     return query
 
 
+_ADDRESS = re.compile(r"[^@\s\"']+@[^@\s\"']+\.[^@\s\"'.]+")
+
+
+def case_target(query: Query) -> str | None:
+    """The person a line names and nothing else: a bare address (`ann@x.com`) or a
+    client id alone (`client:ID`). Enter on such a line opens their case; any other
+    term (`to:ann@x.com`, `client:ID since:7d`) keeps it a filter."""
+    if query.text and not query.terms and _ADDRESS.fullmatch(query.text):
+        return query.text
+    if not query.text and len(query.terms) == 1 and query.terms[0][0] == "client":
+        return query.terms[0][1]
+    return None
+
+
 def quote(value: str) -> str:
     """A value as the line spells it (quoted when it holds a space or a quote)."""
     if value and not any(c.isspace() or c in "\"'" for c in value):

@@ -12,6 +12,7 @@ from core.logs.query import FilterSet
 from core.models import FileCategory, SuppressionReason
 from core.query_line import (
     Screen,
+    case_target,
     complete,
     file_query,
     log_filters,
@@ -193,3 +194,28 @@ REPLACED: list[tuple[str, str, list[str], str]] = [
 @pytest.mark.parametrize(("line", "name", "values", "expected"), REPLACED)
 def test_replace_terms(line: str, name: str, values: list[str], expected: str) -> None:
     assert replace_terms(line, "logs", name, values) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "screen", "target"),
+    [
+        ("ann@x.com", "logs", "ann@x.com"),
+        ("  Ann@X.example  ", "files", "Ann@X.example"),
+        ("ann@x.com", "suppressions", "ann@x.com"),
+        ("client:665f1c2a9b1e4a0012345678", "logs", "665f1c2a9b1e4a0012345678"),
+        ("client:C-1", "files", "C-1"),
+        # anything more, or the keyed form, keeps the line a filter
+        ("to:ann@x.com", "logs", None),
+        ("ann@x.com invoice", "logs", None),
+        ("client:C-1 since:7d", "logs", None),
+        ("client:C-1 report", "files", None),
+        ("ann@x", "logs", None),
+        ("@x.com", "logs", None),
+        ("invoice", "logs", None),
+        ("", "logs", None),
+    ],
+)
+def test_a_line_naming_one_person_alone_is_a_case(
+    line: str, screen: Screen, target: str | None
+) -> None:
+    assert case_target(parse(line, screen)) == target

@@ -131,3 +131,54 @@ async def test_reasons_in_plain_words_in_detail_and_suppressions(seeded: Runtime
         assert table.get_row_at(0)[4].plain == "The address does not exist"
         await pilot.press("w")  # the raw diagnostic, one key away
         assert table.get_row_at(0)[4].plain.startswith("Permanent/General: smtp; 550 5.1.1")
+
+
+async def test_enter_on_an_address_alone_opens_its_case(seeded: Runtime) -> None:
+    """Logs: a bare address opens the case, the list underneath filtered by it (Esc
+    comes back to it); `to:` + the address stays a filter."""
+    from tui.screens.logs import LogsScreen
+
+    app = DepllcApp(seeded.settings, runtime=seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        logs = app.screen
+        assert isinstance(logs, LogsScreen)
+        await until(pilot, lambda: logs.settled)
+        await pilot.press("slash", *f"to:{ANN}", "enter")
+        await until(pilot, lambda: logs.settled and logs.query_line.value == f"to:{ANN}")
+        await pilot.pause(0.1)
+        assert app.screen is logs and logs.table.has_focus
+        await pilot.press("slash", "ctrl+u", *ANN.upper(), "enter")
+        await until(pilot, lambda: isinstance(app.screen, CaseScreen))
+        screen = case_screen(app)
+        assert screen.case_query == ANN.upper()
+        await until(pilot, lambda: screen.case is not None)
+        assert screen.case is not None and screen.case.query == ANN  # read lower-cased
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is logs)
+        assert logs.settled and len(logs._docs) == 1  # filtered by the address
+
+
+async def test_enter_on_a_client_id_alone_opens_its_case(seeded: Runtime) -> None:
+    app = DepllcApp(seeded.settings, runtime=seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        files = app.screen
+        await until(pilot, lambda: bool(getattr(files, "_records", None)))
+        await pilot.press("slash", *f"client:{CLIENT} cat:contract", "enter")
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, CaseScreen)  # more than the client: a filter
+        await pilot.press("slash", "ctrl+u", *f"client:{CLIENT}", "enter")
+        await until(pilot, lambda: isinstance(app.screen, CaseScreen))
+        assert case_screen(app).case_query == CLIENT
+
+
+async def test_enter_on_an_address_on_suppressions_opens_its_case(seeded: Runtime) -> None:
+    app = DepllcApp(seeded.settings, runtime=seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await until(pilot, lambda: bool(getattr(app.screen, "entries", None)))
+        await pilot.press("slash", *"reason:bounce", "enter")
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, CaseScreen)
+        await pilot.press("slash", "ctrl+u", *ANN, "enter")
+        await _check_case(pilot, app, seeded, ANN)

@@ -222,8 +222,11 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
     def _query_applied(self, event: QueryLine.Applied) -> None:
         event.stop()
         if self.apply_filters():
+            from tui.screens.case import open_named_case
+
             event.line.remember()
             self.action_focus_table()
+            open_named_case(self, event.line.value, self.QUERY_SCREEN)  # an address alone
 
     @on(QueryLine.Left)
     def _query_left(self, event: QueryLine.Left) -> None:

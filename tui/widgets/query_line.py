@@ -4,7 +4,8 @@
 the state dir).
 
 Enter applies the line and returns to the table (a line with an error stays, the
-summary says why); Esc returns to the table; Tab or Enter takes the highlighted
+summary says why; a line that is only an address or `client:ID` also opens that
+person's case, tui/screens/case.py); Esc returns to the table; Tab or Enter takes the highlighted
 completion while the dropdown is open."""
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from core.query_line import FREE_TEXT, Screen, complete, known_keys
 class QueryLine(Input):
     HELP_TITLE = "Query line"
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("enter", "apply", "Apply", key_display="Enter", id="query.apply"),
+        Binding(
+            "enter",
+            "apply",
+            "Apply",
+            key_display="Enter",
+            tooltip="Apply; a line that is only an address or client:ID opens that case "
+            "(the list stays filtered by it: Esc comes back to it)",
+            id="query.apply",
+        ),
         Binding("escape", "leave", "To the table", key_display="Esc", id="query.leave"),
         Binding("tab", "complete", "Complete the key or value", show=False, id="query.complete"),
         Binding("up", "history(-1)", "Earlier query", key_display="↑", id="query.earlier"),
