@@ -67,6 +67,8 @@ def seeded(runtime: Runtime, add_log: MakeLog) -> dict[str, Any]:
     hidden = _file(runtime.store, "private.pdf", CLIENT, "other-user", public=False)
     _file(runtime.store, "unrelated.pdf", "another-client", "tester")
     audit.record(runtime.store, "tester", "resend", str(bounced["_id"]))
+    # after the files, whatever the clock's resolution (equal times order by kind)
+    runtime.store.auditlog.update_many({}, {"$set": {"at": now + timedelta(seconds=1)}})
     return {"bounced": bounced, "older": older, "contract": contract, "hidden": hidden}
 
 
