@@ -24,6 +24,7 @@ from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.modals.confirm import ConfirmAction
 from tui.modals.files_link import FilesLinkResult
+from tui.screens.case import CaseScreen
 from tui.screens.files import FilesScreen
 from tui.screens.log_detail import LogDetailScreen
 from tui.screens.logs import LogsScreen
@@ -154,10 +155,12 @@ async def test_take_an_address_off_the_suppression_list(runtime: Runtime) -> Non
         keys = Keys(pilot)
         await keys.press("5", "slash")
         await keys.type(address)
-        await keys.press("enter")
-        screen = app.screen
-        assert isinstance(screen, SuppressionsScreen)
-        await until(pilot, lambda: screen.table.row_count == 1)
+        await keys.press("enter")  # an address alone: its case, over the list filtered by it
+        await until(pilot, lambda: isinstance(app.screen, CaseScreen))
+        case = app.screen
+        assert isinstance(case, CaseScreen)
+        await until(pilot, lambda: case.case is not None and bool(case.items))
+        assert "SUPPRESSED bounce" in str(case.query_one("#case-person").render())
         await keys.press("u")
         await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
         assert address in app.screen.plain
@@ -166,5 +169,9 @@ async def test_take_an_address_off_the_suppression_list(runtime: Runtime) -> Non
             pilot, lambda: runtime.store.suppressions.count_documents({"email": address}) == 0
         )
         assert keys.count == 6
+        await pilot.press("escape")  # back to the list, filtered by the address
+        screen = app.screen
+        assert isinstance(screen, SuppressionsScreen)
+        assert screen.query_line.value == address
     (entry_after,) = audit.find(runtime.store, target=address)
     assert entry_after.operator == runtime.operator
