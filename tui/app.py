@@ -288,8 +288,9 @@ class DepllcApp(App[int]):
 
     def action_help(self) -> None:
         from tui.modals.help import HelpScreen, binding_rows
+        from tui.screens.case import CaseScreen
 
-        if not isinstance(self.screen, ServiceScreen):
+        if not isinstance(self.screen, ServiceScreen | CaseScreen):
             return
         self.push_screen(HelpScreen(binding_rows(self.screen)))
 

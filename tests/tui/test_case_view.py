@@ -182,3 +182,37 @@ async def test_enter_on_an_address_on_suppressions_opens_its_case(seeded: Runtim
         assert not isinstance(app.screen, CaseScreen)
         await pilot.press("slash", "ctrl+u", *ANN, "enter")
         await _check_case(pilot, app, seeded, ANN)
+
+
+async def test_the_timeline_loads_more_near_the_end_and_on_end(runtime: Runtime) -> None:
+    """A page of PAGE_SIZE items first ("more below"); moving near its end loads the
+    next; End loads the rest and goes to the last row, in the core's order."""
+    from datetime import timedelta
+
+    from tests.core.logs.conftest import make_doc
+    from tui.screens.case import LOAD_AHEAD, PAGE_SIZE
+
+    now = utcnow()
+    runtime.store.emaillogs.insert_many(
+        [make_doc(to=[ANN], createdAt=now - timedelta(minutes=n)) for n in range(PAGE_SIZE + 130)]
+    )
+    expected = [item.ref for item in open_case(runtime, ANN, limit=1000).timeline()]
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = CaseScreen(ANN)
+        await app.push_screen(screen)
+        await until(pilot, lambda: bool(screen.items))
+        table = screen.query_one("#case-timeline", DataTable)
+        assert table.row_count == PAGE_SIZE
+        assert f"({PAGE_SIZE}, more below)" in str(screen.query_one("#case-filter").render())
+        await pilot.press("pagedown")  # far from the end: nothing more yet
+        await pilot.pause(0.1)
+        assert table.row_count == PAGE_SIZE
+        table.move_cursor(row=PAGE_SIZE - LOAD_AHEAD)
+        await until(pilot, lambda: table.row_count == 2 * PAGE_SIZE)
+        await pilot.press("end")
+        await until(pilot, lambda: table.row_count == PAGE_SIZE + 130)
+        assert table.cursor_row == table.row_count - 1
+        assert screen.case is not None and screen.case.next_cursor is None
+        assert [item.ref for item in screen.items.values()] == expected
+        assert f"({PAGE_SIZE + 130})" in str(screen.query_one("#case-filter").render())

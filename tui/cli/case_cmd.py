@@ -18,12 +18,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("query", metavar="ADDRESS|CLIENT_ID")
     p.add_argument("--since", metavar="RANGE", help="only what happened since (7d, 2026-11-01)")
-    p.add_argument("--limit", type=int, default=200, help="at most this many of each (200)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--limit", "-n", type=int, default=200, help="timeline items a page (default 200)"
+    )
+    p.add_argument(
+        "--cursor",
+        metavar="C",
+        help="the page after the previous one: its nextCursor (--json) or the `next page:` line",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="the person, the page's emails, files, audit entries and suppressions, "
+        '"nextCursor": C or null',
+    )
     p.set_defaults(func=case_cmd)
 
 
 def case_cmd(ctx: CommandContext) -> int:
+    import sys
+
     from core.case import open_case, to_json
     from core.delivery_reasons import explain
     from core.errors import InputError
@@ -33,7 +47,9 @@ def case_cmd(ctx: CommandContext) -> int:
     if ctx.args.limit < 1:
         raise InputError("--limit must be 1 or more.")
     since = parse_since(ctx.args.since) if ctx.args.since else None
-    case = open_case(ctx.runtime(), ctx.args.query, since=since, limit=ctx.args.limit)
+    case = open_case(
+        ctx.runtime(), ctx.args.query, since=since, limit=ctx.args.limit, cursor=ctx.args.cursor
+    )
     if ctx.args.json:
         ctx.print_json(to_json(case))
         return 0
@@ -56,16 +72,16 @@ def case_cmd(ctx: CommandContext) -> int:
             )
             print(f"    raw: {line(problem.diagnostic)}")
     hidden = f" ({case.hidden_files} hidden by your role)" if case.hidden_files else ""
+    totals = case.totals
     print(
-        f"\n{len(case.emails)} emails, {len(case.files)} files{hidden}, "
-        f"{len(case.audit)} audit entries"
+        f"\n{totals['email']} emails, {totals['file']} files{hidden}, "
+        f"{totals['audit']} audit entries"
     )
     for item in case.timeline():
         print(
             f"{item.at.astimezone():%Y-%m-%d %H:%M}  {item.kind:<11} {line(item.title, 50):<50}"
             f"  {line(item.detail, 60)}"
         )
-    more = [kind for kind, left in case.more.items() if left]
-    if more:
-        print(f"(more {', '.join(more)} than --limit {ctx.args.limit}: narrow with --since)")
+    if case.next_cursor:
+        sys.stderr.write(f"next page: --cursor {case.next_cursor}\n")
     return 0

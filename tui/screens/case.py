@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -29,11 +29,11 @@ from textual.widgets import DataTable, Static
 from tui import outside_text
 from tui.screens.base import ReportsWorkerErrors
 from tui.screens.file_actions import FileActions
+from tui.screens.paged_table import PagedRowTable
 from tui.screens.resend_action import ResendAction
 from tui.screens.suppression_actions import SuppressionActions
 from tui.widgets.connection_bar import ConnectionBar
 from tui.widgets.footer import ConsoleFooter
-from tui.widgets.row_table import RowTable
 from tui.widgets.transfer_panel import TransferPanel
 
 if TYPE_CHECKING:
@@ -46,6 +46,9 @@ if TYPE_CHECKING:
     from tui.app import DepllcApp
 
 KINDS = (None, "email", "file", "audit", "suppression")
+PAGE_SIZE = 100  # timeline items a page; the next loads as the cursor nears the end
+LOAD_AHEAD = 15  # rows before the end at which the next page is fetched
+END_CAP = 2_000  # End loads the rest of the timeline up to this many items
 KIND_STYLE = {"email": "cyan", "file": "green", "audit": "magenta", "suppression": "bold red"}
 
 
@@ -81,12 +84,11 @@ def person_text(case: Case, raw: bool) -> Text:
             why.append(reason.next_step, style="")
             lines.append(why)
     hidden = f" · {case.hidden_files} hidden by your role" if case.hidden_files else ""
-    more = [k for k, left in case.more.items() if left]
-    cut = f" · only the newest of {', '.join(more)}" if more else ""
+    totals = case.totals
     lines.append(
         Text(
-            f"{len(case.emails)} emails · {len(case.files)} files{hidden} · "
-            f"{len(case.audit)} audit entries{cut}",
+            f"{totals.get('email', 0)} emails · {totals.get('file', 0)} files{hidden} · "
+            f"{totals.get('audit', 0)} audit entries",
             style="dim",
         )
     )
@@ -135,15 +137,53 @@ class CaseScreen(FileActions, ResendAction, SuppressionActions, ReportsWorkerErr
     """
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("escape,q", "back", "Back", id="case.back"),
-        Binding("r", "resend", "Resend", id="case.resend"),
-        Binding("s", "suppress", "Suppress", id="case.suppress"),
-        Binding("u", "unsuppress", "Lift", id="case.unsuppress"),
-        Binding("l", "link", "Link", id="case.link"),
-        Binding("a", "upload", "Upload", id="case.upload"),
-        Binding("d", "download", "Download", id="case.download"),
-        Binding("D", "download_all", "Download all", id="case.download_all"),
-        Binding("k", "cycle_kind", "Kind", id="case.kind"),
-        Binding("w", "toggle_raw", "Raw reason", id="case.raw"),
+        Binding(
+            "r", "resend", "Resend", tooltip="Resend the email on the row (asks)", id="case.resend"
+        ),
+        Binding(
+            "s",
+            "suppress",
+            "Suppress",
+            tooltip="Suppress an address of the case: the row's, else which (asks)",
+            id="case.suppress",
+        ),
+        Binding(
+            "u",
+            "unsuppress",
+            "Lift",
+            tooltip="Lift a suppression (asks; a complaint also asks why)",
+            id="case.unsuppress",
+        ),
+        Binding(
+            "l", "link", "Link", tooltip="A download link to the file on the row", id="case.link"
+        ),
+        Binding(
+            "a", "upload", "Upload", tooltip="Upload files for the case's client", id="case.upload"
+        ),
+        Binding(
+            "d", "download", "Download", tooltip="Download the file on the row", id="case.download"
+        ),
+        Binding(
+            "D",
+            "download_all",
+            "Download all",
+            tooltip="Download all the case's files into a folder you confirm",
+            id="case.download_all",
+        ),
+        Binding(
+            "k",
+            "cycle_kind",
+            "Kind",
+            tooltip="One kind at a time: emails, files, audit, suppressions, all",
+            id="case.kind",
+        ),
+        Binding(
+            "w",
+            "toggle_raw",
+            "Raw reason",
+            tooltip="The remote server's raw diagnostic instead of plain words",
+            id="case.raw",
+        ),
         Binding("C", "clear_transfers", "Clear done", show=False, id="case.transfers.clear"),
         Binding("ctrl+l,f5", "reload", "Reload", id="case.reload"),
     ]
@@ -156,6 +196,8 @@ class CaseScreen(FileActions, ResendAction, SuppressionActions, ReportsWorkerErr
         self.items: dict[str, TimelineItem] = {}  # by row key, in table order
         self.kind_index = 0
         self.raw = False
+        self._generation = 0  # bumped by every (re)load: older pages are dropped
+        self._loading_more = False
 
     @property
     def depllc(self) -> DepllcApp:
@@ -168,7 +210,7 @@ class CaseScreen(FileActions, ResendAction, SuppressionActions, ReportsWorkerErr
         yield ConnectionBar(self.depllc.header, self.TITLE)
         yield Static("Loading…", id="case-person")
         yield Static("", id="case-filter")
-        table: DataTable[Any] = RowTable(id="case-timeline", cursor_type="row")
+        table: DataTable[Any] = PagedRowTable(id="case-timeline", cursor_type="row")
         table.add_columns("When", "Kind", "What", "Detail")
         yield table
         yield TransferPanel(id="case-transfers")
@@ -180,16 +222,36 @@ class CaseScreen(FileActions, ResendAction, SuppressionActions, ReportsWorkerErr
     def on_resize(self) -> None:
         self._fill()  # the columns follow the width
 
-    @work(thread=True, exclusive=True, group="case", exit_on_error=False)
     def load(self) -> None:
+        """(Re)load the person and the first page of the timeline."""
+        self._generation += 1
+        self._loading_more = False
+        self.load_case(self._generation)
+
+    @work(thread=True, exclusive=True, group="case", exit_on_error=False)
+    def load_case(self, generation: int) -> None:
         from core.case import open_case
 
         runtime = self.depllc.runtime
         if runtime is None:
             self.app.call_from_thread(self._unavailable)
             return
-        case = open_case(runtime, self.case_query)
-        self.app.call_from_thread(self._show, case)
+        case = open_case(runtime, self.case_query, limit=PAGE_SIZE)
+        self.app.call_from_thread(self._show, generation, case)
+
+    @work(thread=True, exclusive=True, group="case-more", exit_on_error=False)
+    def load_more(self, case: Case, generation: int, to_end: bool) -> None:
+        """The next page (`to_end`: every page up to END_CAP items in all)."""
+        from core.case import next_page
+
+        runtime = self.depllc.runtime
+        assert runtime is not None
+        pages = [next_page(runtime, case, PAGE_SIZE)]
+        shown = len(self.items)
+        while to_end and pages[-1].next_cursor and shown < END_CAP:
+            shown += len(pages[-1].timeline())
+            pages.append(next_page(runtime, pages[-1], PAGE_SIZE))
+        self.app.call_from_thread(self._more, generation, pages, to_end)
 
     def resent(self, result: SendResult) -> None:
         self.load()
@@ -203,6 +265,10 @@ class CaseScreen(FileActions, ResendAction, SuppressionActions, ReportsWorkerErr
     def worker_failed(self, worker: Any, error: BaseException) -> None:
         from core.errors import describe
 
+        self._loading_more = False
+        if worker.group == "case-more":  # the case stays as it is; the error is reported
+            super().worker_failed(worker, error)
+            return
         self.query_one("#case-person", Static).update(
             outside_text.text(describe(error).text, style="red", multiline=True)
         )
@@ -211,23 +277,64 @@ class CaseScreen(FileActions, ResendAction, SuppressionActions, ReportsWorkerErr
     def _unavailable(self) -> None:
         self.query_one("#case-person", Static).update(Text("Not connected yet.", style="red"))
 
-    def _show(self, case: Case) -> None:
+    def _show(self, generation: int, case: Case) -> None:
+        if generation != self._generation:
+            return  # a newer load replaced it
         self.case = case
         self.query_one("#case-person", Static).update(person_text(case, self.raw))
         self._fill()
+
+    def _more(self, generation: int, pages: list[Case], to_end: bool) -> None:
+        """Pages after those shown: their items go below (the person stays)."""
+        case = self.case
+        if generation != self._generation or case is None:
+            return
+        for page in pages:
+            case.emails += page.emails
+            case.files += page.files
+            case.audit += page.audit
+            case.suppressions += page.suppressions
+            case.next_cursor = page.next_cursor
+        self._loading_more = False
+        kind = KINDS[self.kind_index]
+        for page in pages:
+            self._add_rows(page.timeline({kind} if kind else None))
+        self._show_filter()
+        table = self.query_one("#case-timeline", DataTable)
+        if to_end:
+            table.move_cursor(row=table.row_count - 1)
+            if case.next_cursor is not None:
+                self.notify(
+                    f"End shows the newest {len(self.items):,} items; --since on "
+                    "`depllc case` reaches further back.",
+                    title="More below",
+                    markup=False,
+                )
+        else:
+            self._maybe_load_more()
 
     def _fill(self) -> None:
         if self.case is None:
             return
         kind = KINDS[self.kind_index]
-        items = self.case.timeline({kind} if kind else None)
         table = self.query_one("#case-timeline", DataTable)
         selected = self._selected_key()
         table.clear()
         self.items = {}
+        self._add_rows(self.case.timeline({kind} if kind else None))
+        if selected in self.items:
+            table.move_cursor(row=table.get_row_index(selected))
+        self._show_filter()
+        table.focus()
+        self._maybe_load_more()
+
+    def _add_rows(self, items: list[TimelineItem]) -> None:
+        table = self.query_one("#case-timeline", DataTable)
         when, what, detail = column_widths(self.size.width or 80)
-        for n, item in enumerate(items):
-            key = f"{n}:{item.kind}:{item.ref}"
+        for item in items:
+            key = f"{item.kind}:{item.ref}"
+            if key in self.items:
+                continue
             self.items[key] = item
             table.add_row(
                 Text(f"{item.at.astimezone():%Y-%m-%d %H:%M}"[-when:], no_wrap=True),
@@ -236,16 +343,47 @@ class CaseScreen(FileActions, ResendAction, SuppressionActions, ReportsWorkerErr
                 outside_text.text(item.detail, width=detail),
                 key=key,
             )
-        if selected in self.items:
-            table.move_cursor(row=table.get_row_index(selected))
-        label = kind or "everything"
+
+    def _show_filter(self, loading: str = "") -> None:
+        label = KINDS[self.kind_index] or "everything"
+        more = ", more below" if self.case is not None and self.case.next_cursor else ""
         self.query_one("#case-filter", Static).update(
-            Text(f"Timeline: {label} ({len(items)}) · k kind · enter opens an email · ? keys")
+            Text(
+                f"Timeline: {label} ({len(self.items)}{more}){loading} · k kind · "
+                "enter opens an email · ? keys"
+            )
         )
-        table.focus()
+
+    def _maybe_load_more(self) -> None:
+        """Fetch the next page when the cursor is within LOAD_AHEAD rows of the end
+        (also when one kind shown leaves few rows)."""
+        table = self.query_one("#case-timeline", DataTable)
+        case = self.case
+        if case is None or case.next_cursor is None or self._loading_more:
+            return
+        if table.row_count - table.cursor_row > LOAD_AHEAD:
+            return
+        self._loading_more = True
+        self.load_more(case, self._generation, False)
+
+    @on(DataTable.RowHighlighted, "#case-timeline")
+    def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
+        self._maybe_load_more()
+
+    def go_to_last_row(self) -> None:
+        """End: the last row of the timeline, loading the pages not shown yet (up to
+        END_CAP items)."""
+        table = self.query_one("#case-timeline", DataTable)
+        case = self.case
+        if case is None or case.next_cursor is None:
+            table.move_cursor(row=table.row_count - 1)
+            return
+        self._loading_more = True
+        self._show_filter(" · loading to the end…")
+        self.load_more(case, self._generation, True)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        _, kind, ref = str(event.row_key.value).split(":", 2)
+        kind, ref = str(event.row_key.value).split(":", 1)
         if kind == "email":
             from tui.screens.log_detail import LogDetailScreen
 

@@ -60,13 +60,13 @@ class PageSlice(Generic[RowT, CursorT]):
 
 class PagedRowTable(RowTable[Any]):
     """The paged screens' table: End goes to the last row of the whole list (the
-    screen loads the pages not shown yet), not to the last row loaded, which would
-    only fetch the next page."""
+    screen, a PagedTableScreen or another with a `go_to_last_row`, loads the pages
+    not shown yet), not to the last row loaded, which would only fetch the next page."""
 
     def action_scroll_bottom(self) -> None:
-        screen = self.screen
-        if isinstance(screen, PagedTableScreen):
-            screen.go_to_last_row()
+        go_to_last_row = getattr(self.screen, "go_to_last_row", None)
+        if callable(go_to_last_row):
+            go_to_last_row()
         else:
             super().action_scroll_bottom()
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from core import audit
-from core.case import NEWEST, email_filter, file_filter, open_case
+from core.case import NEWEST, email_filter, file_filter, next_page, open_case
 from core.db import ALL_INDEXES, EMAIL_COLLECTION, FILE_COLLECTION, Store
-from core.errors import NotFoundError
+from core.errors import InputError, NotFoundError
 from core.models import FileRecord, utcnow
 from core.runtime import Runtime
 from tests.core.logs.conftest import MakeLog
@@ -179,3 +180,91 @@ def test_logs_show_says_why_in_plain_words(
     rows = {r["email"]: r for r in json.loads(capsys.readouterr().out)["recipients"]}
     assert rows[ANN]["reason"] == "The address does not exist"
     assert "reason" not in rows["bob@client.example"]  # delivered: nothing to explain
+
+
+def _timeline_keys(case: Any) -> list[tuple[str, str]]:
+    return [(item.kind, item.ref) for item in case.timeline()]
+
+
+def test_the_timeline_pages_without_gaps_or_repeats(runtime: Runtime, add_log: MakeLog) -> None:
+    """Pages of 3 across emails, files, audit entries and a suppression, several at the
+    very same time (the order is time, then kind, then id): together they are the
+    whole timeline, once each; the person is the same on every page."""
+    from bson import ObjectId
+
+    store = runtime.store
+    now = utcnow().replace(microsecond=0)
+    same = now - timedelta(hours=1)
+    for n in range(7):
+        add_log(to=[ANN], clientId=CLIENT, createdAt=same if n < 3 else now - timedelta(hours=n))
+    for n in range(4):
+        fid = _file(store, f"f{n}.pdf", CLIENT, "tester")
+        at = same if n < 2 else now - timedelta(minutes=n)
+        store.files.update_one({"_id": ObjectId(fid)}, {"$set": {"createdAt": at}})
+    for action in ("suppress", "unsuppress", "suppress"):
+        audit.record(store, "tester", action, ANN)
+    store.auditlog.update_one({"action": "unsuppress"}, {"$set": {"at": same}})
+    store.suppressions.insert_one({"email": ANN, "reason": "manual", "at": same, "by": "t"})
+
+    whole = open_case(runtime, ANN, limit=1000)
+    expected = _timeline_keys(whole)
+    assert len(expected) == 7 + 4 + 3 + 1 and whole.next_cursor is None
+    assert len(set(expected)) == len(expected)
+    seen: list[tuple[str, str]] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        page = open_case(runtime, ANN, limit=3, cursor=cursor)
+        assert page.totals == whole.totals == {"email": 7, "file": 4, "audit": 3}
+        assert [(a.email, a.suppression is not None) for a in page.addresses] == [(ANN, True)]
+        seen += _timeline_keys(page)
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == expected
+    assert pages == 5  # 15 items, 3 a page: the last full page says there is no more
+    # the console's way: the next page from the case itself (no second person lookup)
+    first = open_case(runtime, ANN, limit=6)
+    second = next_page(runtime, first, 6)
+    assert _timeline_keys(first) + _timeline_keys(second) == expected[:12]
+    assert next_page(runtime, replace(first, next_cursor=None), 6).timeline() == []
+
+
+def test_a_bad_page_cursor_is_refused(runtime: Runtime, seeded: dict[str, Any]) -> None:
+    with pytest.raises(InputError, match="That page cursor is not valid"):
+        open_case(runtime, ANN, cursor="not-a-cursor")
+    with pytest.raises(InputError, match="1 or more"):
+        open_case(runtime, ANN, limit=0)
+
+
+def test_case_command_pages_like_logs(
+    cli: Runtime, seeded: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--limit and --cursor: {..., "nextCursor"} with --json, `next page: --cursor C` on
+    stderr otherwise; following the cursors gives the whole timeline once."""
+    assert main(["case", ANN, "--limit", "100", "--json"]) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert whole["nextCursor"] is None
+    kinds = ("emails", "files", "audit", "suppressions")
+    everything = {k: [json.dumps(x, sort_keys=True) for x in whole[k]] for k in kinds}
+    assert sum(map(len, everything.values())) == 5
+    got: dict[str, list[str]] = {k: [] for k in kinds}
+    cursor: list[str] = []
+    for _ in range(3):  # 5 items, 2 a page
+        assert main(["case", ANN, "--limit", "2", "--json", *cursor]) == 0
+        page = json.loads(capsys.readouterr().out)
+        assert page["totals"] == whole["totals"]
+        for k in kinds:
+            got[k] += [json.dumps(x, sort_keys=True) for x in page[k]]
+        cursor = ["--cursor", page["nextCursor"]] if page["nextCursor"] else []
+    assert cursor == [] and got == everything
+
+    assert main(["case", ANN, "-n", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert "2 emails, 1 files (1 hidden by your role), 1 audit entries" in out  # the totals
+    assert len([line for line in out.splitlines() if line[:4].isdigit()]) == 2
+    (hint,) = [line for line in err.splitlines() if line.startswith("next page: --cursor ")]
+    assert main(["case", ANN, "-n", "2", "--cursor", hint.split()[-1]]) == 0
+    assert main(["case", ANN, "--cursor", "nonsense"]) == 2
+    assert "That page cursor is not valid" in capsys.readouterr().err
