@@ -78,7 +78,8 @@ SUPPRESSION_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
 ]
 AUDIT_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
     ([("at", -1)], {}),
-    ([("target", 1), ("at", -1)], {}),
+    # one target's entries newest first, keyset-paged (audit.find, the case view)
+    ([("target", 1), ("at", -1), ("_id", -1)], {}),
 ]
 # Events kept for a message with no log yet, and bodies set aside, are removed by
 # MongoDB this long after they arrived (a log appears within seconds of its send; a

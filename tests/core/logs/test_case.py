@@ -11,7 +11,7 @@ import pytest
 
 from core import audit
 from core.case import NEWEST, email_filter, file_filter, next_page, open_case
-from core.db import ALL_INDEXES, EMAIL_COLLECTION, FILE_COLLECTION, Store
+from core.db import ALL_INDEXES, AUDIT_COLLECTION, EMAIL_COLLECTION, FILE_COLLECTION, Store
 from core.errors import InputError, NotFoundError
 from core.models import FileRecord, utcnow
 from core.runtime import Runtime
@@ -125,6 +125,8 @@ def test_case_queries_are_served_by_declared_indexes() -> None:
     assert _served(EMAIL_COLLECTION, email_filter("client", CLIENT, None), NEWEST)
     files = file_filter([CLIENT], CLIENT)
     assert files is not None and _served(FILE_COLLECTION, files, NEWEST)
+    audit_page = [("at", -1), ("_id", -1)]  # the case's audit entries, a page at a time
+    assert _served(AUDIT_COLLECTION, {"target": {"$in": [ANN, CLIENT]}}, audit_page)
     assert not _served(EMAIL_COLLECTION, {"subject": "x", "status": "y"}, NEWEST)  # can fail
 
 
