@@ -255,6 +255,9 @@ def connect(uri: str, db_name: str, timeout_ms: int = 5000) -> Store:
         require_sandbox_extra()
         import mongomock
 
+        from core import inprocess_store
+
+        inprocess_store.install()
         client = _MOCK_CLIENTS.get(uri)
         if client is None:
             client = mongomock.MongoClient(tz_aware=True)

@@ -90,6 +90,8 @@ def save_store(store: Store, into: Path | None = None) -> int:
     whole); returns the number of documents written."""
     import bson
 
+    from core.inprocess_store import stored_documents
+
     target = into or _store_dir()
     target.mkdir(parents=True, exist_ok=True, mode=0o700)
     names = set(store.db.list_collection_names())
@@ -97,7 +99,7 @@ def save_store(store: Store, into: Path | None = None) -> int:
     for name in names:
         part = target / f".{name}.bson.part"
         with part.open("wb") as out:
-            for doc in store.db[name].find():
+            for doc in stored_documents(store.db[name]):
                 out.write(bson.encode(doc))
                 written += 1
         part.replace(target / f"{name}.bson")

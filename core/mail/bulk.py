@@ -30,7 +30,6 @@ from core.mail.send import (
     sent_update,
     ses_address,
     unknown_update,
-    write_or_journal,
 )
 from core.mail.templates import Rendered, Template, get_template
 from core.models import (
@@ -398,10 +397,6 @@ def _write(runtime: Runtime, updates: list[tuple[Any, dict[str, Any]]]) -> int:
             [UpdateOne({"_id": log_id}, update) for log_id, update in updates], ordered=False
         )
         return 0
-    except TypeError:
-        # mongomock 4.3 cannot take pymongo 4.20's UpdateOne (an unexpected `sort`
-        # argument): apply them one by one.
-        return sum(write_or_journal(runtime, log_id, update) for log_id, update in updates)
     except Exception:
         from core.journal import Journal
 

@@ -19,7 +19,7 @@ from core.mail import bulk
 from core.mail import send as mail
 from core.models import FileCategory
 from core.runtime import Runtime
-from tests.conftest import SERVER_LIKE_URI, server_like
+from tests.conftest import server_like
 from tests.core.mail.conftest import make_request
 from tests.faults.injector import FailingDb, Injector, install
 
@@ -80,8 +80,8 @@ BULK_STEPS = [
     ("emaillogs.insert_many", 2),
     ("ses:SendBulkTemplatedEmail", 1),
     ("ses:SendBulkTemplatedEmail", 2),
-    ("emaillogs.update_one", 1),  # recording the first batch (one by one on mongomock)
-    ("emaillogs.update_one", 60),  # ... the second batch
+    ("emaillogs.bulk_write", 1),  # recording the first batch (one write per batch)
+    ("emaillogs.bulk_write", 2),  # ... the second batch
     ("auditlog.insert_one", 1),
 ]
 
@@ -236,7 +236,9 @@ def test_journal_replay(store: Store, failing: int) -> None:
             server.database, "emaillogs", {"_id": log_id}, {"$set": {"status": "sent", "n": i}}
         )
     injector = Injector("emaillogs.update_one", failing)
-    flaky = Store(db=FailingDb(store.db, injector), uri_label=SERVER_LIKE_URI)  # type: ignore[arg-type]
+    # the same database as `server` (an in-process one under a server's URI, or the
+    # real server): the journal replays only into the database its entries name
+    flaky = Store(db=FailingDb(store.db, injector), uri_label=server.uri_label)  # type: ignore[arg-type]
     report = Journal().replay(flaky)
     assert injector.fired
     assert report.applied == failing - 1 and report.pending == 3 - failing + 1
