@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 from core.config import Settings
 from styles import stylesheets
 from tui import outside_text
+from tui.interrupts import Running
 from tui.messages import LogsChanged, RuntimeFailed, RuntimeReady, StartupProgress
 from tui.outage_watch import OutageWatch
 from tui.palette import CaseCommands
@@ -97,6 +98,9 @@ class DepllcApp(App[int]):
         self.runtime: Runtime | None = runtime
         self.header = HeaderState(sandbox=settings.wants_sandbox)
         self.outage = OutageWatch(self)
+        self.running = Running()  # the sends and transfers a signal stops (`interrupt`)
+        self.interrupted: int | None = None  # the signal ending the console
+        self.stopped_said: list[str] = []  # what the stopped work recorded
         if runtime is not None:
             self._describe_runtime(runtime)
             self._watch_sends(runtime)
@@ -224,6 +228,26 @@ class DepllcApp(App[int]):
             for screen in stack:
                 if isinstance(screen, ServiceScreen) and screen.is_mounted:
                     yield screen
+
+    # --- signals ---------------------------------------------------------------
+
+    def interrupt(self, signum: int) -> None:
+        """SIGINT, SIGTERM or SIGHUP (a dropped SSH session; tui/launch.py makes this
+        their handler): every send and transfer in `running` stops as on the command
+        line (tui/interrupts.py), records what happened, then the console ends with
+        128 + the signal. A second signal while that happens changes nothing."""
+        if self.interrupted is not None:
+            return
+        self.interrupted = signum
+        if len(self.running):
+            self.notify("Stopping: recording what was sent…", severity="warning")
+        self.run_worker(self._stop_running(signum), group="interrupt", exclusive=True)
+
+    async def _stop_running(self, signum: int) -> None:
+        import asyncio
+
+        self.stopped_said = await asyncio.to_thread(self.running.stop)
+        self.exit(return_code=128 + signum)
 
     # --- notifications and errors: the one place ------------------------------
 

@@ -156,6 +156,20 @@ class BulkResult:
         }
 
 
+def row_spans(rows: list[int]) -> str:
+    """CSV row numbers as ranges: 52-101, 140."""
+    spans: list[str] = []
+    start = prev = None
+    for row in [*rows, None]:
+        if row is not None and prev is not None and row == prev + 1:
+            prev = row
+            continue
+        if start is not None:
+            spans.append(f"{start}-{prev}" if prev != start else str(start))
+        start = prev = row
+    return ", ".join(spans)
+
+
 def _errors_text(errors: list[RowError]) -> str:
     shown = "; ".join(str(e) for e in errors[:_SHOWN_ERRORS])
     more = len(errors) - _SHOWN_ERRORS

@@ -20,6 +20,8 @@ from core.models import EmailLog, read_stored
 from core.validation import SendEmailRequest
 
 if TYPE_CHECKING:
+    import threading
+
     from core.runtime import Runtime
 
 
@@ -113,10 +115,13 @@ def prepare_resend(
     )
 
 
-def deliver_resend(runtime: Runtime, prepared: Prepared) -> SendResult:
+def deliver_resend(
+    runtime: Runtime, prepared: Prepared, cancel: threading.Event | None = None
+) -> SendResult:
     """Send a prepared resend; the original lists the new log(s) in customData.resends
-    (when its customData is an object or absent: a CRM may hold anything there)."""
-    result = deliver(runtime, prepared)
+    (when its customData is an object or absent: a CRM may hold anything there).
+    `cancel` stops it as it stops `deliver`."""
+    result = deliver(runtime, prepared, cancel=cancel)
     original = (prepared.parts[0].log.customData or {}).get("resendOf") if prepared.parts else None
     if original and result.log_ids:
         from bson import ObjectId

@@ -203,7 +203,7 @@ def run(state: Path, faults: dict[str, Any], argv: list[str]) -> int:
         if "file" in faults:
             _seed(faults)
         _slow_down(state, faults)
-        from tui.cli import interrupts
+        from tui import interrupts
         from tui.cli.main import main
 
         leave_now = interrupts.leave_now

@@ -140,3 +140,24 @@ def test_the_installed_depllc_stops_a_sandbox_bulk_send_on_ctrl_c(tmp_path: Path
     sent, unknown, not_sent = map(int, counts.groups())
     assert sent >= 50 and sent + unknown + not_sent == 150 and not_sent >= 50
     assert "Run the same command with the same CSV" in err
+
+
+def test_a_resend_interrupted_while_ses_answers_is_logged_sent(tmp_path: Path) -> None:
+    body = tmp_path / "body.md"
+    body.write_text("Hello")
+    state = tmp_path / "run"
+    sent = ["send", "--to", "client@example.com", "--subject", "Hi", "--markdown", str(body)]
+    (original,) = run_driver(state, {}, sent).logs()
+    run = run_driver(
+        state,
+        {"ses_seconds": 0.5},
+        ["resend", str(original["_id"]), "--yes"],
+        signal.SIGTERM,
+        "ses-call",
+        0.05,
+    )
+    assert run.code == 128 + signal.SIGTERM, run.stderr
+    assert run.seconds < BOUND
+    (again,) = [log for log in run.logs() if log["_id"] != original["_id"]]
+    assert again["status"] == "sent" and run.state["sesAccepted"] == 1
+    assert str(again["customData"]["resendOf"]) == str(original["_id"])

@@ -182,7 +182,7 @@ def _cancellable(ctx: CommandContext, run: Callable[[threading.Event], T]) -> T:
     """Run a transfer in a thread; Ctrl-C, SIGTERM or SIGHUP set the cancel event and
     wait (briefly) for the clean-up: aborted multipart uploads, records marked failed,
     temporary files removed. Then the signal ends the command."""
-    from tui.cli.interrupts import in_background
+    from tui.interrupts import in_background
 
     outcome = in_background(run)
     if outcome.interrupted is not None:

@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal); run as the program (no `argv`), an interrupted command then ends the
     process at once rather than wait for threads still blocked in a network call."""
     from tui.cli.context import CommandContext
-    from tui.cli.interrupts import exit_code, leave_now, raising_signals
+    from tui.interrupts import exit_code, leave_now, raising_signals
 
     parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)

@@ -12,8 +12,11 @@ from tui.cli.context import CommandContext
 from tui.outside_text import line
 
 if TYPE_CHECKING:
+    import threading
+    from collections.abc import Callable
+
     from core.mail.bulk import BulkResult, DoneRow
-    from core.mail.send import SendResult
+    from core.mail.send import Prepared, SendResult
 
 CATEGORIES = ("auth", "notification", "marketing", "system", "client-portal")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -247,7 +250,6 @@ def print_send_result(ctx: CommandContext, result: SendResult) -> None:
 
 def cmd_send(ctx: CommandContext) -> int:
     from core.mail.send import deliver, prepare
-    from tui.cli.interrupts import in_background
 
     request = build_request(ctx.args)
     runtime = ctx.runtime()
@@ -276,12 +278,22 @@ def cmd_send(ctx: CommandContext) -> int:
             )
         return 0
     ctx.status(f"sending to {len(prepared.recipients)} recipient(s)…")
-    outcome = in_background(lambda cancel: deliver(runtime, prepared, cancel=cancel))
+    return _deliver(ctx, prepared, lambda cancel: deliver(runtime, prepared, cancel=cancel))
+
+
+def _deliver(
+    ctx: CommandContext, prepared: Prepared, run: Callable[[threading.Event], SendResult]
+) -> int:
+    """Send on a helper thread that SIGINT, SIGTERM and SIGHUP stop (tui/interrupts.py):
+    the part in flight is recorded, or left "outcome unknown" past the grace period;
+    the parts after it are `failed`, interrupted. Prints the result either way."""
+    from core.mail.send import abandon_delivery
+    from tui.interrupts import in_background
+
+    outcome = in_background(run)
     ctx.clear_status()
     if not outcome.finished:
-        from core.mail.send import abandon_delivery
-
-        for said in abandon_delivery(runtime, prepared):
+        for said in abandon_delivery(ctx.runtime(), prepared):
             sys.stderr.write(line(f"depllc: {said}") + "\n")
     if outcome.value is not None:
         print_send_result(ctx, outcome.value)
@@ -322,10 +334,7 @@ def cmd_resend(ctx: CommandContext) -> int:
             print("Nothing was sent.")
             return 1
     ctx.status(f"sending to {len(prepared.recipients)} recipient(s)…")
-    result = deliver_resend(runtime, prepared)
-    ctx.clear_status()
-    print_send_result(ctx, result)
-    return 0 if result.ok else 1
+    return _deliver(ctx, prepared, lambda cancel: deliver_resend(runtime, prepared, cancel=cancel))
 
 
 def _bar(done: int, total: int, width: int = 30) -> str:
@@ -336,6 +345,8 @@ def _bar(done: int, total: int, width: int = 30) -> str:
 def print_bulk_result(
     ctx: CommandContext, result: BulkResult, already: list[DoneRow] | None = None
 ) -> None:
+
+    from core.mail.bulk import row_spans
 
     already = already or []
     if ctx.args.json:
@@ -364,7 +375,7 @@ def print_bulk_result(
         sent = result.count("sent") + len(already)
         sys.stderr.write(
             f"depllc: sent {sent}, not sent {result.not_attempted} (rows "
-            f"{_rows(result.not_sent_rows)}). Run the same command with the same CSV to "
+            f"{row_spans(result.not_sent_rows)}). Run the same command with the same CSV to "
             "send the rest: rows already sent are skipped.\n"
         )
     if result.journaled:
@@ -374,24 +385,10 @@ def print_bulk_result(
         )
 
 
-def _rows(rows: list[int]) -> str:
-    """Row numbers as ranges: 52-101, 140."""
-    spans: list[str] = []
-    start = prev = None
-    for row in [*rows, None]:
-        if row is not None and prev is not None and row == prev + 1:
-            prev = row
-            continue
-        if start is not None:
-            spans.append(f"{start}-{prev}" if prev != start else str(start))
-        start = prev = row
-    return ", ".join(spans)
-
-
 def cmd_send_bulk(ctx: CommandContext) -> int:
     from core.mail import bulk
     from core.models import EmailCategory, EmailPriority
-    from tui.cli.interrupts import in_background
+    from tui.interrupts import in_background
 
     args = ctx.args
     tags = _tags(args.tag)

@@ -606,11 +606,15 @@ class ComposeScreen(ServiceScreen):
 
     @work(thread=True, exclusive=True, group="compose-send", exit_on_error=False)
     def deliver_send(self, prepared: Prepared) -> None:
-        from core.mail.send import deliver
+        from core.mail.send import abandon_delivery, deliver
+        from tui.interrupts import send_said
 
         runtime = self.runtime
         assert runtime is not None
-        result = deliver(runtime, prepared)
+        # a signal stops it as on the command line (tui/interrupts.py, DepllcApp.interrupt)
+        with self.depllc.running.work(lambda: abandon_delivery(runtime, prepared)) as work:
+            result = deliver(runtime, prepared, cancel=work.cancel)
+            work.said += send_said(result)
         self.app.call_from_thread(self._sent, result)
 
     def _sent(self, result: SendResult) -> None:
@@ -686,6 +690,7 @@ class ComposeScreen(ServiceScreen):
     @work(thread=True, exclusive=True, group="compose-send", exit_on_error=False)
     def run_bulk(self, plan: BulkPlan, cancel: threading.Event) -> None:
         from core.mail import bulk
+        from tui.interrupts import bulk_said
 
         runtime = self.runtime
         assert runtime is not None
@@ -694,7 +699,11 @@ class ComposeScreen(ServiceScreen):
             if self._progress is not None:
                 self.app.call_from_thread(self._progress.advance, done, total)
 
-        result = bulk.send_bulk(runtime, plan, progress=progress, cancel=cancel)
+        sender = bulk.BulkSend(runtime, plan)
+        # Esc (BulkProgress) and a signal (DepllcApp.interrupt) stop it the same way
+        with self.depllc.running.work(lambda: bulk_said(sender.abandon()), cancel) as work:
+            result = sender.run(progress=progress, cancel=cancel)
+            work.said += bulk_said(result)
         self.app.call_from_thread(self._bulk_done, result)
 
     def _close_progress(self) -> None:

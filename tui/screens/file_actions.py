@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,18 @@ if TYPE_CHECKING:
     from tui.modals.files_upload import UploadPlan
 
 PROGRESS_EVERY = 0.1  # seconds between progress messages per transfer
+
+
+def transfer_said(verb: str, names: list[str], outcomes: Sequence[Any]) -> list[str]:
+    """What a batch of transfers says when a signal ends the console: each file done,
+    or why not (a cancelled upload's record is failed and its parts removed; a
+    cancelled download leaves no file)."""
+    from core.errors import describe
+
+    return [
+        f"{verb} {name}: " + ("done" if outcome.ok else describe(outcome.error).text)
+        for name, outcome in zip(names, outcomes, strict=True)
+    ]
 
 
 class FileActions(Screen[None]):
@@ -151,9 +163,12 @@ class FileActions(Screen[None]):
         assert runtime is not None
         posters = [self._progress_poster(t) for t in tids]
         try:
-            outcomes = upload_many(
-                runtime, requests, progress=lambda i, d, t: posters[i](d, t), cancel=cancel
-            )
+            # Esc and a signal (DepllcApp.interrupt) stop it the same way
+            with self.depllc_app.running.work(cancel=cancel) as work:
+                outcomes = upload_many(
+                    runtime, requests, progress=lambda i, d, t: posters[i](d, t), cancel=cancel
+                )
+                work.said += transfer_said("upload", [r.path.name for r in requests], outcomes)
         finally:
             self.app.call_from_thread(self._batch_done, cancel)
         for tid, outcome in zip(tids, outcomes, strict=True):
@@ -197,13 +212,20 @@ class FileActions(Screen[None]):
         cancel = threading.Event()
         self._cancels.append(cancel)
         self.run_downloads(
-            [str(r.id) for r in targets], tids, plan.folder, plan.conflict, version_id, cancel
+            [str(r.id) for r in targets],
+            [r.originalName for r in targets],
+            tids,
+            plan.folder,
+            plan.conflict,
+            version_id,
+            cancel,
         )
 
     @work(thread=True, group="files-transfer", exit_on_error=False)
     def run_downloads(
         self,
         refs: list[str],
+        names: list[str],
         tids: list[str],
         folder: Path,
         conflict: Any,
@@ -217,23 +239,26 @@ class FileActions(Screen[None]):
         assert runtime is not None
         posters = [self._progress_poster(t) for t in tids]
         try:
-            if version_id is not None:
-                try:
-                    result = download_file(
-                        runtime, refs[0], folder, conflict, version_id, posters[0], cancel
+            # Esc and a signal (DepllcApp.interrupt) stop it the same way
+            with self.depllc_app.running.work(cancel=cancel) as work:
+                if version_id is not None:
+                    try:
+                        result = download_file(
+                            runtime, refs[0], folder, conflict, version_id, posters[0], cancel
+                        )
+                        outcomes = [DownloadOutcome(refs[0], result=result)]
+                    except Exception as exc:
+                        outcomes = [DownloadOutcome(refs[0], error=exc)]
+                else:
+                    outcomes = download_many(
+                        runtime,
+                        refs,
+                        folder,
+                        conflict,
+                        progress=lambda i, d, t: posters[i](d, t),
+                        cancel=cancel,
                     )
-                    outcomes = [DownloadOutcome(refs[0], result=result)]
-                except Exception as exc:
-                    outcomes = [DownloadOutcome(refs[0], error=exc)]
-            else:
-                outcomes = download_many(
-                    runtime,
-                    refs,
-                    folder,
-                    conflict,
-                    progress=lambda i, d, t: posters[i](d, t),
-                    cancel=cancel,
-                )
+                work.said += transfer_said("download", names, outcomes)
         finally:
             self.app.call_from_thread(self._batch_done, cancel)
         for tid, outcome in zip(tids, outcomes, strict=True):

@@ -61,10 +61,16 @@ class ResendAction(Screen[None]):
     @work(thread=True, group="resend", exit_on_error=False)
     def deliver_resend(self, prepared: Prepared) -> None:
         from core.mail.resend import deliver_resend
+        from core.mail.send import abandon_delivery
+        from tui.app import DepllcApp
+        from tui.interrupts import send_said
 
         runtime = self.resend_runtime
-        assert runtime is not None
-        result = deliver_resend(runtime, prepared)
+        assert runtime is not None and isinstance(self.app, DepllcApp)
+        # a signal stops it as on the command line (tui/interrupts.py, DepllcApp.interrupt)
+        with self.app.running.work(lambda: abandon_delivery(runtime, prepared)) as work:
+            result = deliver_resend(runtime, prepared, cancel=work.cancel)
+            work.said += send_said(result)
         self.app.call_from_thread(self._resent, result)
 
     def _resent(self, result: SendResult) -> None:
