@@ -165,6 +165,15 @@ class Journal:
         """Entries that belong to `database` (what a replay there would try)."""
         return sum(1 for e in self.pending() if e.belongs_to(database))
 
+    def drop(self, ids: list[int]) -> int:
+        """Delete these entries: their writes are abandoned, never made (`depllc journal
+        drop`, which asks first and audits). Returns how many were deleted."""
+        with closing(self._connect()) as conn, conn:
+            return sum(
+                conn.execute("delete from pending where id = ?", (entry_id,)).rowcount
+                for entry_id in ids
+            )
+
     def _failed(self, entry: Pending, error: str) -> None:
         with closing(self._connect()) as conn, conn:
             conn.execute(

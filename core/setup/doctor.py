@@ -737,7 +737,8 @@ def check_journal(env: DoctorEnv) -> Check:
     if stale:
         fixes.append(
             "Stale entries are never replayed here: run `depllc journal replay` with "
-            "MONGODB_URI and MONGODB_DB naming their database (`depllc journal list`)."
+            "MONGODB_URI and MONGODB_DB naming their database (`depllc journal list`), "
+            "or drop those you abandon (`depllc journal drop --stale`, audited)."
         )
     return _check("journal", Status.WARN, "; ".join(parts), " ".join(fixes))
 

@@ -15,6 +15,7 @@ from bson import ObjectId
 from core.config import Settings
 from core.db import Store, database_id
 from core.journal import Journal, journal_path
+from core.runtime import Runtime
 from core.setup.doctor import Check, Status, check_journal
 from tests.conftest import SERVER_LIKE_URI, server_like
 from tui.cli.main import main
@@ -150,3 +151,104 @@ def test_a_journal_written_before_entries_named_their_database_is_kept(
     assert (report.applied, report.stale) == (0, 1)
     (entry,) = Journal().pending()
     assert entry.db_key is None and "unknown database" in entry.database_label
+
+
+# --- journal drop: entries an operator abandons, asked for and audited -----------------
+
+
+@pytest.fixture
+def cli_runtime(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Runtime:
+    from tui.cli.context import CommandContext
+
+    monkeypatch.setattr(CommandContext, "runtime", lambda self, seed=True: runtime)
+    monkeypatch.setattr(CommandContext, "close", lambda self: None)
+    monkeypatch.setenv("MONGODB_URI", SERVER_LIKE_URI)
+    monkeypatch.setenv("MONGODB_DB", runtime.store.db.name)
+    return runtime
+
+
+def _two_entries(runtime: Runtime) -> tuple[int, int]:
+    """One entry for the configured database, one stale (another database's)."""
+    here = server_like(runtime.store).database
+    Journal().append(here, "emaillogs", {"_id": ObjectId()}, SENT)
+    Journal().append(database_id("mongodb://db.old:27017", "crm"), "emaillogs", {"_id": 1}, SENT)
+    mine, stale = Journal().pending()
+    return mine.id, stale.id
+
+
+def test_drop_by_id_keeps_the_entry_whole_in_the_audit_log(
+    cli_runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine, stale = _two_entries(cli_runtime)
+    assert main(["journal", "drop", str(mine), "--yes", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"dropped": [mine], "left": 1}
+    assert [e.id for e in Journal().pending()] == [stale]
+    (entry,) = cli_runtime.store.auditlog.find({"action": "journal-drop"})
+    assert entry["target"] == str(mine) and entry["operator"] == cli_runtime.operator
+    (dropped,) = entry["details"]["entries"]
+    assert dropped["update"] == SENT and dropped["collection"] == "emaillogs"
+
+
+def test_drop_stale_drops_only_the_entries_of_another_database(
+    cli_runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine, _ = _two_entries(cli_runtime)
+    assert main(["journal", "drop", "--stale", "--yes"]) == 0
+    assert "Dropped 1 journal entry (kept whole in the audit log" in capsys.readouterr().out
+    assert [e.id for e in Journal().pending()] == [mine]
+    assert main(["journal", "drop", "--stale", "--yes"]) == 0
+    assert "nothing to drop" in capsys.readouterr().out
+
+
+def test_drop_asks_first(
+    cli_runtime: Runtime, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine, _ = _two_entries(cli_runtime)
+    # no terminal to ask and no --yes: refused
+    assert main(["journal", "drop", str(mine)]) == 2
+    assert "Pass --yes" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    answers = iter(["n", "y"])
+    monkeypatch.setattr("builtins.input", lambda question: next(answers))
+    assert main(["journal", "drop", str(mine)]) == 1
+    assert "Nothing was dropped" in capsys.readouterr().out and Journal().count() == 2
+    assert main(["journal", "drop", str(mine)]) == 0
+    shown = capsys.readouterr().out
+    assert f"{mine:>5}  pending" in shown and "Dropped 1 journal entry" in shown
+    assert Journal().count() == 1
+    assert cli_runtime.store.auditlog.count_documents({"action": "journal-drop"}) == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["journal", "drop", "999", "--yes"],  # no such entry
+        ["journal", "drop", "--yes"],  # nothing named
+        ["journal", "drop", "1", "--stale", "--yes"],  # both
+        ["--sandbox", "journal", "drop", "--stale", "--yes"],  # the sandbox has no journal
+    ],
+)
+def test_drop_refuses_bad_usage_and_drops_nothing(
+    cli_runtime: Runtime, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    _two_entries(cli_runtime)
+    assert main(argv) == 2
+    assert capsys.readouterr().err.count("\n") >= 1
+    assert Journal().count() == 2
+    assert cli_runtime.store.auditlog.count_documents({}) == 0
+
+
+def test_drop_without_its_audit_entry_drops_nothing(
+    cli_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pymongo.errors import ServerSelectionTimeoutError
+
+    from core import audit
+
+    def down(*_args: object, **_kwargs: object) -> None:
+        raise ServerSelectionTimeoutError("db.internal:27017: connection refused")
+
+    monkeypatch.setattr(audit, "record", down)
+    _two_entries(cli_runtime)
+    assert main(["journal", "drop", "--stale", "--yes"]) == 1
+    assert Journal().count() == 2

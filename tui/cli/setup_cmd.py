@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from core.aws import AwsClients
     from core.config import Settings
     from core.db import DatabaseId, Store
+    from core.journal import Pending
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,13 +50,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     doctor.set_defaults(func=run_doctor_cmd)
 
     journal = sub.add_parser("journal", help="log writes waiting for MongoDB")
-    inner = journal.add_subparsers(dest="journal_command", metavar="{list,replay}")
+    inner = journal.add_subparsers(dest="journal_command", metavar="{list,replay,drop}")
     listing = inner.add_parser("list", help="show the pending writes")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(func=journal_list)
     replay = inner.add_parser("replay", help="apply the pending writes to MongoDB")
     replay.add_argument("--json", action="store_true", help="machine-readable output")
     replay.set_defaults(func=journal_replay)
+    drop = inner.add_parser(
+        "drop", help="delete entries you have decided to abandon (asks first; audited)"
+    )
+    drop.add_argument("ids", nargs="*", type=int, metavar="ID", help="entry ids (journal list)")
+    drop.add_argument(
+        "--stale", action="store_true", help="every entry for another database than this one"
+    )
+    drop.add_argument("--yes", action="store_true", help="do not ask")
+    drop.add_argument("--json", action="store_true", help="machine-readable output")
+    drop.set_defaults(func=journal_drop)
     journal.add_argument(
         "--json", action="store_true", help="machine-readable output (of the default: list)"
     )
@@ -230,7 +241,6 @@ def _configured_database(ctx: CommandContext) -> DatabaseId | None:
 
 def journal_list(ctx: CommandContext) -> int:
     from core.journal import Journal, journal_path
-    from tui.outside_text import line
 
     entries = Journal().pending()
     here = _configured_database(ctx)
@@ -258,17 +268,8 @@ def journal_list(ctx: CommandContext) -> int:
     if not entries:
         print(f"The journal is empty ({journal_path()}).")
         return 0
-    from bson import json_util
-
     for e in entries:
-        state = "stale  " if e in stale else "pending"
-        error = f"  last error: {e.last_error}" if e.last_error else ""
-        print(
-            line(
-                f"{e.id:>5}  {state}  {e.at}  {e.collection}  {json_util.dumps(e.filter)}  "
-                f"{e.database_label}  attempts {e.attempts}{error}"
-            )
-        )
+        print(_entry_line(e, e in stale))
     waiting = len(entries) - len(stale)
     print(f"\n{waiting} pending; `depllc journal replay` applies them.")
     if stale:
@@ -276,6 +277,111 @@ def journal_list(ctx: CommandContext) -> int:
         print(
             f"{len(stale)} stale: they belong to another database than {where}; they stay "
             "until `depllc journal replay` runs with MONGODB_URI and MONGODB_DB naming theirs."
+        )
+    return 0
+
+
+def _entry_line(entry: Pending, stale: bool) -> str:
+    from bson import json_util
+
+    from tui.outside_text import line
+
+    state = "stale  " if stale else "pending"
+    error = f"  last error: {entry.last_error}" if entry.last_error else ""
+    return line(
+        f"{entry.id:>5}  {state}  {entry.at}  {entry.collection}  "
+        f"{json_util.dumps(entry.filter)}  {entry.database_label}  attempts {entry.attempts}"
+        f"{error}"
+    )
+
+
+def journal_drop(ctx: CommandContext) -> int:
+    """Delete journal entries an operator abandons (their writes are never made): the
+    ids given, or every stale one. Asks first (no terminal: --yes); the audit log keeps
+    each entry whole (`journal-drop`) before it goes, so nothing is dropped unrecorded."""
+    from core import audit
+    from core.errors import ConfigError, InputError
+    from core.journal import Journal
+
+    args = ctx.args
+    if args.sandbox:
+        raise InputError(
+            "The journal holds writes for the real MongoDB, not the sandbox.",
+            "Run `depllc journal drop` without --sandbox.",
+        )
+    if bool(args.ids) == args.stale:
+        raise InputError(
+            "Name the entries to drop (their ids) or give --stale, one of the two.",
+            "`depllc journal list` shows the ids and which entries are stale.",
+        )
+    journal = Journal()
+    entries = journal.pending()
+    here = _configured_database(ctx)
+    if args.stale:
+        if here is None:
+            raise ConfigError(
+                "MONGODB_URI is not set, so no entry can be told stale.",
+                "Set MONGODB_URI (and MONGODB_DB) to the database in use, or name the ids.",
+            )
+        chosen = [e for e in entries if not e.belongs_to(here)]
+    else:
+        by_id = {e.id: e for e in entries}
+        unknown = [str(i) for i in args.ids if i not in by_id]
+        if unknown:
+            raise InputError(
+                f"No journal entry {', '.join(unknown)}: nothing was dropped.",
+                "`depllc journal list` shows the ids.",
+            )
+        chosen = [by_id[i] for i in dict.fromkeys(args.ids)]
+    if not chosen:
+        if args.json:
+            ctx.print_json({"dropped": [], "left": len(entries)})
+        else:
+            print("No stale entry: nothing to drop.")
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise InputError(
+                "journal drop deletes writes for good and there is no terminal to ask.",
+                "Pass --yes to drop them.",
+            )
+        for e in chosen:
+            print(_entry_line(e, here is None or not e.belongs_to(here)))
+        question = (
+            f"Drop {len(chosen)} journal entr{'y' if len(chosen) == 1 else 'ies'}? Their "
+            "writes are never made: a message SES accepted may keep a `queued` log. [y/N] "
+        )
+        if input(question).strip().lower() not in {"y", "yes"}:
+            print("Nothing was dropped.")
+            return 1
+    runtime = ctx.runtime()
+    audit.record(
+        runtime.store,
+        runtime.operator,
+        "journal-drop",
+        ", ".join(str(e.id) for e in chosen),
+        entries=[
+            {
+                "id": e.id,
+                "at": e.at,
+                "database": e.database_label,
+                "collection": e.collection,
+                "filter": e.filter,
+                "update": e.update,
+                "upsert": e.upsert,
+                "lastError": e.last_error,
+            }
+            for e in chosen
+        ],
+    )
+    journal.drop([e.id for e in chosen])
+    left = journal.count()
+    if args.json:
+        ctx.print_json({"dropped": [e.id for e in chosen], "left": left})
+    else:
+        print(
+            f"Dropped {len(chosen)} journal entr{'y' if len(chosen) == 1 else 'ies'} "
+            f"(kept whole in the audit log as journal-drop); {left} left."
         )
     return 0
 
