@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import os
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -19,7 +20,7 @@ from core.config import Settings
 from styles import stylesheets
 from tui import outside_text
 from tui.interrupts import Running
-from tui.messages import LogsChanged, RuntimeFailed, RuntimeReady, StartupProgress
+from tui.messages import LogsChanged, RuntimeFailed, RuntimeReady, StartupProgress, Stopped
 from tui.outage_watch import OutageWatch
 from tui.palette import CaseCommands
 from tui.screens.base import ServiceScreen
@@ -101,6 +102,7 @@ class DepllcApp(App[int]):
         self.running = Running()  # the sends and transfers a signal stops (`interrupt`)
         self.interrupted: int | None = None  # the signal ending the console
         self.stopped_said: list[str] = []  # what the stopped work recorded
+        self.stopped = threading.Event()  # ... and the console asked to end
         if runtime is not None:
             self._describe_runtime(runtime)
             self._watch_sends(runtime)
@@ -232,22 +234,27 @@ class DepllcApp(App[int]):
     # --- signals ---------------------------------------------------------------
 
     def interrupt(self, signum: int) -> None:
-        """SIGINT, SIGTERM or SIGHUP (a dropped SSH session; tui/launch.py makes this
-        their handler): every send and transfer in `running` stops as on the command
-        line (tui/interrupts.py), records what happened, then the console ends with
-        128 + the signal. A second signal while that happens changes nothing."""
+        """SIGINT, SIGTERM or SIGHUP (a dropped SSH session; tui/launch.py calls this
+        from its signal handler): every send and transfer in `running` stops as on the
+        command line (tui/interrupts.py), records what happened, then the console ends
+        with 128 + the signal. A second signal while that happens changes nothing.
+        Safe inside a signal handler: it only starts a thread (which needs nothing from
+        the event loop, which may be stuck writing to a terminal that is gone)."""
         if self.interrupted is not None:
             return
         self.interrupted = signum
-        if len(self.running):
-            self.notify("Stopping: recording what was sent…", severity="warning")
-        self.run_worker(self._stop_running(signum), group="interrupt", exclusive=True)
+        threading.Thread(
+            target=self._stop_running, args=(signum,), name="depllc-interrupt", daemon=True
+        ).start()
 
-    async def _stop_running(self, signum: int) -> None:
-        import asyncio
+    def _stop_running(self, signum: int) -> None:
+        self.stopped_said = self.running.stop()
+        self.post_message(Stopped(128 + signum))  # thread-safe
+        self.stopped.set()
 
-        self.stopped_said = await asyncio.to_thread(self.running.stop)
-        self.exit(return_code=128 + signum)
+    @on(Stopped)
+    def _stopped(self, message: Stopped) -> None:
+        self.exit(return_code=message.return_code)
 
     # --- notifications and errors: the one place ------------------------------
 

@@ -43,3 +43,11 @@ class LogsChanged(Message):
     def __init__(self, message_ids: list[str]) -> None:
         super().__init__()
         self.message_ids = message_ids
+
+
+class Stopped(Message):
+    """A signal's work is stopped and recorded (DepllcApp.interrupt): end the console."""
+
+    def __init__(self, return_code: int) -> None:
+        super().__init__()
+        self.return_code = return_code

@@ -51,7 +51,8 @@ def wait_for_mark(state: Path, mark: str, process: subprocess.Popen[str], timeou
         if marks.exists() and mark in marks.read_text().split():
             return
         if process.poll() is not None:
-            raise AssertionError(f"ended before {mark!r}: {process.stderr.read()}")  # type: ignore[union-attr]
+            said = process.stderr.read() if process.stderr else "(in its terminal)"
+            raise AssertionError(f"ended before {mark!r}: {said}")
         time.sleep(0.02)
     process.kill()
     raise AssertionError(f"no {mark!r} within {timeout} s")

@@ -7,7 +7,11 @@ that slow it down so a signal lands mid-run, then dump what it left behind.
 STATE_DIR/store.json is loaded before the run (so a second run resumes the first's
 records) and written after it, with what moto holds (messages SES accepted, multipart
 uploads in progress, objects). Progress marks (`ses-call`, `write`, `part`) are
-appended to STATE_DIR/marks so a test knows when to send its signal."""
+appended to STATE_DIR/marks so a test knows when to send its signal.
+
+With no arguments after `--` it runs the full-screen console (in the terminal the test
+gives it); faults["tui"] starts a send or a transfer there once it is connected, as
+its dialogs would: {"bulk": CSV, "template": NAME} or {"download": FILE_ID, "to": DIR}."""
 
 from __future__ import annotations
 
@@ -188,6 +192,39 @@ def _slow_down(state: Path, faults: dict[str, Any]) -> None:
         send._call_ses = slow_one
 
 
+def _console_work(state: Path, spec: dict[str, Any]) -> None:
+    """Once the console is connected, start what `spec` names on its screen."""
+    from tui.app import DepllcApp
+
+    watch_sends = DepllcApp._watch_sends  # called when the runtime is ready
+
+    def ready(app: DepllcApp, runtime: Any) -> None:
+        watch_sends(app, runtime)
+        app.call_later(start, app, runtime)
+
+    async def start(app: DepllcApp, runtime: Any) -> None:
+        if "bulk" in spec:
+            from core.mail import bulk
+
+            plan = bulk.plan(runtime, spec["template"], spec["bulk"])
+            await app.switch_mode("compose")
+            app.screen.run_bulk(plan, threading.Event())  # type: ignore[attr-defined]
+        else:
+            from core.models import FileRecord, read_stored
+            from tui.modals.files_download import DownloadPlan
+
+            doc = runtime.store.files.find_one({"_id": ObjectId(spec["download"])})
+            await app.switch_mode("files")
+            app.screen.start_download(  # type: ignore[attr-defined]
+                [read_stored(FileRecord, doc)], DownloadPlan(Path(spec["to"]))
+            )
+        mark(state, "started")
+
+    from bson import ObjectId
+
+    DepllcApp._watch_sends = ready  # type: ignore[method-assign,assignment]
+
+
 def run(state: Path, faults: dict[str, Any], argv: list[str]) -> int:
     from moto import mock_aws
 
@@ -203,6 +240,8 @@ def run(state: Path, faults: dict[str, Any], argv: list[str]) -> int:
         if "file" in faults:
             _seed(faults)
         _slow_down(state, faults)
+        if "tui" in faults:
+            _console_work(state, faults["tui"])
         from tui import interrupts
         from tui.cli.main import main
 

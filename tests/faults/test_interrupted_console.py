@@ -1,0 +1,125 @@
+"""Issue 12: the full-screen console in a terminal (a pty that is its controlling
+terminal, as sshd gives it) is sent SIGTERM or SIGINT, or loses its terminal (the pty
+closed: the kernel's SIGHUP, a dropped SSH session), while a bulk send waits for SES or
+a download for S3. It ends within 2 s with 128 + the signal, the screen restored and a
+summary printed (when there is a terminal left), and the store and the disk hold what
+the command line would leave: the batch SES accepted `sent` with its ids, the rows not
+reached not sent and audited, no `.part` file."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from bson import json_util
+
+from tests.faults.conftest import BOUND, WORKTREE, _env, wait_for_mark
+
+FILE_ID = "65a000000000000000000001"
+DROP = 0  # no signal: the terminal goes away
+
+
+def _own_terminal() -> None:  # in the child, after setsid: the pty becomes its terminal
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def run_console(
+    state: Path, faults: dict[str, object], how: int, after: str, delay: float
+) -> tuple[int, float, str, dict[str, object]]:
+    """(exit code, seconds from the signal to the end, what the terminal showed, the
+    store and S3 the driver dumped)."""
+    state.mkdir(parents=True, exist_ok=True)
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.faults.driver", str(state), json.dumps(faults), "--"],
+        cwd=WORKTREE,
+        env={**_env(state), "TERM": "xterm-256color"},
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+        preexec_fn=_own_terminal,
+    )
+    os.close(slave)
+    shown = bytearray()
+
+    def read_terminal() -> None:  # a terminal that is read: the console never blocks
+        while True:
+            try:
+                block = os.read(master, 65536)
+            except OSError:
+                return
+            if not block:
+                return
+            shown.extend(block)
+
+    reader = threading.Thread(target=read_terminal, daemon=True)
+    reader.start()
+    try:
+        wait_for_mark(state, after, process, timeout=120)
+        time.sleep(delay)
+        sent = time.monotonic()
+        if how == DROP:
+            os.close(master)
+        else:
+            process.send_signal(how)
+        code = process.wait(timeout=30)
+        seconds = time.monotonic() - sent
+    finally:
+        if process.poll() is None:
+            process.kill()
+        if how != DROP:
+            reader.join(5)
+            os.close(master)
+    dumped = json_util.loads((state / "store.json").read_text())
+    return code, seconds, shown.decode(errors="replace"), dumped
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, DROP], ids=["SIGTERM", "dropped terminal"])
+def test_a_bulk_send_in_the_console(tmp_path: Path, how: int) -> None:
+    csv = tmp_path / "clients.csv"
+    csv.write_text(
+        "email,name,invoice,amount,due\n"
+        + "".join(f"client{i}@example.com,Client {i},INV-{i},${i}.00,1 Dec\n" for i in range(120))
+    )
+    faults = {"ses_seconds": 0.5, "tui": {"bulk": str(csv), "template": "invoice-reminder"}}
+    code, seconds, shown, state = run_console(tmp_path / "run", faults, how, "ses-call", 0.05)
+    assert code == 128 + (how or signal.SIGHUP), shown[-2000:]
+    assert seconds < BOUND, seconds
+    logs = state["emaillogs"]
+    assert isinstance(logs, list) and len(logs) == 50
+    assert {log["status"] for log in logs} == {"sent"}
+    assert all(not log["messageId"].startswith("queued-") for log in logs)
+    (audit,) = [a for a in state["auditlog"] if a["action"] == "send-bulk"]  # type: ignore[attr-defined]
+    assert audit["details"]["notAttempted"] == 70
+    if how != DROP:  # the screen restored, then what was recorded
+        after = shown[shown.rindex("\x1b[?1049l") :]
+        assert "depllc: stopped by SIGTERM" in after
+        assert "depllc: bulk send: not sent 70 (rows 52-121)" in after
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, DROP], ids=["SIGINT", "dropped terminal"])
+def test_a_download_in_the_console(tmp_path: Path, how: int) -> None:
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    faults = {
+        "file": {"id": FILE_ID, "size": 20 * 1024 * 1024},
+        "get_seconds": 30,  # a stalled connection
+        "tui": {"download": FILE_ID, "to": str(folder)},
+    }
+    code, seconds, shown, _ = run_console(tmp_path / "run", faults, how, "part", 0.3)
+    assert code == 128 + (how or signal.SIGHUP), shown[-2000:]
+    assert seconds < BOUND, seconds
+    assert list(folder.iterdir()) == []
