@@ -33,10 +33,14 @@ SIZE = (120, 40)
 BOUND = 2.0  # seconds from the signal to the end of the console
 
 
+SIGNALLED = threading.Event()  # set once the test has delivered its signal
+
+
 async def stopped_by(pilot: Any, app: DepllcApp, signum: int) -> float:
     """Deliver `signum` as launch.py's handler does; seconds until the app has ended."""
     started = time.monotonic()
     app.interrupt(signum)
+    SIGNALLED.set()
     app.interrupt(signum)  # a second signal while stopping changes nothing
     while app.return_code is None and time.monotonic() - started < 10:
         await asyncio.sleep(0.02)
@@ -45,15 +49,18 @@ async def stopped_by(pilot: Any, app: DepllcApp, signum: int) -> float:
 
 
 def slow_ses(monkeypatch: pytest.MonkeyPatch, seconds: float) -> threading.Event:
-    """SES accepts the call at once, its answer takes `seconds` to come back; the
-    event is set when the first call has gone out."""
+    """SES accepts the call at once; its answer comes back `seconds` after the signal
+    (whenever the busy machine lets the test deliver it). The event is set when the
+    first call has gone out."""
     gone_out = threading.Event()
+    SIGNALLED.clear()
     real_bulk, real_one = bulk._call, mail._call_ses
 
     def slow(real: Any) -> Any:
         def call(*args: Any, **kwargs: Any) -> Any:
             answer = real(*args, **kwargs)
             gone_out.set()
+            SIGNALLED.wait(30)
             time.sleep(seconds)
             return answer
 
@@ -65,7 +72,7 @@ def slow_ses(monkeypatch: pytest.MonkeyPatch, seconds: float) -> threading.Event
 
 
 @pytest.mark.parametrize(
-    ("name", "answer_seconds"), [("SIGHUP", 0.4), ("SIGTERM", 0.4), ("SIGINT", 5.0)]
+    ("name", "answer_seconds"), [("SIGHUP", 0.2), ("SIGTERM", 0.2), ("SIGINT", 5.0)]
 )
 async def test_a_bulk_send_in_the_console_stops_and_records_the_batch(
     runtime: Runtime,
@@ -75,9 +82,10 @@ async def test_a_bulk_send_in_the_console_stops_and_records_the_batch(
     answer_seconds: float,
 ) -> None:
     """The signal lands while SES answers the first call of 50: an answer back within
-    the grace period is recorded (`sent` with the ids), a later one leaves those 50
-    `queued` with "outcome unknown" (never sent again); the other 70 rows are not
-    sent, named in the audit entry and in what the console prints as it ends."""
+    the grace period (0.2 s after the signal) is recorded (`sent` with the ids), a
+    later one leaves those 50 `queued` with "outcome unknown" (never sent again); the
+    other 70 rows are not sent, named in the audit entry and in what the console
+    prints as it ends."""
     from tests.tui.test_compose import open_template
 
     csv = tmp_path / "clients.csv"
@@ -122,7 +130,7 @@ async def test_a_send_of_two_parts_records_the_part_sent_and_the_part_not(
     `sent` with its id and the second `failed`, interrupted before sending."""
     prepared = mail.prepare(runtime, make_request(to=[f"p{i}@example.com" for i in range(60)]))
     assert len(prepared.parts) == 2
-    gone_out = slow_ses(monkeypatch, 0.4)
+    gone_out = slow_ses(monkeypatch, 0.2)
     app = DepllcApp(runtime.settings, runtime=runtime)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2")
