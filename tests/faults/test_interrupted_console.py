@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import pty
+import select
 import signal
 import struct
 import subprocess
@@ -52,18 +53,18 @@ def run_console(
         start_new_session=True,
         preexec_fn=_own_terminal,
     )
-    os.close(slave)
+    # the slave stays open here until the end: on Linux a read of the master fails
+    # (EIO) once no process holds the slave, and the last lines written can be lost
     shown = bytearray()
+    done = threading.Event()
 
     def read_terminal() -> None:  # a terminal that is read: the console never blocks
-        while True:
+        while not done.is_set():
             try:
-                block = os.read(master, 65536)
+                if select.select([master], [], [], 0.1)[0]:
+                    shown.extend(os.read(master, 65536))
             except OSError:
                 return
-            if not block:
-                return
-            shown.extend(block)
 
     reader = threading.Thread(target=read_terminal, daemon=True)
     reader.start()
@@ -80,8 +81,11 @@ def run_console(
     finally:
         if process.poll() is None:
             process.kill()
+        time.sleep(0.3)  # what it wrote last reaches the reader
+        done.set()
+        reader.join(5)
+        os.close(slave)
         if how != DROP:
-            reader.join(5)
             os.close(master)
     dumped = json_util.loads((state / "store.json").read_text())
     return code, seconds, shown.decode(errors="replace"), dumped
