@@ -172,7 +172,11 @@ class Case:
         for entry in self.audit:
             items.append(
                 TimelineItem(
-                    entry.at, "audit", entry.action, f"by {entry.operator}", str(entry.id or "")
+                    entry.at,
+                    "audit",
+                    entry.action,
+                    f"by {entry.operator} · {entry.target}",
+                    str(entry.id or ""),
                 )
             )
         for s in self.suppressions:
@@ -288,11 +292,11 @@ def _person(runtime: Runtime, case: Case) -> None:
         str(d["_id"])
         for d in store.emaillogs.find(emails, {"_id": 1}).sort(NEWEST).limit(AUDIT_TARGETS_CAP)
     ]
-    if visible:
-        ids += [
-            str(d["_id"])
-            for d in store.files.find(visible, {"_id": 1}).sort(NEWEST).limit(AUDIT_TARGETS_CAP)
-        ]
+    if visible:  # the file actions' entries name the object key (delete, presign, upload)
+        for d in (
+            store.files.find(visible, {"_id": 1, "key": 1}).sort(NEWEST).limit(AUDIT_TARGETS_CAP)
+        ):
+            ids += [str(d["_id"]), *([str(d["key"])] if d.get("key") else [])]
     case.audit_targets = list(dict.fromkeys([case.query, *addresses, *ids]))
     case.totals["audit"] = store.auditlog.count_documents(_audit_filter(case))
 

@@ -89,6 +89,20 @@ def test_case_for_an_address(runtime: Runtime, seeded: dict[str, Any]) -> None:
     assert [i.kind for i in case.timeline({"file"})] == ["file"]
 
 
+def test_the_audit_entries_of_a_case_include_its_files(
+    runtime: Runtime, seeded: dict[str, Any]
+) -> None:
+    """File actions audit the object key (a link, a delete): the case finds them too."""
+    from core.files.links import presign_get
+
+    presign_get(runtime, seeded["contract"], 3600)
+    case = open_case(runtime, CLIENT)
+    assert sorted(e.action for e in case.audit) == ["presign", "resend"]
+    presign = next(i for i in case.timeline({"audit"}) if i.title == "presign")
+    assert presign.detail == "by tester · files/contract.pdf"
+    assert case.totals["audit"] == 2
+
+
 def test_case_for_a_client_id(runtime: Runtime, seeded: dict[str, Any]) -> None:
     case = open_case(runtime, CLIENT)
     assert case.kind == "client"
