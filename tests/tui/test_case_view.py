@@ -216,3 +216,12 @@ async def test_the_timeline_loads_more_near_the_end_and_on_end(runtime: Runtime)
         assert screen.case is not None and screen.case.next_cursor is None
         assert [item.ref for item in screen.items.values()] == expected
         assert f"({PAGE_SIZE + 130})" in str(screen.query_one("#case-filter").render())
+
+
+def test_outcome_counts_say_only_what_happened() -> None:
+    from tui.screens.case import outcome_counts
+
+    assert outcome_counts(0, 0) == "no bounce or complaint"
+    assert outcome_counts(2, 0) == "2 bounced"
+    assert outcome_counts(0, 1) == "1 complaint"
+    assert outcome_counts(1, 3) == "1 bounced · 3 complaints"

@@ -69,7 +69,7 @@ def person_text(case: Case, raw: bool) -> Text:
             line.append(f"  SUPPRESSED {s.reason.value} since {s.at:%Y-%m-%d}", style="bold red")
         else:
             line.append("  not suppressed", style="green")
-        line.append(f"  {a.bounces} bounced · {a.complaints} complaints", style="dim")
+        line.append(f"  {outcome_counts(a.bounces, a.complaints)}", style="dim")
         lines.append(line)
         problem = a.last_problem
         if problem is None:
@@ -93,6 +93,14 @@ def person_text(case: Case, raw: bool) -> Text:
         )
     )
     return Text("\n").join(lines)
+
+
+def outcome_counts(bounces: int, complaints: int) -> str:
+    """`2 bounced · 1 complaint`, only what happened (80 columns keep it on one line)."""
+    said = [f"{bounces} bounced"] if bounces else []
+    if complaints:
+        said.append(f"{complaints} complaint" + ("s" if complaints > 1 else ""))
+    return " · ".join(said) or "no bounce or complaint"
 
 
 def open_named_case(screen: Screen[Any], line: str, query_screen: QueryScreen) -> bool:
