@@ -16,7 +16,7 @@ _loader_lock = threading.Lock()
 _shared_loader: Any = None
 
 
-def _botocore_session() -> Any:
+def _botocore_session(profile: str | None = None) -> Any:
     """A new botocore session that shares one data loader with the others of this
     process: each service's model (JSON, the bulk of a client's cost) is read and parsed
     once, not once per session (the sandbox, `sandbox up` and the tests make many)."""
@@ -30,7 +30,17 @@ def _botocore_session() -> Any:
         loader = _shared_loader
     session = botocore.session.get_session()
     session.register_component("data_loader", loader)
+    if profile is not None:  # an unknown profile fails here, as it does without the loader
+        session.set_config_variable("profile", profile)
+        session.get_scoped_config()
     return session
+
+
+def _tidy_loader() -> None:
+    """boto3 adds its data folder to the loader's search path for each session: keep one."""
+    with _loader_lock:
+        paths = _shared_loader.search_paths
+        paths[:] = list(dict.fromkeys(paths))
 
 
 class AwsClients:
@@ -60,10 +70,11 @@ class AwsClients:
                 )
             else:
                 self._session = boto3.Session(
-                    botocore_session=_botocore_session(),
+                    botocore_session=_botocore_session(self.settings.aws_profile),
                     profile_name=self.settings.aws_profile,
                     region_name=self.settings.aws_region,
                 )
+            _tidy_loader()
         return self._session
 
     def client(self, service: str, region: str | None = None) -> Any:

@@ -16,3 +16,9 @@ def test_sessions_share_the_parsed_service_models(settings: Settings) -> None:
     model = loader.load_service_model("ses", "service-2")
     assert loader.load_service_model("ses", "service-2") is model  # cached, not re-read
     assert second.client("ses").meta.region_name == settings.aws_region
+
+
+def test_many_sessions_keep_one_search_path(settings: Settings) -> None:
+    sessions = [AwsClients(settings).session for _ in range(5)]
+    paths = sessions[-1]._session.get_component("data_loader").search_paths
+    assert len(paths) == len(set(paths))
