@@ -120,7 +120,8 @@ def _storable(value: Any) -> Any:
             else:
                 copy = leaf(item)
             if isinstance(target, dict):
-                target[storable_text(str(key))] = copy
+                # BSON names are C strings: a NUL in a key is refused on write
+                target[storable_text(str(key)).replace("\x00", "\ufffd")] = copy
             else:
                 target.append(copy)
     return root
@@ -214,8 +215,11 @@ def _decode(text: str) -> Any:
 
 
 def _may_hold_surrogates(text: str) -> bool:
-    """Whether decoding JSON `text` can give a lone surrogate (cheap checks first)."""
-    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+    """Whether decoding JSON `text` can give a lone surrogate or a NUL (which a key
+    cannot hold in BSON); cheap checks first."""
+    if "\\u" in text and (_SURROGATE_ESCAPE.search(text) or "\\u0000" in text):
+        return True
+    if "\x00" in text:
         return True
     return not text.isascii() and _SURROGATE.search(text) is not None
 
@@ -288,13 +292,13 @@ def _parse_event(
     if event_type is None and notification_type is None:
         return aside("neither eventType nor notificationType: not an SES event")
     if event_type is not None:
-        if event_type not in EVENT_TYPES:
+        if not isinstance(event_type, str) or event_type not in EVENT_TYPES:
             return aside(f"unknown eventType {event_type!r}")
         name = str(event_type)
     else:
         if notification_type == "AmazonSnsSubscriptionSucceeded":
             return aside("SES test notification (topic subscribed), not about a message")
-        if notification_type not in NOTIFICATION_TYPES:
+        if not isinstance(notification_type, str) or notification_type not in NOTIFICATION_TYPES:
             return aside(f"unknown notificationType {notification_type!r}")
         name = str(notification_type)
     if not isinstance(mail, dict):

@@ -182,3 +182,25 @@ def test_after_a_thousand_orphans_a_newer_event_is_still_matched(store: Store) -
     report = rematch_unmatched(store)
     assert (report.applied, report.message_ids) == (1, [mid])
     assert store.emaillogs.find_one({"messageId": mid})["status"] == "delivered"
+
+
+def test_a_type_that_is_not_text_and_a_nul_in_a_key_are_handled() -> None:
+    """Found by the property test: `"eventType": []` raised TypeError ("internal
+    error"), and a key holding NUL made a parsed event that BSON refuses to store."""
+    from core.events.parse import Parsed, SetAside, parse_body
+
+    mid = b.ses_message_id()
+    for wrong in ([], {"a": 1}, 7):
+        for field in ("eventType", "notificationType"):
+            event = b.send(mid, ["ana@client.example"])
+            event.pop("eventType", None)
+            event[field] = wrong
+            result = parse_body(json.dumps(event))
+            assert isinstance(result, SetAside), (field, wrong)
+            assert "internal error" not in result.reason and "unknown" in result.reason
+    event = b.send(mid, ["ana@client.example"])
+    event["mail"]["sourceIp"] = {"\x00": None, "a\x00b": 1}
+    parsed = parse_body(json.dumps(event))
+    assert isinstance(parsed, Parsed)
+    bson.encode({"raw": parsed.raw})  # storable: the NUL became U+FFFD
+    assert parsed.raw["mail"]["sourceIp"] == {"\ufffd": None, "a\ufffdb": 1}
