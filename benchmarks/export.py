@@ -22,9 +22,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bson import ObjectId  # noqa: E402
+from bson import ObjectId
 
-from core.logs.export import export_rows  # noqa: E402
+from core.logs.export import export_rows
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
