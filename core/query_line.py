@@ -4,13 +4,15 @@
     status:bounced cat:auth since:7d to:ann@x.com invoice
     client:C-1 tag:q3 tag:signed name:"Q3 report"
     reason:complaint since:7d
+    actor:ana action:purge since:30d
 
-Each screen (logs, files, suppressions) has its own keys; an unknown key is an error
+Each screen (logs, files, suppressions, audit) has its own keys; an unknown key is an error
 naming the known ones. Values may be quoted (`to:"Ann B" `, `"Re: invoice"` is free
 text); a choice (status, cat, prio, reason...) takes any unambiguous prefix
 (`status:bou`). `since:` and `until:` take what the date filter takes (`today`,
 `yesterday`, `7d`, `2026-11-01`); `until:` includes its day. A query turns into the
-filter objects the listings already take (FilterSet, FileQuery, SuppressionFilter)
+filter objects the listings already take (FilterSet, FileQuery, SuppressionFilter,
+AuditFilter)
 and back into text (`format_terms`), so the screens' selects and the line agree.
 """
 
@@ -34,11 +36,12 @@ from core.models import (
 )
 
 if TYPE_CHECKING:
+    from core.audit import AuditFilter
     from core.logs.query import FilterSet
     from core.suppressions import SuppressionFilter
     from core.validation import FileQuery
 
-Screen = Literal["logs", "files", "suppressions"]
+Screen = Literal["logs", "files", "suppressions", "audit"]
 DATE_EXAMPLES = ("today", "yesterday", "24h", "7d", "30d")
 MAX_LINE = 500
 
@@ -59,6 +62,19 @@ class Key:
         return self.choices or self.examples
 
 
+AUDIT_ACTIONS = (  # what `action:` completes to (the frequent ones; any is taken)
+    "send",
+    "send-bulk",
+    "suppress",
+    "unsuppress",
+    "upload",
+    "delete",
+    "restore",
+    "purge",
+    "presign",
+    "edit-metadata",
+    "restore-version",
+)
 _SINCE = Key("since", "from this time (7d, today, 2026-11-01)", examples=DATE_EXAMPLES)
 _UNTIL = Key("until", "up to and including (yesterday, 2026-11-20)", examples=DATE_EXAMPLES[:2])
 
@@ -91,11 +107,19 @@ KEYS: dict[str, tuple[Key, ...]] = {
         _UNTIL,
         Key("by", "who added it (ses-events, an operator)"),
     ),
+    "audit": (
+        Key("actor", "who made the change (exact)", aliases=("operator", "by", "who")),
+        Key("action", "what was done (exact)", examples=AUDIT_ACTIONS),
+        Key("target", "the log id, file key, address or ARN changed (exact)", aliases=("id",)),
+        _SINCE,
+        _UNTIL,
+    ),
 }
 FREE_TEXT = {
     "logs": "text in the subject, recipients or message id",
     "files": "text in the file name",
     "suppressions": "text in the address, note or message id",
+    "audit": "text in the target",
 }
 _KEY = re.compile(r"[A-Za-z][A-Za-z_-]*")
 
@@ -381,6 +405,21 @@ def suppression_filter(query: Query, now: datetime | None = None) -> Suppression
         search=query.text,
         reason=SuppressionReason(reason) if reason else None,
         by=query.get("by") or "",
+        start=span.start,
+        end=span.end,
+    )
+
+
+def audit_filter(query: Query, now: datetime | None = None) -> AuditFilter:
+    from core.audit import AuditFilter
+
+    span = parse_range(query.dates, now=now)
+    target = query.get("target")
+    return AuditFilter(
+        search=query.text,
+        operator=query.get("actor") or "",
+        action=query.get("action") or "",
+        targets=(target,) if target else (),
         start=span.start,
         end=span.end,
     )

@@ -1,4 +1,4 @@
-"""The Textual app: four screens by single keys, a command palette, the connection
+"""The Textual app: six screens by single keys, a command palette, the connection
 header, and the one place where a worker's error becomes a readable notification."""
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ SCREENS: dict[str, tuple[str, str, str]] = {
     "files": ("3", "Files", "tui.screens.files:FilesScreen"),
     "dashboard": ("4", "Dashboard", "tui.screens.dashboard:DashboardScreen"),
     "suppressions": ("5", "Suppressions", "tui.screens.suppressions:SuppressionsScreen"),
+    "audit": ("6", "Audit", "tui.screens.audit:AuditScreen"),
 }
 
 
@@ -83,7 +84,15 @@ class DepllcApp(App[int]):
     events_worker: EventsWorker | None = None  # SES events consumer (tui/events_worker.py)
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         *[
-            Binding(key, f"switch_mode('{mode}')", label, id=f"app.screen.{mode}")
+            # the footer shows the screen keys all together or not at all: Audit's `6`
+            # (in the help and the palette) stays out of it, so 1-5 fit at 200 columns
+            Binding(
+                key,
+                f"switch_mode('{mode}')",
+                label,
+                show=mode != "audit",
+                id=f"app.screen.{mode}",
+            )
             for mode, (key, label, _) in SCREENS.items()
         ],
         Binding("question_mark,f1", "help", "Help", key_display="?", id="app.help"),

@@ -132,3 +132,30 @@ def test_audit_command(cli: Runtime, capsys: pytest.CaptureFixture[str]) -> None
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 2 and "ana" in out[0] and '{"subject":"Invoice"}' in out[0]
     assert main(["audit", "--since", "someday"]) == 2
+
+
+def test_audit_takes_the_query_line(cli: Runtime, capsys: pytest.CaptureFixture[str]) -> None:
+    store = cli.store
+    audit.record(store, "ana", "send", "5ded1c6c92ab669604e58a14")
+    audit.record(store, "ben", "purge", "invoice/u1/INV-1.pdf", fileId="f1")
+    audit.record(store, "ana", "delete", "invoice/u1/INV-2.pdf")
+    old = {"operator": "ben", "host": "h", "action": "purge", "target": "x.pdf", "details": {}}
+    store.auditlog.insert_one({**old, "at": utcnow() - timedelta(days=20)})
+
+    def targets(*argv: str) -> list[str]:
+        assert main(["audit", *argv, "--json"]) == 0
+        return [e["target"] for e in json.loads(capsys.readouterr().out)]
+
+    assert targets("actor:ben action:purge since:7d") == ["invoice/u1/INV-1.pdf"]
+    assert targets("INV since:7d") == ["invoice/u1/INV-2.pdf", "invoice/u1/INV-1.pdf"]
+    assert targets("who:ana inv") == ["invoice/u1/INV-2.pdf"]  # text: any case, in the target
+    assert targets("action:purge", "--operator", "ben", "--since", "30d") == [
+        "invoice/u1/INV-1.pdf",
+        "x.pdf",
+    ]
+    assert targets("actor:ana", "--operator", "ben") == ["invoice/u1/INV-1.pdf", "x.pdf"]
+    assert targets(".*") == []  # literal text, not a pattern
+    assert main(["audit", "status:sent"]) == 2  # a key of another screen: bad input
+    assert "Unknown key status: (the audit keys are actor: action: target:" in (
+        capsys.readouterr().err
+    )

@@ -65,7 +65,7 @@ async def test_help_teaches_the_keys_in_human_names_within_80_columns(runtime: R
     async with app.run_test(size=(80, 24)) as pilot:
         rows = binding_rows(app.screen)
         keys = {row.keys for row in rows}
-        assert {"1 … 5", "?, F1", "Ctrl+Q", "Ctrl+P", "/", "Enter", "Tab, Shift+Tab", "Esc"} <= keys
+        assert {"1 … 6", "?, F1", "Ctrl+Q", "Ctrl+P", "/", "Enter", "Tab, Shift+Tab", "Esc"} <= keys
         assert "Home, End" in keys
         assert not any("question_mark" in k or "ctrl+" in k for k in keys)
         # the base Screen's and App's own bindings are noise here

@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, DirectoryTree
 
+from core import audit
 from core.db import Store
 from core.models import utcnow
 from core.runtime import Runtime
@@ -156,6 +157,7 @@ def seeded(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Runtime:
     runtime.store.suppressions.insert_one(
         {"email": "ann@walk.example", "reason": "manual", "at": utcnow(), "by": "tester"}
     )
+    audit.record(runtime.store, "ana", "send", "a-log")  # a row on the Audit screen
     runtime.identity = replace(runtime.whoami(), role="admin")  # purge asks only an admin
     return runtime
 

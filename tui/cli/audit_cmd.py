@@ -12,7 +12,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "audit",
         help="read the audit log: who changed what, newest first",
         description="Entries of the audit log (sends, resends, uploads, deletes, purges, "
-        "links, suppressions), newest first. Filters combine (AND).",
+        "links, suppressions), newest first. QUERY is the console's query line of the "
+        "Audit screen: text in the target and actor: action: target: since: until: "
+        "(`depllc audit 'actor:ana action:purge since:30d'`). Filters combine (AND); a "
+        "flag replaces the same key of the query.",
+    )
+    audit.add_argument(
+        "query", nargs="?", default="", metavar="QUERY", help="e.g. 'action:purge since:7d'"
     )
     audit.add_argument(
         "--since",
@@ -31,25 +37,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def audit_cmd(ctx: CommandContext) -> int:
     import json
+    from dataclasses import replace
 
     from core import audit
     from core.errors import InputError
     from core.logs.dates import parse_range
+    from core.query_line import audit_filter, parse
     from tui.outside_text import line
 
     args = ctx.args
     if not 1 <= args.limit <= 100_000:
         raise InputError(f"--limit {args.limit} is out of range.", "Use 1 to 100000.")
-    span = parse_range(args.dates) if args.dates else None
-    entries = audit.find(
-        ctx.runtime().store,
-        since=span.start if span else None,
-        until=span.end if span else None,
-        action=args.action,
-        target=args.target,
-        operator=args.operator,
-        limit=args.limit,
-    )
+    where = audit_filter(parse(args.query, "audit"))
+    if args.dates:
+        span = parse_range(args.dates)
+        where = replace(where, start=span.start, end=span.end)
+    if args.action:
+        where = replace(where, action=args.action)
+    if args.target:
+        where = replace(where, targets=(args.target.strip(),))
+    if args.operator:
+        where = replace(where, operator=args.operator)
+    entries, _ = audit.find_page(ctx.runtime().store, where, args.limit)
     ctx.clear_status()
     if args.json:
         ctx.print_json(

@@ -32,7 +32,7 @@ from tui.widgets.transfer_panel import TransferPanel
 
 if TYPE_CHECKING:
     from core.files.preview import Preview
-    from core.models import FileRecord
+    from core.models import AuditEntry, FileRecord
     from core.runtime import Runtime
     from core.validation import FileQuery
 
@@ -199,6 +199,7 @@ class FilesScreen(FileActions, PagedTableScreen["FileQuery", str, "FileRecord"])
         self._hidden_text = ""  # "29 private files of other users hidden (role operator)"
         self._undo: FileRecord | None = None  # the file just deleted (ctrl+z restores it)
         self.previewed: Preview | None = None  # what the detail pane shows
+        self.audited: list[AuditEntry] = []  # and the audit entries about that file
 
     @property
     def _records(self) -> dict[str, FileRecord]:
@@ -233,6 +234,7 @@ class FilesScreen(FileActions, PagedTableScreen["FileQuery", str, "FileRecord"])
             yield table
             with VerticalScroll(id="files-detail"):
                 yield Static("Select a file to see its details.", id="files-preview")
+                yield Static("", id="files-audit")
         yield TransferPanel(id="files-transfers")
 
     # --- the paged table's hooks -------------------------------------------------
@@ -287,15 +289,23 @@ class FilesScreen(FileActions, PagedTableScreen["FileQuery", str, "FileRecord"])
         rid = self.selected_key()
         if rid is None:
             self.query_one("#files-preview", Static).update("No file selected.")
+            self.query_one("#files-audit", Static).update("")
             return
-        self.load_preview(rid)
+        record = self._records.get(rid)
+        self.load_preview(rid, record.key if record is not None else "")
 
     @work(thread=True, exclusive=True, group="files-preview", exit_on_error=False)
-    def load_preview(self, rid: str) -> None:
+    def load_preview(self, rid: str, key: str) -> None:
+        """The preview of a file and the audit entries about it (by its S3 key, and its
+        id)."""
+        from core import audit
         from core.files.preview import preview
 
         runtime = self.runtime
         assert runtime is not None
+        entries = audit.for_targets(runtime.store, [key, rid])
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_audit, rid, entries)
         try:
             found = preview(runtime, rid)
         except Exception as exc:
@@ -308,6 +318,15 @@ class FilesScreen(FileActions, PagedTableScreen["FileQuery", str, "FileRecord"])
             return
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_preview, rid, found)
+
+    def _show_audit(self, rid: str, entries: list[AuditEntry]) -> None:
+        from tui.screens.audit import entry_lines
+
+        if rid == self.selected_key():
+            self.audited = entries
+            text = Text("Audit\n", style="bold")
+            text.append_text(entry_lines(entries))
+            self.query_one("#files-audit", Static).update(text)
 
     def _show_preview(self, rid: str, found: Preview) -> None:
         from tui.widgets.files_preview import render_preview

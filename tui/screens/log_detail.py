@@ -1,7 +1,8 @@
 """Log detail: one message's whole story. Header fields, a recipient table (status,
 diagnostic, suppression), the event timeline (bounce type / sub-type / diagnostic,
-complaint feedback type, delivery SMTP response, opens and clicks) and the body as
-text. Bodies of `auth` emails are never shown (core.logs.detail redacts them)."""
+complaint feedback type, delivery SMTP response, opens and clicks), the audit entries
+about it (who sent or resent it) and the body as text. Bodies of `auth` emails are
+never shown (core.logs.detail redacts them)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from tui.widgets.row_table import RowTable
 if TYPE_CHECKING:
     from core.logs.detail import LogDetail
     from core.mail.send import SendResult
+    from core.models import AuditEntry
     from core.runtime import Runtime
     from tui.app import DepllcApp
 
@@ -177,6 +179,7 @@ class LogDetailScreen(ReportsWorkerErrors, SuppressionActions, ResendAction):
         super().__init__()
         self.ident = ident
         self.detail: LogDetail | None = None
+        self.audit: list[AuditEntry] = []  # the entries about this log, newest first
 
     @property
     def depllc(self) -> DepllcApp:
@@ -203,6 +206,8 @@ class LogDetailScreen(ReportsWorkerErrors, SuppressionActions, ResendAction):
             yield Static("", id="detail-more")
             yield Label("Events", classes="detail-section")
             yield Static("", id="detail-timeline")
+            yield Label("Audit", classes="detail-section")
+            yield Static("", id="detail-audit")
             yield Label("Body", classes="detail-section")
             yield Static("", id="detail-body")
         yield Footer()
@@ -212,15 +217,20 @@ class LogDetailScreen(ReportsWorkerErrors, SuppressionActions, ResendAction):
 
     @work(thread=True, exclusive=True, group="log-detail", exit_on_error=False)
     def load(self) -> None:
+        from core import audit
         from core.logs.detail import load_detail
 
         runtime = self.runtime
         assert runtime is not None
         detail = load_detail(runtime.store, self.ident)
-        self.app.call_from_thread(self._show, detail)
+        entries = audit.for_targets(runtime.store, [detail.id, detail.log.messageId])
+        self.app.call_from_thread(self._show, detail, entries)
 
-    def _show(self, detail: LogDetail) -> None:
+    def _show(self, detail: LogDetail, entries: list[AuditEntry]) -> None:
+        from tui.screens.audit import entry_lines
+
         self.detail = detail
+        self.audit = entries
         self.query_one("#detail-header", Static).update(header_table(detail))
         table = self.query_one("#detail-recipients", DataTable)
         cursor = table.cursor_row
@@ -242,6 +252,9 @@ class LogDetailScreen(ReportsWorkerErrors, SuppressionActions, ResendAction):
         self.query_one("#detail-why", Static).update(why_text(detail))
         self.query_one("#detail-more", Static).update(more_table(detail))
         self.query_one("#detail-timeline", Static).update(timeline_text(detail))
+        self.query_one("#detail-audit", Static).update(
+            entry_lines(entries, "No audit entries (a log the CRM wrote has none).")
+        )
         body = self.query_one("#detail-body", Static)
         body.set_class(detail.body_redacted, "-redacted")
         body.update(outside_text.text(detail.body[:20_000], multiline=True))
