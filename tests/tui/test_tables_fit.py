@@ -12,6 +12,7 @@ from textual.widgets import DataTable
 
 from core.models import utcnow
 from core.runtime import Runtime
+from tests.tui.test_hostile_screens import drawn
 from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.screens.log_detail import LogDetailScreen
@@ -130,8 +131,48 @@ async def test_detail_opens_at_its_top_with_every_recipient_and_its_list_state(
         await pilot.pause(0.1)
         assert detail.query_one("#detail-scroll").scroll_y == 0  # Subject and Status in view
         table = detail.query_one("#detail-recipients", DataTable)
-        assert table.row_count == 6 and table.size.height == 7  # every row, none hidden
+        assert table.row_count == 6
         widths = [c.get_render_width(table) for c in table.ordered_columns]
         assert sum(widths[:3]) <= 78  # Recipient, Status, List: on screen at 80 columns
         last = table.get_row(people[5])
         assert last[2].plain == "suppressed" and last[1].plain == "bounced"
+        # drawn: every row, the last one with its marker (not under the scrollbar)
+        shown = drawn(app)
+        for person in people:
+            assert any(person in line for line in shown), f"{person} is hidden"
+        assert any(people[5] in line and "suppressed" in line for line in shown)
+
+
+@pytest.mark.parametrize("status", ["queued", "bounced"])
+async def test_a_one_recipient_table_shows_its_row_at_80_columns(
+    runtime: Runtime, status: str
+) -> None:
+    """A single row was drawn under the horizontal scrollbar a long diagnostic brings;
+    a queued log (no per-recipient row yet) lists its recipient as queued."""
+    ann = "ann.longer-name@client.example"
+    fields: dict[str, Any] = {"to": [ann], "status": status}
+    if status == "bounced":
+        runtime.store.suppressions.insert_one(
+            {"email": ann, "reason": "bounce", "at": utcnow(), "by": "ses-events"}
+        )
+        fields["recipientStatus"] = [
+            {
+                "email": ann,
+                "status": "bounced",
+                "updatedAt": utcnow(),
+                "diagnostic": "smtp; 550 5.1.1 user unknown " * 4,
+            }
+        ]
+    log_id = runtime.store.emaillogs.insert_one(_log(**fields)).inserted_id
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(LogDetailScreen(str(log_id)))
+        await until(pilot, lambda: isinstance(app.screen, LogDetailScreen))
+        detail = app.screen
+        assert isinstance(detail, LogDetailScreen)
+        await until(pilot, lambda: detail.detail is not None)
+        await pilot.pause(0.1)
+        row = next((line for line in drawn(app) if ann in line), "")
+        assert status in row, "the recipient row is hidden:\n" + "\n".join(drawn(app))
+        if status == "bounced":
+            assert "suppressed" in row

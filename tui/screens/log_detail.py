@@ -163,6 +163,7 @@ class LogDetailScreen(ReportsWorkerErrors, SuppressionActions, ResendAction):
     LogDetailScreen .detail-section { margin-top: 1; text-style: bold; color: $accent; }
     LogDetailScreen #detail-body { border: round $panel; padding: 0 1; }
     LogDetailScreen #detail-body.-redacted { color: $warning; }
+    LogDetailScreen #detail-recipients { scrollbar-size-horizontal: 1; }
     """
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("escape,q", "back", "Back", id="detail.back"),
@@ -246,7 +247,9 @@ class LogDetailScreen(ReportsWorkerErrors, SuppressionActions, ResendAction):
                 outside_text.text(row.diagnostic or "", width=80),
                 key=row.email,
             )
-        table.styles.height = table.row_count + 1  # every recipient, never a hidden last row
+        # every recipient row, and below the last one a line for the horizontal
+        # scrollbar that long diagnostics bring (it would otherwise cover that row)
+        table.styles.height = table.row_count + 2
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         self.query_one("#detail-why", Static).update(why_text(detail))
