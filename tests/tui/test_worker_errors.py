@@ -18,7 +18,11 @@ def _refuse(*_args: object, **_kwargs: object) -> object:
 
 @pytest.mark.parametrize(
     ("key", "target"),
-    [("4", "core.logs.analytics.compute"), ("5", "core.suppressions.list_page")],
+    [
+        ("4", "core.logs.analytics.compute"),
+        ("5", "core.suppressions.list_page"),
+        ("6", "core.audit.find_page"),
+    ],
 )
 async def test_screen_worker_error_is_notified(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch, key: str, target: str
