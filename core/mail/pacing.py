@@ -67,8 +67,25 @@ class Quota:
         )
 
     @property
+    def unlimited(self) -> bool:
+        """SES reports Max24HourSend -1 for an account without a daily cap."""
+        return self.max_24h < 0
+
+    @property
     def remaining_24h(self) -> float:
-        return float("inf") if self.max_24h < 0 else max(0.0, self.max_24h - self.sent_24h)
+        """What is left of the daily quota (infinity when unlimited: compare, never
+        print it; `remaining_text` says it)."""
+        return float("inf") if self.unlimited else max(0.0, self.max_24h - self.sent_24h)
+
+    def remaining_text(self) -> str:
+        """`150 today`, or `unlimited`."""
+        return "unlimited" if self.unlimited else f"{self.remaining_24h:,.0f} today"
+
+    def usage_text(self) -> str:
+        """`50 of 200 sent in 24 h`, or `50 sent in 24 h (no daily limit)`."""
+        if self.unlimited:
+            return f"{self.sent_24h:,.0f} sent in 24 h (no daily limit)"
+        return f"{self.sent_24h:,.0f} of {self.max_24h:,.0f} sent in 24 h"
 
 
 def get_quota(runtime: Runtime) -> Quota:

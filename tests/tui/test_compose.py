@@ -362,7 +362,30 @@ async def test_bulk_send_from_csv_with_progress(runtime: Runtime, tmp_path: Path
         await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
         text = app.screen.plain
         assert "Recipients: 60" in text and "row 62:" in text
+        assert "Quota left: 200 today" in text  # moto's daily quota, none sent yet
         await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, LogDetailScreen), timeout=30)
         assert "sent 60" in str(screen.query_one("#compose-summary", Static).render())
     assert runtime.store.emaillogs.count_documents({"status": "sent"}) == 60
+
+
+async def test_bulk_with_an_unlimited_quota_says_unlimited(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.mail import pacing
+
+    unlimited = pacing.Quota(max_send_rate=14.0, max_24h=-1.0, sent_24h=5.0, rate=14.0)
+    monkeypatch.setattr(pacing, "get_quota", lambda _runtime: unlimited)
+    csv = tmp_path / "clients.csv"
+    csv.write_text("email,name,portal_url\na@example.com,A,https://p/1\n")
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_template(pilot, app, "welcome-client")
+        screen.query_one("#bulk-csv", Input).value = str(csv)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        text = app.screen.plain
+        assert "Quota left: unlimited" in text and "inf" not in text
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+    assert runtime.store.emaillogs.count_documents({}) == 0

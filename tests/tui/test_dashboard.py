@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from textual.widgets import ProgressBar, Sparkline, Static
 
 from core.models import EmailLog, utcnow
@@ -66,3 +67,23 @@ async def test_cards_rates_sparkline_and_quota(runtime: Runtime) -> None:
         # 7 days and 30 days hold the same 101 sent: 2.97% bounces, 0.99% complaints
         assert " 7 d  bounces 3.0%  complaints 0.99%  (101 sent)" in rolling
         assert "30 d  bounces 3.0%" in rolling
+
+
+async def test_an_unlimited_quota_is_said_in_words(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.mail import pacing
+
+    unlimited = pacing.Quota(max_send_rate=14.0, max_24h=-1.0, sent_24h=321.0, rate=14.0)
+    monkeypatch.setattr(pacing, "get_quota", lambda _runtime: unlimited)
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        quota = screen.query_one("#dash-quota", Static)
+        await until(pilot, lambda: "sent in 24 h" in str(quota.render()))
+        shown = str(quota.render())
+        assert shown.startswith("321 sent in 24 h (no daily limit) · ")
+        assert "-1" not in shown and "inf" not in shown
+        assert not screen.query_one("#dash-quota-bar", ProgressBar).display

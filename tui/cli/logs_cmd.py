@@ -475,10 +475,8 @@ def stats_cmd(ctx: CommandContext) -> int:
     print(f"  per day (UTC, {len(figures.daily)} days): {spark}")
     if figures.quota is not None:
         q = figures.quota
-        print(
-            f"SES quota: {q.sent_24h:,.0f} of {q.max_24h:,.0f} sent in 24 h ({q.used:.1%}), "
-            f"{q.pace_text()}"
-        )
+        used = "" if q.unlimited else f" ({q.used:.1%})"
+        print(f"SES quota: {q.usage_text()}{used}, {q.pace_text()}")
     if figures.ses_stats is not None:
         s = figures.ses_stats
         print(

@@ -416,9 +416,7 @@ def cmd_send_bulk(ctx: CommandContext) -> int:
             "cost": plan.cost,
             "rate": plan.quota.rate,
             "seconds": round(plan.seconds, 1),
-            "remaining24h": None
-            if plan.quota.remaining_24h == float("inf")
-            else plan.quota.remaining_24h,
+            "remaining24h": None if plan.quota.unlimited else plan.quota.remaining_24h,
         }
         if args.json:
             ctx.print_json(summary)

@@ -653,13 +653,12 @@ class ComposeScreen(ServiceScreen):
     def _confirm_bulk(self, plan: BulkPlan) -> None:
         from tui.modals.confirm import ConfirmAction, Confirmed
 
-        remaining = plan.quota.remaining_24h
         facts: list[tuple[str, object]] = [
             ("Template", plan.template.name),
             ("Recipients", f"{len(plan.rows)} (one log each; SES calls of 50)"),
             ("First", listing([r.email for r in plan.rows], 5)),
             ("Pace", f"{plan.quota.rate:g}/s, about {plan.seconds:.0f} s"),
-            ("Quota left", "unlimited" if remaining == float("inf") else f"{remaining:.0f} today"),
+            ("Quota left", plan.quota.remaining_text()),
             ("Cost", f"${plan.cost:.4f}"),
         ]
         if plan.skipped:

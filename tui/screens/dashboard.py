@@ -158,15 +158,10 @@ class DashboardScreen(ServiceScreen):
             quota_text.update(Text("quota unavailable", style="dim"))
         else:
             quota = figures.quota
+            bar.display = not quota.unlimited  # no daily limit: nothing to fill
             bar.update(total=max(quota.max_24h, 1), progress=quota.sent_24h)
             style = "bold red" if quota.used >= 0.9 else "yellow" if quota.used >= 0.75 else ""
-            quota_text.update(
-                Text(
-                    f"{quota.sent_24h:,.0f} of {quota.max_24h:,.0f} sent in 24 h · "
-                    f"{quota.pace_text()}",
-                    style=style,
-                )
-            )
+            quota_text.update(Text(f"{quota.usage_text()} · {quota.pace_text()}", style=style))
         stats = figures.ses_stats
         if stats is None:
             self.query_one("#dash-ses", Static).update("")

@@ -166,3 +166,15 @@ def test_cost_counts_recipients_and_attachment_bytes() -> None:
 def test_the_pace_is_said_with_where_it_comes_from(reported: float, rate: float, text: str) -> None:
     quota = pacing.Quota(max_send_rate=reported, max_24h=200, sent_24h=0, rate=rate)
     assert quota.pace_text() == text
+
+
+def test_an_unlimited_quota_says_so_in_words() -> None:
+    # SES reports Max24HourSend -1 for an account without a daily cap: never "-1", "inf"
+    unlimited = pacing.Quota(max_send_rate=14.0, max_24h=-1.0, sent_24h=1234.0, rate=14.0)
+    assert unlimited.unlimited and unlimited.remaining_24h > 10**9
+    assert unlimited.remaining_text() == "unlimited"
+    assert unlimited.usage_text() == "1,234 sent in 24 h (no daily limit)"
+    capped = pacing.Quota(max_send_rate=14.0, max_24h=50_000.0, sent_24h=1234.0, rate=14.0)
+    assert not capped.unlimited
+    assert capped.remaining_text() == "48,766 today"
+    assert capped.usage_text() == "1,234 of 50,000 sent in 24 h"
