@@ -287,6 +287,11 @@ class GenerateUploadUrlRequest(BaseModel):
     def _name(cls, value: str) -> str:
         return check_file_name(value)
 
+    @field_validator("clientId")
+    @classmethod
+    def _client(cls, value: str | None) -> str | None:
+        return check_client_id(value or "")
+
 
 class FileQuery(BaseModel):
     """The guide's fileQuerySchema plus owner, client, tags and a date range."""

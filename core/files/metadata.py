@@ -10,6 +10,7 @@ from core.errors import InputError
 from core.files.catalogue import Access, get_file
 from core.files.checks import check_tags
 from core.models import FileCategory, FileRecord, utcnow
+from core.validation import check_client_id
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
@@ -61,9 +62,7 @@ def update_metadata(
     if is_public is not None and is_public != record.isPublic:
         before["isPublic"], after["isPublic"] = record.isPublic, is_public
     if client_id is not _UNSET:
-        value = (client_id or "").strip() or None
-        if value is not None and (len(value) > 100 or any(ord(c) < 32 for c in value)):
-            raise InputError("A client id is at most 100 printable characters.")
+        value = check_client_id(client_id or "")  # "" clears; "Client Y" is refused
         if value != record.clientId:
             before["clientId"], after["clientId"] = record.clientId, value
     if not after:

@@ -52,6 +52,13 @@ class UploadRequest:
     name: str | None = None  # the name to record (default: the file's own)
     follow_symlinks: bool = False  # a path that is a symbolic link: upload its target
 
+    def __post_init__(self) -> None:
+        # a client id is the CRM's (24 hex digits): "Client Y" is refused before any
+        # file of the batch is checked or sent, whichever front end asks
+        from core.validation import check_client_id
+
+        self.clientId = check_client_id(self.clientId or "")
+
 
 def sse_args(runtime: Runtime) -> dict[str, str]:
     settings = runtime.settings

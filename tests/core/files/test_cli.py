@@ -15,6 +15,8 @@ from tests.core.files.conftest import ELF_HEADER, pdf_bytes
 from tui.cli.context import CommandContext
 from tui.cli.main import main
 
+CLIENT = "683d063fe345c182ead5c02a"  # a client id as the CRM writes it
+
 
 @pytest.fixture
 def cli(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Runtime:
@@ -52,14 +54,14 @@ def test_upload_list_download_link_round_trip(
         "--tag",
         "q3",
         "--client",
-        "c-1",
+        CLIENT,
         "--meta",
         "ticket=9",
         "--json",
     )
     assert code == 0 and err == ""  # piped: no progress bars
     assert [u["originalName"] for u in uploaded] == ["a.pdf", "b.txt"]
-    assert uploaded[0]["metadata"]["ticket"] == "9" and uploaded[0]["clientId"] == "c-1"
+    assert uploaded[0]["metadata"]["ticket"] == "9" and uploaded[0]["clientId"] == CLIENT
     code, listed, _ = run(capsys, "list", "--category", "invoice", "--tag", "q3", "--json")
     assert code == 0 and len(listed["items"]) == 2 and listed["nextCursor"] is None
     code, page, _ = run(capsys, "list", "--limit", "1", "--json", "--sort", "fileName", "--asc")
@@ -78,9 +80,11 @@ def test_upload_list_download_link_round_trip(
     )
     assert [i["originalName"] for i in page2["items"]] == ["b.txt"]
     # the console's query line as a positional argument; flags beside it win
-    code, listed, _ = run(capsys, "list", "client:c-1 cat:invoice tag:q3 since:1d b", "--json")
+    code, listed, _ = run(
+        capsys, "list", f"client:{CLIENT} cat:invoice tag:q3 since:1d b", "--json"
+    )
     assert code == 0 and [i["originalName"] for i in listed["items"]] == ["b.txt"]
-    code, listed, _ = run(capsys, "list", "client:c-1", "--client", "c-2", "--json")
+    code, listed, _ = run(capsys, "list", f"client:{CLIENT}", "--client", "c-2", "--json")
     assert code == 0 and listed["items"] == []
     code, _, err = run(capsys, "list", "colour:red")
     assert code == 2 and err.count("\n") == 1
@@ -133,7 +137,9 @@ def test_rm_restore_tag_versions_purge_reconcile(
 ) -> None:
     code, uploaded, _ = run(capsys, "upload", str(make_file("deal.pdf", pdf_bytes())), "--json")
     rid = uploaded[0]["_id"]
-    code, edited, _ = run(capsys, "tag", rid, "--add", "x", "--public", "--client", "c", "--json")
+    code, edited, _ = run(
+        capsys, "tag", rid, "--add", "x", "--public", "--client", CLIENT, "--json"
+    )
     assert code == 0 and edited["metadata"]["tags"] == ["x"] and edited["isPublic"]
     code, gone, _ = run(capsys, "rm", rid, "--json")
     assert code == 0 and gone[0]["status"] == "deleted"
@@ -176,3 +182,20 @@ def test_upload_refuses_disguised_files_and_symlinks(
     code, uploaded, err = run(capsys, "upload", str(link), "--follow-symlinks", "--json")
     assert code == 0, err
     assert uploaded[0]["originalName"] == "invoice.txt" and uploaded[0]["size"] == 14
+
+
+def test_a_client_id_that_is_not_the_crms_is_refused_in_one_line(
+    cli: Runtime, make_file: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b = make_file("a.pdf", pdf_bytes()), make_file("b.pdf", pdf_bytes())
+    code, out, err = run(capsys, "upload", str(a), str(b), "--client", "Client Y")
+    assert code == 2 and out is None
+    assert err.count("\n") == 1 and "'Client Y' is not a client id" in err
+    assert "24 characters 0-9 and a-f" in err
+    assert cli.store.files.count_documents({}) == 0  # nothing recorded, nothing sent
+    code, uploaded, _ = run(capsys, "upload", str(a), "--json")
+    code, _, err = run(capsys, "tag", uploaded[0]["_id"], "--client", "Client Y")
+    assert code == 2 and err.count("\n") == 1 and "is not a client id" in err
+    assert cli.store.files.find_one({}).get("clientId") is None  # type: ignore[union-attr]
+    code, edited, _ = run(capsys, "tag", uploaded[0]["_id"], "--client", CLIENT.upper(), "--json")
+    assert code == 0 and edited["clientId"] == CLIENT

@@ -92,10 +92,10 @@ def test_metadata_edits_are_audited(runtime: Runtime, record: FileRecord) -> Non
         remove_tags=["a"],
         category="invoice",
         is_public=True,
-        client_id="c-7",
+        client_id="683D063FE345C182EAD5C02A",  # kept as the CRM writes it: lower case
     )
     assert edited.metadata.tags == ["b"] and edited.category.value == "invoice"
-    assert edited.isPublic and edited.clientId == "c-7"
+    assert edited.isPublic and edited.clientId == "683d063fe345c182ead5c02a"
     entry = runtime.store.auditlog.find_one({"action": "edit-metadata"})
     assert entry
     assert entry["details"]["before"] == {
@@ -104,7 +104,7 @@ def test_metadata_edits_are_audited(runtime: Runtime, record: FileRecord) -> Non
         "isPublic": False,
         "clientId": None,
     }
-    assert entry["details"]["after"]["clientId"] == "c-7"
+    assert entry["details"]["after"]["clientId"] == "683d063fe345c182ead5c02a"
     cleared = update_metadata(runtime, str(record.id), client_id="")
     assert cleared.clientId is None
     with pytest.raises(InputError, match="Unknown category"):

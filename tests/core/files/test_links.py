@@ -127,7 +127,7 @@ def upload_request(max_size: int = 1000) -> GenerateUploadUrlRequest:
         contentType="application/pdf",
         category=FileCategory.INVOICE,
         maxSizeBytes=max_size,
-        clientId="c-9",
+        clientId="683d063fe345c182ead5c02a",
     )
 
 
@@ -138,7 +138,7 @@ def test_presigned_post_policy_caps_size_and_type(server_runtime: Runtime) -> No
     assert {"Content-Type": "application/pdf"} in policy["conditions"]
     assert {"x-amz-server-side-encryption": "AES256"} in policy["conditions"]
     doc = server_runtime.store.files.find_one({"_id": post.record.id})
-    assert doc and doc["status"] == "uploading" and doc["clientId"] == "c-9"
+    assert doc and doc["status"] == "uploading" and doc["clientId"] == "683d063fe345c182ead5c02a"
     with pytest.raises(NotFoundError, match="not in S3 yet"):
         complete_upload(server_runtime, str(post.record.id))
     data = pdf_bytes()
@@ -211,3 +211,17 @@ def test_no_upload_link_for_a_refused_name(
             ),
         )
     assert runtime.store.files.count_documents({}) == 0
+
+
+def test_an_upload_link_refuses_a_client_id_that_is_not_the_crms() -> None:
+    with pytest.raises(InputError, match="'Client Y' is not a client id"):
+        GenerateUploadUrlRequest(
+            fileName="scan.pdf",
+            contentType="application/pdf",
+            category=FileCategory.INVOICE,
+            clientId="Client Y",
+        )
+    for path in (Path("a.pdf"), Path("b.pdf")):
+        with pytest.raises(InputError, match="is not a client id"):
+            UploadRequest(path=path, clientId="Client Y")
+    assert UploadRequest(path=Path("a.pdf"), clientId=" ").clientId is None

@@ -56,7 +56,7 @@ def test_multipart_upload_records_what_s3_holds(
         path=big_pdf,
         category=FileCategory.CONTRACT,
         tags=["q3", "signed"],
-        clientId="c-42",
+        clientId="683d063fe345c182ead5c02a",
         departmentId="legal",
         metadata={"ticket": "T-7"},
     )
