@@ -18,7 +18,7 @@ import humanize
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import DataTable, Select, Static
@@ -125,6 +125,15 @@ class FilesCommands(ScreenCommands):
         ]
 
 
+class FilesTable(PagedRowTable):
+    """The files list: Enter shows or hides the detail pane (a row's details, as
+    Enter opens a log's on Logs); under 100 columns the pane is hidden until then."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "screen.toggle_detail", "Detail", key_display="Enter"),
+    ]
+
+
 class FilesScreen(FileActions, PagedTableScreen["FileQuery", str, "FileRecord"]):
     TITLE = "Files"
     PREFIX = "files"
@@ -227,7 +236,7 @@ class FilesScreen(FileActions, PagedTableScreen["FileQuery", str, "FileRecord"])
                 yield Select(SINCE, prompt="(any time)", id="files-since", compact=True)
         yield Static("Loading…", id="files-summary", classes="summary")
         with Horizontal(id="files-main"):
-            table: DataTable[Any] = PagedRowTable(
+            table: DataTable[Any] = FilesTable(
                 id="files-table", cursor_type="row", zebra_stripes=True
             )
             table.add_columns(*COLUMNS)
@@ -356,6 +365,19 @@ class FilesScreen(FileActions, PagedTableScreen["FileQuery", str, "FileRecord"])
         from tui.screens.case import CaseScreen
 
         self.app.push_screen(CaseScreen(record.clientId or record.userId))
+
+    @property
+    def detail_shown(self) -> bool:
+        return self.query_one("#files-detail").display
+
+    def action_toggle_detail(self) -> None:
+        """Show the detail pane (preview, versions, audit) or hide it; at 80 columns it
+        shares the width with the table, which keeps the cursor."""
+        shown = self.detail_shown
+        self.set_class(not shown, "-detail-on")
+        self.set_class(shown, "-detail-off")
+        if not shown:
+            self._schedule_preview()
 
     def action_mark(self) -> None:
         rid = self.selected_key()
