@@ -46,8 +46,11 @@ lint: $(VENV)/.test-installed
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
 
+# Three workers on two cores: many Pilot and signal tests wait more than they compute.
+# Tests go out one by one (modules with costly module fixtures are kept on one worker
+# by their xdist_group mark).
 test: lint typecheck
-	MONGODB_URI=$${MONGODB_URI:-mongomock://} $(BIN)/python -m pytest -q -n 2 --dist loadfile
+	MONGODB_URI=$${MONGODB_URI:-mongomock://} $(BIN)/python -m pytest -q -n 3 --dist loadgroup
 
 bench: $(VENV)/.test-installed
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done

@@ -14,7 +14,9 @@ import pytest
 from core import sandbox_lasting
 from core.config import Settings
 
-pytestmark = pytest.mark.slow
+# one worker runs this module (its module-scoped fixtures are built once: make test
+# distributes the other tests one by one, --dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lasting-sandbox")]
 
 DEPLLC = Path(sys.executable).with_name("depllc")
 

@@ -28,7 +28,9 @@ from core import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
 
-pytestmark = pytest.mark.slow
+# one worker runs this module (its module-scoped fixtures are built once: make test
+# distributes the other tests one by one, --dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("packaging")]
 
 
 def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:

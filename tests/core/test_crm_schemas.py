@@ -27,7 +27,9 @@ from core.models import EMAIL_COLLECTION, FILE_COLLECTION
 from core.runtime import Runtime
 from tests.core.events import bodies as b
 
-pytestmark = pytest.mark.slow
+# one worker runs this module (its module-scoped fixtures are built once: make test
+# distributes the other tests one by one, --dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("crm-schemas")]
 
 MONGOOSE = "mongoose@8"
 SCRIPT = Path(__file__).with_name("crm_schemas.cjs")

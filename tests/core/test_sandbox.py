@@ -46,6 +46,11 @@ EVENT_KEYS: dict[str, set[str]] = {
     "renderingFailure": {"templateName", "errorMessage"},
     "deliveryDelay": {"delayType", "expirationTime", "recipients"},
 }
+# one worker runs this module (its module-scoped fixtures are built once: make test
+# distributes the other tests one by one, --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("sandbox")
+
+
 KEY_LAYOUT = re.compile(
     r"^(?P<cat>[a-z]+)/(?P<user>[0-9a-f]{24}|tester)/(?P<ms>\d{13})-[0-9a-f]{16}-[\w.\-]+$"
 )

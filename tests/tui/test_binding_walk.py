@@ -22,7 +22,7 @@ from core.runtime import Runtime
 from core.sandbox_seed import seed_all
 from tests.core.logs.conftest import make_doc
 from tests.tui.waiting import until
-from tui.app import SCREENS, DepllcApp
+from tui.app import SCREENS, DepllcApp, screen_class
 from tui.modals.confirm import ConfirmAction
 from tui.modals.help import own_bindings
 from tui.modals.logs_dialogs import LogsPick
@@ -162,24 +162,39 @@ def seeded(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Runtime:
     return runtime
 
 
-async def test_no_key_changes_the_store_without_a_yes(seeded: Runtime) -> None:
+# Where the keys are walked: each main screen, the log detail, the case view. One test
+# each, so make test spreads them over its workers.
+TARGETS: list[tuple[str, bool | str]] = [(mode, False) for mode in SCREENS]
+TARGETS += [("logs", True), ("logs", "case")]
+TARGET_IDS = [
+    f"{mode}-detail" if d is True else f"{mode}-{d}" if d else mode for mode, d in TARGETS
+]
+
+
+def test_every_binding_that_must_ask_is_on_a_walked_screen() -> None:
+    classes = [screen_class(mode) for mode in SCREENS] + [LogDetailScreen, CaseScreen]
+    declared = {binding.id for cls in classes for binding in own_bindings(cls)}
+    assert declared >= MUST_ASK, MUST_ASK - declared
+
+
+@pytest.mark.parametrize(("mode", "detail"), TARGETS, ids=TARGET_IDS)
+async def test_no_key_changes_the_store_without_a_yes(
+    seeded: Runtime, mode: str, detail: bool | str
+) -> None:
     app = DepllcApp(seeded.settings, runtime=seeded)
     asked: list[str] = []
-    pressed = 0
+    walked: set[str] = set()
     async with app.run_test(size=SIZE) as pilot:
-        targets: list[tuple[str, bool | str]] = [(mode, False) for mode in SCREENS]
-        targets += [("logs", True), ("logs", "case")]
-        for mode, detail in targets:
+        screen = await home(pilot, app, mode, detail)
+        for key, binding in keys_of(app) + keys_of(screen):
+            if mode == "compose" and binding.id == "compose.new":
+                screen.query_one("#subject").value = "a draft"  # type: ignore[attr-defined]
+            before = snapshot(seeded.store)
+            await pilot.press(key)
+            walked.add(binding.id or key)
+            await settle(pilot, app, asked, binding.id or key)
+            assert snapshot(seeded.store) == before, f"{mode}: {key} ({binding.id})"
             screen = await home(pilot, app, mode, detail)
-            for key, binding in keys_of(app) + keys_of(screen):
-                if mode == "compose" and binding.id == "compose.new":
-                    screen.query_one("#subject").value = "a draft"  # type: ignore[attr-defined]
-                before = snapshot(seeded.store)
-                await pilot.press(key)
-                pressed += 1
-                await settle(pilot, app, asked, binding.id or key)
-                assert snapshot(seeded.store) == before, f"{mode}: {key} ({binding.id})"
-                screen = await home(pilot, app, mode, detail)
-    assert pressed > 60
-    missing = MUST_ASK - set(asked)
+    assert len(walked) > 5
+    missing = (MUST_ASK & walked) - set(asked)
     assert not missing, f"these changed state without asking or did nothing: {missing}"

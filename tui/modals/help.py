@@ -47,12 +47,12 @@ def _as_binding(item: BindingType) -> Binding:
     return item if isinstance(item, Binding) else Binding(*item)
 
 
-def own_bindings(node: DOMNode) -> list[Binding]:
-    """The bindings declared by the node's class and its non-Textual bases (the
-    nearest declaration of an action wins)."""
+def own_bindings(node: DOMNode | type[DOMNode]) -> list[Binding]:
+    """The bindings declared by the node's class (or the class given) and its
+    non-Textual bases (the nearest declaration of an action wins)."""
     found: list[Binding] = []
     seen: set[str] = set()
-    for cls in type(node).__mro__:
+    for cls in (node if isinstance(node, type) else type(node)).__mro__:
         if cls.__module__.split(".", 1)[0] == "textual" or "BINDINGS" not in cls.__dict__:
             continue
         for item in cls.__dict__["BINDINGS"]:

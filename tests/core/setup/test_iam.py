@@ -33,6 +33,11 @@ from core.setup.operations import (
 from core.setup.plan import Plan
 from core.setup.targets import Account, Targets
 
+# one worker runs this module (its module-scoped fixtures are built once: make test
+# distributes the other tests one by one, --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("iam")
+
+
 ROOT = Path(__file__).resolve().parents[3]
 ACCOUNT = Account(account_id="123456789012", arn="arn:aws:iam::123456789012:user/admin")
 
