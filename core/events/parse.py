@@ -47,6 +47,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # a \uD800-\uDFFF escape in JSON text (a valid pair matches too, and only costs the
 # walk that finds nothing to replace)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONG_NUMBER = re.compile(r"\d{19}")  # may not fit BSON's 8-byte integers
 # a JSON string (escapes included), and runs of anything that is not a bracket
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
@@ -95,7 +96,11 @@ def _storable(value: Any) -> Any:
     made storable. Iterative: raises _TooDeep past MAX_DEPTH instead of recursing."""
 
     def leaf(item: Any) -> Any:
-        return storable_text(item) if isinstance(item, str) else item
+        if isinstance(item, str):
+            return storable_text(item)
+        if isinstance(item, int) and not -(2**63) <= item < 2**63:
+            return str(item)  # BSON's integers are 8 bytes: a bigger one is kept as text
+        return item
 
     def container(item: Any) -> dict[str, Any] | list[Any] | None:
         if isinstance(item, Mapping):
@@ -215,11 +220,11 @@ def _decode(text: str) -> Any:
 
 
 def _may_hold_surrogates(text: str) -> bool:
-    """Whether decoding JSON `text` can give a lone surrogate or a NUL (which a key
-    cannot hold in BSON); cheap checks first."""
+    """Whether decoding JSON `text` can give a lone surrogate, a NUL (which a key
+    cannot hold in BSON) or an integer too big for BSON; cheap checks first."""
     if "\\u" in text and (_SURROGATE_ESCAPE.search(text) or "\\u0000" in text):
         return True
-    if "\x00" in text:
+    if "\x00" in text or _LONG_NUMBER.search(text):
         return True
     return not text.isascii() and _SURROGATE.search(text) is not None
 

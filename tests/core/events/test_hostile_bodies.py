@@ -204,3 +204,17 @@ def test_a_type_that_is_not_text_and_a_nul_in_a_key_are_handled() -> None:
     assert isinstance(parsed, Parsed)
     bson.encode({"raw": parsed.raw})  # storable: the NUL became U+FFFD
     assert parsed.raw["mail"]["sourceIp"] == {"\ufffd": None, "a\ufffdb": 1}
+
+
+def test_an_integer_too_big_for_bson_is_kept_as_text() -> None:
+    """Found by the property test: 2**63 in a body made an event BSON refuses."""
+    from core.events.parse import Parsed, parse_body
+
+    event = b.send(b.ses_message_id(), ["ana@client.example"])
+    event["mail"]["sourceIp"] = 2**63
+    event["mail"]["small"] = -(2**63)
+    parsed = parse_body(json.dumps(event))
+    assert isinstance(parsed, Parsed)
+    bson.encode({"raw": parsed.raw})
+    assert parsed.raw["mail"]["sourceIp"] == str(2**63)
+    assert parsed.raw["mail"]["small"] == -(2**63)  # fits: left a number
