@@ -9,12 +9,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from core.aws import AwsClients
 from core.config import Settings
 from core.db import MOCK_SCHEME, Store, connect
 from core.identity import Identity
 from core.runtime import Runtime
+
+# Property tests draw the same examples on every run: `make test` is not failed by a new
+# random find (hunting for new ones is a deliberate run with derandomize off).
+hypothesis_settings.register_profile("depllc", derandomize=True)
+hypothesis_settings.load_profile("depllc")
 
 TEST_BUCKET = "depllc-test-files"
 # Who the `runtime` fixture acts as (connected mode would ask STS and the operators list).
