@@ -8,6 +8,7 @@ with their brackets escaped (`outside_text`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -29,6 +30,17 @@ def highlighted(matcher: Matcher, title: str) -> Text:
         if not shown[offset].isspace():
             text.stylize("reverse", offset, offset + 1)
     return text
+
+
+def query_commands(
+    label: str, set_query: Callable[[str], Any], queries: list[tuple[str, str]]
+) -> list[PaletteCommand]:
+    """Ready-made queries as palette commands: "<label>: <title>" puts <line> in the
+    screen's query line and applies it."""
+    return [
+        (f"{label}: {title}", f"Query line: {line}", partial(set_query, line))
+        for title, line in queries
+    ]
 
 
 class ScreenCommands(Provider):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -20,7 +19,7 @@ from textual.widgets import DataTable, Select, Static
 
 from core.query_line import AUDIT_ACTIONS
 from tui import outside_text
-from tui.palette import ScreenCommands
+from tui.palette import ScreenCommands, query_commands
 from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
 
 if TYPE_CHECKING:
@@ -89,10 +88,7 @@ class AuditCommands(ScreenCommands):
             ("links shared today", "action:presign since:today"),
         ]
         return [
-            *(
-                (f"Audit: {title}", f"Query line: {line}", partial(screen.set_query, line))
-                for title, line in queries
-            ),
+            *query_commands("Audit", screen.set_query, queries),
             ("Audit: clear the filters", "Every entry (ctrl+u)", screen.action_clear),
         ]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import humanize
@@ -25,7 +24,7 @@ from textual.widgets import DataTable, Select, Static
 from textual.worker import get_current_worker
 
 from tui import outside_text
-from tui.palette import ScreenCommands
+from tui.palette import ScreenCommands, query_commands
 from tui.screens.file_actions import FileActions
 from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
 from tui.widgets.transfer_panel import TransferPanel
@@ -89,10 +88,7 @@ class FilesCommands(ScreenCommands):
             ("stuck or failed uploads", "status:uploading"),
         ]
         return [
-            *(
-                (f"Files: {title}", f"Query line: {line}", partial(screen.set_query, line))
-                for title, line in queries
-            ),
+            *query_commands("Files", screen.set_query, queries),
             ("Files: upload", "Pick local files to upload (key a)", screen.action_upload),
             (
                 "Files: download",

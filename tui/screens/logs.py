@@ -28,7 +28,7 @@ from textual.worker import get_current_worker
 
 from tui import outside_text
 from tui.messages import LogsChanged
-from tui.palette import PaletteCommand, ScreenCommands
+from tui.palette import ScreenCommands, query_commands
 from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
 from tui.screens.resend_action import ResendAction
 from tui.screens.suppression_actions import SuppressionActions
@@ -209,10 +209,7 @@ class SavedSearchCommands(ScreenCommands):
         screen = self._logs_screen()
         if screen is None:
             return []
-        found: list[PaletteCommand] = [
-            (f"Logs: {title}", f"Query line: {line}", partial(screen.set_query, line))
-            for title, line in QUICK_QUERIES
-        ]
+        found = query_commands("Logs", screen.set_query, list(QUICK_QUERIES))
         found += [
             ("Logs: save this search", "Name the current filters (Ctrl+S)", screen.action_save),
             ("Logs: export the filtered logs", "CSV or JSON Lines (key e)", screen.action_export),

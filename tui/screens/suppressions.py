@@ -9,7 +9,6 @@ end (tui/screens/paged_table.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -21,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from tui import outside_text
-from tui.palette import ScreenCommands
+from tui.palette import ScreenCommands, query_commands
 from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
 from tui.screens.suppression_actions import SuppressionActions
 
@@ -115,10 +114,7 @@ class SuppressionsCommands(ScreenCommands):
             ("added by a person", "reason:manual"),
         ]
         return [
-            *(
-                (f"Suppressions: {title}", f"Query line: {line}", partial(screen.set_query, line))
-                for title, line in queries
-            ),
+            *query_commands("Suppressions", screen.set_query, queries),
             ("Suppressions: suppress an address", "Type an address (key s)", screen.action_add),
             ("Suppressions: lift", "Lift the selected suppression (key u)", screen.action_remove),
             ("Suppressions: clear the filters", "Every suppression (ctrl+u)", screen.action_clear),
