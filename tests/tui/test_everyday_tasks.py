@@ -1,17 +1,20 @@
 """The support agent's everyday questions, each driven from launch at 80x24 over the
 seeded sandbox, keyboard only, counting key presses (a typed string counts one, as
 issue #13 counts them). Each asserts what the agent would check on the screen or in
-the store. (Resend to a new address: tests/tui/test_resend.py; upload three PDFs for
-a client: tests/tui/test_files_support.py; start with MongoDB down:
+the store; a client's month is downloaded through the case view's `D`, which takes all
+the client's files. (Resend to a new address: tests/tui/test_resend.py; upload three
+PDFs for a client: tests/tui/test_files_support.py; start with MongoDB down:
 tests/tui/test_outage.py.)"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import pytest
 from textual.widgets import Static
 
 from core import audit
@@ -23,6 +26,7 @@ from tests.tui.keys import Keys
 from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.modals.confirm import ConfirmAction
+from tui.modals.files_download import FilesDownloadDialog
 from tui.modals.files_link import FilesLinkResult
 from tui.screens.case import CaseScreen
 from tui.screens.files import FilesScreen
@@ -175,3 +179,43 @@ async def test_take_an_address_off_the_suppression_list(runtime: Runtime) -> Non
         assert screen.query_line.value == address
     (entry_after,) = audit.find(runtime.store, target=address)
     assert entry_after.operator == runtime.operator
+
+
+async def test_download_everything_a_client_uploaded_this_month(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the case: `client:ID` alone on the Files query line opens it, `D` downloads
+    all the client's files (this month's among them) into the folder it proposes."""
+    seed_all(runtime.store, runtime.aws, runtime.settings)
+    runtime.identity = replace(runtime.whoami(), role="support")
+    month_ago = utcnow() - timedelta(days=30)
+    recent = list(
+        runtime.store.files.find(
+            {"clientId": {"$ne": None}, "status": "completed", "createdAt": {"$gte": month_ago}}
+        )
+    )
+    assert recent, "the seed has files uploaded for clients this month"
+    client = recent[0]["clientId"]
+    wanted = [f for f in recent if f["clientId"] == client]
+    monkeypatch.chdir(tmp_path)
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await logs_ready(app, pilot)
+        keys = Keys(pilot)
+        await keys.press("3", "slash")
+        await keys.type(f"client:{client}")
+        await keys.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, CaseScreen))
+        case = app.screen
+        assert isinstance(case, CaseScreen)
+        await until(pilot, lambda: bool(case.items))
+        await keys.press("D")
+        await until(pilot, lambda: isinstance(app.screen, FilesDownloadDialog))
+        await keys.press("enter", "enter")  # the proposed folder; create it
+        await until(pilot, lambda: case.finished_batches == 1)
+        assert keys.count == 7
+    folder = tmp_path / f"case-{client}"
+    got = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for record in wanted:
+        body = runtime.aws.s3.get_object(Bucket=runtime.settings.aws_s3_bucket, Key=record["key"])
+        assert got[record["originalName"]] == body["Body"].read()
