@@ -81,9 +81,17 @@ def run_console(
     finally:
         if process.poll() is None:
             process.kill()
-        time.sleep(0.3)  # what it wrote last reaches the reader
         done.set()
         reader.join(5)
+        if how != DROP:  # what it wrote last, read to the end (a busy machine is slow)
+            while select.select([master], [], [], 0.5)[0]:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                shown.extend(chunk)
         os.close(slave)
         if how != DROP:
             os.close(master)
