@@ -8,14 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.db import Store
+from core.db import AtCursor, Store, newest_page
 from core.models import AuditEntry, read_stored
 from core.validation import escape_search
 
 _HOST = socket.gethostname()
-NEWEST = [("at", -1), ("_id", -1)]
 # Where a page of entries ends: the (at, _id) of its last entry (keyset paging).
-Cursor = tuple[datetime, Any]
 
 
 def record(store: Store, operator: str, action: str, target: str, **details: Any) -> None:
@@ -60,19 +58,13 @@ class AuditFilter:
 
 
 def find_page(
-    store: Store, where: AuditFilter | None, limit: int, after: Cursor | None = None
-) -> tuple[list[AuditEntry], Cursor | None]:
+    store: Store, where: AuditFilter | None, limit: int, after: AtCursor | None = None
+) -> tuple[list[AuditEntry], AtCursor | None]:
     """One page of entries, newest first, after `after` (keyset on at, _id): the
     entries and where the next page starts (None: this is the last page)."""
     spec = where.to_mongo() if where is not None else {}
-    if after is not None:
-        at, last_id = after
-        below = {"$or": [{"at": {"$lt": at}}, {"at": at, "_id": {"$lt": last_id}}]}
-        spec = {"$and": [spec, below]} if spec else below
-    docs = list(store.auditlog.find(spec).sort(NEWEST).limit(limit + 1))
-    entries = [read_stored(AuditEntry, doc) for doc in docs[:limit]]
-    more = len(docs) > limit
-    return entries, (docs[limit - 1]["at"], docs[limit - 1]["_id"]) if more else None
+    docs, cursor = newest_page(store.auditlog, spec, limit, after)
+    return [read_stored(AuditEntry, doc) for doc in docs], cursor
 
 
 def find(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from core.errors import ConfigError
@@ -297,3 +298,25 @@ def uri_error(uri: str, exc: Exception) -> ConfigError:
             "print(urllib.parse.quote_plus(sys.argv[1]))' 'PASSWORD'.",
         )
     return ConfigError(f"MONGODB_URI is not valid: {text}")
+
+
+# Keyset paging on (at, _id), newest first: the audit log and the suppression list.
+AT_NEWEST = [("at", -1), ("_id", -1)]
+AtCursor = tuple[datetime, Any]
+
+
+def newest_page(
+    collection: Collection[dict[str, Any]],
+    spec: dict[str, Any],
+    limit: int,
+    after: AtCursor | None = None,
+) -> tuple[list[dict[str, Any]], AtCursor | None]:
+    """One page of `spec`'s documents, newest first, after `after`: the documents and
+    where the next page starts (None: this is the last page)."""
+    if after is not None:
+        at, last_id = after
+        below = {"$or": [{"at": {"$lt": at}}, {"at": at, "_id": {"$lt": last_id}}]}
+        spec = {"$and": [spec, below]} if spec else below
+    docs = list(collection.find(spec).sort(AT_NEWEST).limit(limit + 1))
+    more = len(docs) > limit
+    return docs[:limit], (docs[limit - 1]["at"], docs[limit - 1]["_id"]) if more else None

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from core import audit
-from core.db import Store
+from core.db import AtCursor, Store, newest_page
 from core.errors import InputError, NotFoundError
 from core.models import Suppression, SuppressionReason, utcnow
 from core.validation import escape_search
@@ -144,8 +144,6 @@ class SuppressionFilter:
 
 
 # Where a page of the list ends: the (at, _id) of its last entry (keyset paging).
-Cursor = tuple[datetime, Any]
-NEWEST = [("at", -1), ("_id", -1)]
 
 
 def list_all(
@@ -156,19 +154,13 @@ def list_all(
 
 
 def list_page(
-    store: Store, where: SuppressionFilter | None, limit: int, after: Cursor | None = None
-) -> tuple[list[Suppression], Cursor | None]:
+    store: Store, where: SuppressionFilter | None, limit: int, after: AtCursor | None = None
+) -> tuple[list[Suppression], AtCursor | None]:
     """One page of the list, newest first, after `after` (keyset on at, _id): the
     entries and where the next page starts (None: this is the last page)."""
     spec = where.to_mongo() if where is not None else {}
-    if after is not None:
-        at, last_id = after
-        below = {"$or": [{"at": {"$lt": at}}, {"at": at, "_id": {"$lt": last_id}}]}
-        spec = {"$and": [spec, below]} if spec else below
-    docs = list(store.suppressions.find(spec).sort(NEWEST).limit(limit + 1))
-    entries = [Suppression.model_validate(d) for d in docs[:limit]]
-    more = len(docs) > limit
-    return entries, (docs[limit - 1]["at"], docs[limit - 1]["_id"]) if more else None
+    docs, cursor = newest_page(store.suppressions, spec, limit, after)
+    return [Suppression.model_validate(d) for d in docs], cursor
 
 
 def count_by_reason(store: Store, where: SuppressionFilter | None = None) -> dict[str, int]:

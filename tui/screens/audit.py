@@ -23,7 +23,8 @@ from tui.palette import ScreenCommands, query_commands
 from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
 
 if TYPE_CHECKING:
-    from core.audit import AuditFilter, Cursor
+    from core.audit import AuditFilter
+    from core.db import AtCursor as Cursor
     from core.models import AuditEntry
     from core.runtime import Runtime
 

@@ -25,9 +25,10 @@ from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
 from tui.screens.suppression_actions import SuppressionActions
 
 if TYPE_CHECKING:
+    from core.db import AtCursor as Cursor
     from core.models import Suppression
     from core.runtime import Runtime
-    from core.suppressions import Cursor, SuppressionFilter
+    from core.suppressions import SuppressionFilter
 
 PAGE_SIZE = 100
 SINCE = (
