@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 # seconds Textual gets to restore the screen once a signal's work is recorded
 STUCK_AFTER = 0.5
+# what ends the alternate screen, shows the cursor and stops mouse and focus reports
+RESTORE_SCREEN = "\x1b[?1049l\x1b[?25h\x1b[?1004l\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l"
 
 
 def run_app(ctx: CommandContext) -> int:
@@ -41,16 +43,34 @@ async def _run(app: DepllcApp, ctx: CommandContext) -> int | None:
     from tui import outside_text
     from tui.interrupts import SIGNALS, leave_now
 
+    leaving = threading.Lock()
+
+    def say_and_leave(signum: int, restore: bool) -> None:
+        # Say what the stopped work recorded, then end now, without waiting for a thread
+        # still blocked in a network call (asyncio.run would, for its executor's
+        # threads). Whichever path comes first says it; the other waits for the exit.
+        leaving.acquire()
+        terminal = sys.__stderr__ or sys.stderr  # (while the app runs, Textual holds sys.stderr)
+        with suppress(OSError, ValueError):  # a dropped SSH session: no terminal left
+            if restore:  # Textual's shutdown is stuck: leave its screen ourselves
+                terminal.write(RESTORE_SCREEN)
+            terminal.write(f"depllc: stopped by {signal.Signals(signum).name}\n")
+            for said in app.stopped_said:
+                terminal.write(outside_text.line(f"depllc: {said}") + "\n")
+            terminal.flush()
+        if restore:  # (else the console closed its runtime as it ended)
+            with suppress(Exception):
+                if app.runtime is not None:
+                    app.runtime.close()  # a lasting sandbox's store saved, its lock released
+        ctx.close()
+        leave_now(128 + signum)
+
     def leave_if_stuck(signum: int) -> None:
         # Textual restores the screen in a moment; with the terminal gone (a dropped SSH
         # session) its writes can fail and its shutdown wait for them forever
         app.stopped.wait()
         time.sleep(STUCK_AFTER)
-        with suppress(Exception):
-            if app.runtime is not None:
-                app.runtime.close()  # a lasting sandbox's store saved, its lock released
-        ctx.close()
-        leave_now(128 + signum)
+        say_and_leave(signum, restore=True)
 
     def signalled(signum: int, _frame: object) -> None:
         # A Python signal handler, not the event loop's: it runs even while the loop is
@@ -66,17 +86,7 @@ async def _run(app: DepllcApp, ctx: CommandContext) -> int | None:
         signal.signal(signum, signalled)
     result = await app.run_async()
     if app.interrupted is not None:
-        # The screen is restored: say what the stopped work recorded, then end now,
-        # without waiting for a thread still blocked in a network call (asyncio.run
-        # would, for its executor's threads).
-        name = signal.Signals(app.interrupted).name
-        with suppress(OSError, ValueError):  # a dropped SSH session: no terminal left
-            sys.stderr.write(f"depllc: stopped by {name}\n")
-            for said in app.stopped_said:
-                sys.stderr.write(outside_text.line(f"depllc: {said}") + "\n")
-            sys.stderr.flush()
-        ctx.close()
-        leave_now(128 + app.interrupted)
+        say_and_leave(app.interrupted, restore=False)  # the screen is restored
     return result
 
 
