@@ -49,6 +49,7 @@ MUST_ASK = {
 # The case walked: a client with two addresses, one suppressed; its newest row an email.
 CASE_CLIENT = "5e1ec7ed0000000000c0ffee"
 SKIP = {"app.quit"}  # ends the test
+APP_KEYS_ON = "dashboard"
 
 
 def snapshot(store: Store) -> dict[str, Any]:
@@ -186,7 +187,10 @@ async def test_no_key_changes_the_store_without_a_yes(
     walked: set[str] = set()
     async with app.run_test(size=SIZE) as pilot:
         screen = await home(pilot, app, mode, detail)
-        for key, binding in keys_of(app) + keys_of(screen):
+        # the app's own keys (screens 1-6, help, F5) act the same on every screen: they
+        # are walked once, from the Dashboard (each one switches screens, then back)
+        app_keys = keys_of(app) if mode == APP_KEYS_ON else []
+        for key, binding in app_keys + keys_of(screen):
             if mode == "compose" and binding.id == "compose.new":
                 screen.query_one("#subject").value = "a draft"  # type: ignore[attr-defined]
             before = snapshot(seeded.store)
@@ -195,6 +199,6 @@ async def test_no_key_changes_the_store_without_a_yes(
             await settle(pilot, app, asked, binding.id or key)
             assert snapshot(seeded.store) == before, f"{mode}: {key} ({binding.id})"
             screen = await home(pilot, app, mode, detail)
-    assert len(walked) > 5
+    assert len(walked) >= (9 if mode == APP_KEYS_ON else 2), walked
     missing = (MUST_ASK & walked) - set(asked)
     assert not missing, f"these changed state without asking or did nothing: {missing}"
