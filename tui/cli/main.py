@@ -10,20 +10,69 @@ from collections.abc import Sequence
 
 from core import __version__
 
-# One module per command group; each has register(subparsers) and sets `func`.
-COMMAND_MODULES = [
-    "tui.cli.setup_cmd",
-    "tui.cli.config_cmd",
-    "tui.cli.send_cmd",
-    "tui.cli.events_cmd",
-    "tui.cli.logs_cmd",
-    "tui.cli.files_cmd",
-    "tui.cli.audit_cmd",
-    "tui.cli.case_cmd",
-    "tui.cli.sandbox_cmd",
-    "tui.cli.completion",
-    "tui.cli.operators_cmd",
-]
+# Every command, the module that registers it (register(subparsers) sets `func`) and
+# its line in `depllc --help`. Only the module of the command being run is imported and
+# built: `--help` and each command start without the others' argparse trees (a test
+# checks this table against what the modules register).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "setup": (
+        "tui.cli.setup_cmd",
+        "create or fix the bucket, SES configuration set, events queue and indexes",
+    ),
+    "iam-policy": (
+        "tui.cli.setup_cmd",
+        "print the least-privilege IAM policy the console needs (JSON)",
+    ),
+    "doctor": ("tui.cli.setup_cmd", "check the install: AWS, SES, S3, queue, MongoDB"),
+    "journal": ("tui.cli.setup_cmd", "log writes waiting for MongoDB"),
+    "config": ("tui.cli.config_cmd", "show the effective settings"),
+    "send": (
+        "tui.cli.send_cmd",
+        "send one email (Markdown, text, HTML or an SES template), with attachments",
+    ),
+    "resend": ("tui.cli.send_cmd", "send a logged message again (same content and attachments)"),
+    "send-bulk": ("tui.cli.send_cmd", "send one SES template to every row of a CSV file"),
+    "templates": ("tui.cli.send_cmd", "list, show and render SES templates"),
+    "events": (
+        "tui.cli.events_cmd",
+        "SES delivery events: pull from the SQS queue, ingest saved bodies",
+    ),
+    "suppressions": ("tui.cli.events_cmd", "list, add and remove suppressed addresses"),
+    "logs": ("tui.cli.logs_cmd", "list, show and export email logs"),
+    "stats": (
+        "tui.cli.logs_cmd",
+        "delivery figures: totals, rates against SES thresholds, quota",
+    ),
+    "files": ("tui.cli.files_cmd", "files in S3 and their catalogue"),
+    "audit": ("tui.cli.audit_cmd", "read the audit log: who changed what, newest first"),
+    "case": (
+        "tui.cli.case_cmd",
+        "one client or address: emails, files, suppressions, audit, newest first",
+    ),
+    "sandbox": ("tui.cli.sandbox_cmd", "a sandbox that lasts between commands (up, status, down)"),
+    "completion": ("tui.cli.completion", "print the shell completion script (bash, zsh or fish)"),
+    "operators": (
+        "tui.cli.operators_cmd",
+        "who is who: AWS identities mapped to a role and a CRM user id",
+    ),
+}
+# the top-level options that take a value (to find the command word among the words)
+VALUE_OPTIONS = ("--profile", "--region", "--config", "--env-file")
+
+
+def command_word(words: Sequence[str]) -> str | None:
+    """The command named in `words` (the first word that is not a top-level option or
+    its value), or None."""
+    words = list(words)
+    while words:
+        word = words.pop(0)
+        if word == "--":
+            return words[0] if words else None
+        if word in VALUE_OPTIONS:
+            words = words[1:]
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,7 +83,9 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None, whole: bool = True) -> argparse.ArgumentParser:
+    """The command line. `whole`: every command's options (completion, tests); else only
+    `command`'s module is imported and built, the other commands are listed by name."""
     parser = _Parser(
         prog="depllc",
         description="Keyboard-driven console for the DepLLC CRM's email (SES) and files (S3). "
@@ -56,8 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="a .env file to read (else .env.local and .env in the config folder only)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    wanted = {module for name, (module, _) in COMMANDS.items() if whole or name == command}
+    for module in dict.fromkeys(module for module, _ in COMMANDS.values()):
+        if module in wanted:
+            importlib.import_module(module).register(sub)
+        else:
+            for name, (owner, line) in COMMANDS.items():
+                if owner == module:
+                    sub.add_parser(name, help=line, add_help=False)
     return parser
 
 
@@ -68,13 +125,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tui.cli.context import CommandContext
     from tui.interrupts import exit_code, leave_now, raising_signals
 
-    parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
     if words[:2] == ["__complete", "--"]:  # a shell's Tab (see tui/cli/completion.py)
         from tui.cli.completion import complete
 
-        sys.stdout.write("".join(f"{c}\n" for c in complete(parser, words[2:])))
+        sys.stdout.write("".join(f"{c}\n" for c in complete(build_parser(), words[2:])))
         return 0
+    parser = build_parser(command_word(words), whole=False)
     undecodable = next((w for w in words if not _is_text(w)), None)
     if undecodable is not None:
         shown = undecodable.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
