@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui import outside_text
-from tui.cli.context import CommandContext, whole_number
+from tui.cli.context import CommandContext, batch_code, whole_number
 from tui.outside_text import line
 
 if TYPE_CHECKING:
@@ -59,7 +59,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "one line; a file that cannot be read (missing, a symbolic link, not a regular "
         "file, over 1 MiB) is reported and the others still run.",
         epilog="Exit code: 0 every body applied (or kept for a message not logged yet); "
-        "1 some body was set aside or some file failed; 2 bad usage.",
+        "3 some were, and some body was set aside or some file failed; 1 none was; "
+        "2 bad usage.",
     )
     ingest.add_argument("files", nargs="+", metavar="FILE")
     ingest.add_argument(
@@ -198,7 +199,7 @@ def pull_events(ctx: CommandContext) -> int:
         print(f"events: {stats.summary()}")
         if stats.last_error:
             print(f"last error: {line(stats.last_error)}", file=sys.stderr)
-    return 1 if stats.failed else 0
+    return batch_code(stats.received - stats.failed, stats.failed)
 
 
 def _batch_line(report: BatchReport) -> str:
@@ -280,8 +281,8 @@ def ingest_files(ctx: CommandContext) -> int:
         for name, r in rows:
             what = f"failed: {r}" if isinstance(r, str) else r.describe()
             print(f"{line(name)}: {line(what)}")
-    clean = all(not isinstance(r, str) and r.outcome != Outcome.SET_ASIDE for _, r in rows)
-    return 0 if clean else 1
+    bad = sum(1 for _, r in rows if isinstance(r, str) or r.outcome == Outcome.SET_ASIDE)
+    return batch_code(len(rows) - bad, bad)
 
 
 # --- events unmatched / rates -------------------------------------------------

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tui import outside_text
-from tui.cli.context import CommandContext, whole_number
+from tui.cli.context import CommandContext, batch_code, whole_number
 from tui.outside_text import line
 
 if TYPE_CHECKING:
@@ -375,12 +375,13 @@ def upload_cmd(ctx: CommandContext) -> int:
     finally:
         bars.stop()
     done = [o.record for o in outcomes if o.record is not None]
-    code = max(code, _fail_lines([(str(o.request.path), o.error) for o in outcomes if o.error]))
+    errors = [(str(o.request.path), o.error) for o in outcomes if o.error]
+    code = max(code, _fail_lines(errors))
     if a.json:
         _emit_json(ctx, [to_json(r) for r in done])
     else:
         _print_records(done)
-    return code
+    return batch_code(len(done), len(failures) + len(errors), code)
 
 
 def download_cmd(ctx: CommandContext) -> int:
@@ -455,7 +456,7 @@ def download_cmd(ctx: CommandContext) -> int:
             print(f"{line(row['path'])}  {_size(row['size'])}  verified: {row['verified']}")
             if row["warning"]:
                 sys.stderr.write(f"depllc: warning: {line(row['warning'])}\n")
-    return code
+    return batch_code(len(rows), len(failures), code)
 
 
 def link_cmd(ctx: CommandContext) -> int:
@@ -539,7 +540,7 @@ def _each(ctx: CommandContext, refs: list[str], action: Callable[[str], FileReco
         _emit_json(ctx, [to_json(r) for r in done])
     else:
         _print_records(done)
-    return code
+    return batch_code(len(done), len(failures), code)
 
 
 def rm_cmd(ctx: CommandContext) -> int:
@@ -680,7 +681,8 @@ def reconcile_cmd(ctx: CommandContext) -> int:
             print(f"{s.record_id}  {s.outcome:<9}  {line(s.name)}  {line(s.detail)}")
         if ctx.interactive:
             sys.stderr.write(f"{len(settled)} upload(s) checked\n")
-    return 1 if any(s.outcome == "error" for s in settled) else 0
+    errors = sum(1 for s in settled if s.outcome == "error")
+    return batch_code(len(settled) - errors, errors)
 
 
 def tag_cmd(ctx: CommandContext) -> int:

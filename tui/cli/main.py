@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from core import __version__
+from tui.cli.context import EXIT_CODES
 
 # Every command, the module that registers it (register(subparsers) sets `func`) and
 # its line in `depllc --help`. Only the module of the command being run is imported and
@@ -90,6 +91,7 @@ def build_parser(command: str | None = None, whole: bool = True) -> argparse.Arg
         prog="depllc",
         description="Keyboard-driven console for the DepLLC CRM's email (SES) and files (S3). "
         "With no command it opens the terminal UI.",
+        epilog=EXIT_CODES,
     )
     parser.add_argument("--version", action="version", version=f"depllc {__version__}")
     parser.add_argument(

@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from tui import outside_text
-from tui.cli.context import CommandContext
+from tui.cli.context import CommandContext, batch_code
 from tui.outside_text import line
 
 if TYPE_CHECKING:
@@ -447,7 +447,9 @@ def cmd_send_bulk(ctx: CommandContext) -> int:
     print_bulk_result(ctx, result, plan.already)
     if outcome.interrupted is not None:
         raise outcome.interrupted
-    return 0 if result.ok else 1
+    sent = result.count("sent")  # the rows skipped as invalid are not done either
+    not_done = len(result.destinations) - sent + result.not_attempted + len(plan.skipped)
+    return batch_code(sent, not_done)
 
 
 def cmd_templates_list(ctx: CommandContext) -> int:

@@ -8,7 +8,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from tui.cli.context import CommandContext
+from tui.cli.context import CommandContext, batch_code
 
 if TYPE_CHECKING:
     from core.aws import AwsClients
@@ -430,7 +430,7 @@ def journal_replay(ctx: CommandContext) -> int:
                 "waiting": {"id": waiting.id, "error": waiting.last_error} if waiting else None,
             }
         )
-        return 1 if report.pending else 0
+        return batch_code(report.applied, report.pending)
     print(f"Replayed {report.applied} writes; {report.pending} still pending.")
     if report.stale:
         print(
@@ -442,5 +442,4 @@ def journal_replay(ctx: CommandContext) -> int:
 
         first = next(e for e in journal.pending() if e.belongs_to(store.database))
         print(line(f"Entry {first.id} waits: {first.last_error or 'unknown error'}"))
-        return 1
-    return 0
+    return batch_code(report.applied, report.pending)

@@ -199,3 +199,25 @@ def test_a_client_id_that_is_not_the_crms_is_refused_in_one_line(
     assert cli.store.files.find_one({}).get("clientId") is None  # type: ignore[union-attr]
     code, edited, _ = run(capsys, "tag", uploaded[0]["_id"], "--client", CLIENT.upper(), "--json")
     assert code == 0 and edited["clientId"] == CLIENT
+
+
+def test_a_batch_done_in_part_exits_3(
+    cli: Runtime,
+    make_file: Callable[..., Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    good = make_file("good.pdf", pdf_bytes())
+    code, uploaded, err = run(capsys, "upload", str(good), str(tmp_path / "gone.pdf"), "--json")
+    assert code == 3 and "No such file" in err
+    assert [u["originalName"] for u in uploaded] == ["good.pdf"]
+    missing = "000000000000000000000000"
+    out = tmp_path / "out"
+    out.mkdir()
+    ids = [uploaded[0]["_id"], missing]
+    code, got, err = run(capsys, "download", *ids, "--to", str(out), "--json")
+    assert code == 3 and "No file" in err and [Path(g["path"]).name for g in got] == ["good.pdf"]
+    code, _, err = run(capsys, "rm", missing, uploaded[0]["_id"], "--json")
+    assert code == 3 and "No file" in err
+    code, _, err = run(capsys, "rm", missing)
+    assert code == 1  # nothing done

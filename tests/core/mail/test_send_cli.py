@@ -181,7 +181,7 @@ def test_send_bulk_bad_rows(
     code, out, err = _run(
         capsys, "send-bulk", "--template", "welcome-client", "--csv", str(csv), "--skip-bad-rows"
     )
-    assert code == 0 and "skipped row 2:" in err and out.startswith("sent 1,")
+    assert code == 3 and "skipped row 2:" in err and out.startswith("sent 1,")
 
 
 def test_send_bulk_dry_run(
