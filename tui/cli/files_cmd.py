@@ -34,10 +34,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="list, search and filter the catalogue",
         description="QUERY is the console's query line: free text (in the name) and "
         "cat: status: client: tag: name: owner: since: until: "
-        "(`depllc files list 'client:C-1 since:30d'`). Flags given beside it win.",
+        "(`depllc files list 'client:683d063fe345c182ead5c02a since:30d'`). "
+        "Flags given beside it win.",
     )
     _json(p)
-    p.add_argument("query", nargs="?", default="", metavar="QUERY", help="e.g. 'client:C-1 tag:q3'")
+    p.add_argument(
+        "query",
+        nargs="?",
+        default="",
+        metavar="QUERY",
+        help="e.g. 'client:683d063fe345c182ead5c02a tag:q3'",
+    )
     p.add_argument("--search", "-s", metavar="TEXT", help="text in the name (literal)")
     p.add_argument("--category", help=CATEGORIES)
     p.add_argument("--status", help="uploading, completed, failed or deleted")

@@ -186,7 +186,8 @@ class FilesScreen(FileActions, PagedTableScreen["FileQuery", str, "FileRecord"])
             "focus_query",
             "Query",
             key_display="/",
-            tooltip="Query line: client:C-1 cat:invoice since:30d (Tab completes, ↑ earlier ones)",
+            tooltip="Query line: client:683d063fe345c182ead5c02a cat:invoice since:30d "
+            "(Tab completes, ↑ earlier ones)",
             id="files.query",
         ),
         Binding("escape", "escape", "Cancel transfers", id="files.cancel"),
