@@ -215,6 +215,11 @@ class SendEmailRequest(BaseModel):
     def _reply_to(cls, value: str | None) -> str | None:
         return normalize_email(value) if value else None
 
+    @field_validator("clientId")
+    @classmethod
+    def _client(cls, value: str | None) -> str | None:
+        return check_client_id(value or "")
+
     @field_validator("subject")
     @classmethod
     def _subject(cls, value: str) -> str:

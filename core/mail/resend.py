@@ -95,7 +95,6 @@ def prepare_resend(
         "category": log.category,
         "priority": log.priority,
         "tags": log.tags,
-        "clientId": log.clientId,
         "replyTo": log.replyTo[0] if log.replyTo else None,
     }
     if log.templateId:
@@ -104,7 +103,8 @@ def prepare_resend(
     else:
         fields["textContent"] = log.content.text
         fields["htmlContent"] = log.content.html
-    request = SendEmailRequest.model_validate(fields)
+    # the client id is the log's as the CRM wrote it (any text): kept, not re-checked
+    request = SendEmailRequest.model_validate(fields).model_copy(update={"clientId": log.clientId})
     items = original_attachments(runtime, log)
     return prepare(
         runtime,

@@ -147,3 +147,15 @@ def test_resend_of_a_crm_log_with_a_stored_file_by_file_id(
     assert [a["filename"] for a in new.attachments or []] == [record.originalName]
     assert new.customData == {"resendOf": str(oid)}
     assert runtime.store.emaillogs.find_one({"_id": oid})["customData"] == "from the CRM"
+
+
+def test_a_crm_log_with_any_client_id_text_is_resent_with_it(runtime: Runtime) -> None:
+    from bson import ObjectId
+
+    first = mail.send(runtime, make_request(to=["a@example.com"]))
+    crm_id = "client-0042"  # the CRM's schema takes any string
+    runtime.store.emaillogs.update_one(
+        {"_id": ObjectId(first.log_ids[0])}, {"$set": {"clientId": crm_id}}
+    )
+    again = resend(runtime, first.log_ids[0])
+    assert again.ok and _log(runtime, again.log_ids[0]).clientId == crm_id

@@ -52,7 +52,7 @@ def test_markdown_send_with_local_and_stored_attachments(
             cc=["boss@example.com"],
             bcc=["archive@example.com"],
             tags={"campaign": "q3-invoices"},
-            clientId="C-42",
+            clientId="683d063fe345c182ead5c042",
             attachments=[{"path": str(local)}, {"fileId": str(record.id)}],
         ),
     )
@@ -76,7 +76,7 @@ def test_markdown_send_with_local_and_stored_attachments(
     }
     assert log.bcc == ["archive@example.com"]
     assert log.operator == "tester"
-    assert log.clientId == "C-42"
+    assert log.clientId == "683d063fe345c182ead5c042"
     assert [a["filename"] for a in log.attachments or []] == ["relevé €.pdf", "contrat signé.pdf"]
     assert log.attachments and log.attachments[1]["fileId"] == str(record.id)
     msg = message_from_bytes(raw, policy=policy.default)
@@ -277,6 +277,14 @@ def test_bad_tags_are_refused(runtime: Runtime) -> None:
 
 
 # --- suppressions ----------------------------------------------------------------
+
+
+def test_a_client_id_that_is_not_the_crms_is_refused() -> None:
+    with pytest.raises(InputError, match="'Client Y' is not a client id"):
+        make_request(clientId="Client Y")
+    assert make_request(clientId=" 683D063FE345C182EAD5C042 ").clientId == (
+        "683d063fe345c182ead5c042"
+    )
 
 
 def test_complaint_is_refused_and_never_overridden(runtime: Runtime) -> None:
