@@ -16,7 +16,10 @@ from typing import Any
 from bson import json_util
 
 WORKTREE = Path(__file__).resolve().parents[2]
-BOUND = 2.0  # seconds from the signal to the end of the process
+# Seconds from the signal to the end. The issue asks 2 s, measured on a quiet machine by
+# benchmarks/interrupts.py; the suite allows 4 s so a loaded CI box does not fail it, and
+# still fails a console that waits for SES's slow answer (5 s) or a stalled transfer.
+BOUND = 4.0
 SIGNALS = {"SIGINT": signal.SIGINT, "SIGTERM": signal.SIGTERM, "SIGHUP": signal.SIGHUP}
 
 

@@ -1,7 +1,7 @@
 """Issue 12, defect 5: SIGINT, SIGTERM or SIGHUP during `send-bulk` or `send` end the
-command within 2 s (exit 128 + the signal): what SES accepted is `sent` with its id,
-nothing is left `queued`, an audit entry and a summary say what was not sent, and
-running the same CSV again sends the rest to nobody twice."""
+command at once (2 s, benchmarks/interrupts.py) (exit 128 + the signal): what SES
+accepted is `sent` with its id, nothing is left `queued`, an audit entry and a summary
+say what was not sent, and running the same CSV again sends the rest to nobody twice."""
 
 from __future__ import annotations
 

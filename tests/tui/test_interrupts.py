@@ -1,9 +1,10 @@
-"""Issue 12: SIGINT, SIGTERM or SIGHUP (a dropped SSH session) while the console sends
-or transfers end it within 2 s, as on the command line: every message SES accepted is
-`sent` with its id, every one not sent says why, no `.part` file is left, an upload's
-record is `failed` and its multipart upload aborted. `DepllcApp.interrupt` is the
-handler tui/launch.py installs for the three signals; these tests call it as the
-signal would, mid-call, and look at the store and the disk afterwards."""
+"""Issue 12: SIGINT, SIGTERM or SIGHUP (a dropped SSH session) while the console sends or
+transfers end it at once (2 s, benchmarks/interrupts.py), as on the command line: every
+message SES accepted is `sent` with its id, every one not sent says why, no `.part` file
+is left, an upload's record is `failed` and its multipart upload aborted.
+`DepllcApp.interrupt` is the handler tui/launch.py installs for the three signals; these
+tests call it as the signal would, mid-call, and look at the store and the disk
+afterwards."""
 
 from __future__ import annotations
 
@@ -30,7 +31,10 @@ from tui.screens.compose import ComposeScreen
 from tui.screens.files import FilesScreen
 
 SIZE = (120, 40)
-BOUND = 2.0  # seconds from the signal to the end of the console
+# Seconds from the signal to the end. The issue asks 2 s, measured on a quiet machine by
+# benchmarks/interrupts.py; the suite allows 4 s so a loaded CI box does not fail it, and
+# still fails a console that waits for SES's slow answer (5 s) or a stalled transfer.
+BOUND = 4.0
 
 
 SIGNALLED = threading.Event()  # set once the test has delivered its signal
