@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui import outside_text
-from tui.cli.context import CommandContext, batch_code, whole_number
+from tui.cli.context import CommandContext, whole_number
+from tui.cli.exits import batch_code
 from tui.outside_text import line
 
 if TYPE_CHECKING:

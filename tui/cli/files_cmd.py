@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tui import outside_text
-from tui.cli.context import CommandContext, batch_code, whole_number
+from tui.cli.context import CommandContext, whole_number
+from tui.cli.exits import batch_code
 from tui.outside_text import line
 
 if TYPE_CHECKING:

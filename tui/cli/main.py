@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from core import __version__
-from tui.cli.context import EXIT_CODES
+from tui.cli.exits import EXIT_CODES
 
 # Every command, the module that registers it (register(subparsers) sets `func`) and
 # its line in `depllc --help`. Only the module of the command being run is imported and
@@ -124,9 +124,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command. SIGINT, SIGTERM and SIGHUP stop it cleanly (exit 128 + the
     signal); run as the program (no `argv`), an interrupted command then ends the
     process at once rather than wait for threads still blocked in a network call."""
-    from tui.cli.context import CommandContext
-    from tui.interrupts import exit_code, leave_now, raising_signals
-
     words = list(sys.argv[1:] if argv is None else argv)
     if words[:2] == ["__complete", "--"]:  # a shell's Tab (see tui/cli/completion.py)
         from tui.cli.completion import complete
@@ -142,7 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "or rename the file, in UTF-8.\n"
         )
         return 2
-    args = parser.parse_args(words)
+    args = parser.parse_args(words)  # (--help ends here, before the imports below)
+    from tui.cli.context import CommandContext
+    from tui.interrupts import exit_code, leave_now, raising_signals
+
     ctx = CommandContext(args)
     interrupted: int | None = None
     try:

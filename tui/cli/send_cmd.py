@@ -8,7 +8,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from tui import outside_text
-from tui.cli.context import CommandContext, batch_code
+from tui.cli.context import CommandContext
+from tui.cli.exits import batch_code
 from tui.outside_text import line
 
 if TYPE_CHECKING:

@@ -8,7 +8,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from tui.cli.context import CommandContext, batch_code
+from tui.cli.context import CommandContext
+from tui.cli.exits import batch_code
 
 if TYPE_CHECKING:
     from core.aws import AwsClients
