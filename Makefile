@@ -8,6 +8,10 @@ BIN        := $(VENV)/bin
 TOOLS      := .tools
 UV         := $(TOOLS)/bin/uv
 ARGS       ?=
+# Python may cache compiled modules (.pyc): uv installs without them, and every process
+# of the suite (xdist workers, the signal tests' children) would otherwise compile
+# Textual, botocore and moto again, and pytest rewrite every test module again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test lint typecheck bench lock clean
 
