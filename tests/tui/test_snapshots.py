@@ -1,5 +1,5 @@
 """Snapshots (pytest-textual-snapshot, SVG under __snapshots__/) of each screen at
-80x24, 120x40 and 200x50, over the sandbox seed dated at a fixed moment in the past
+80x24 and 200x50, over the sandbox seed dated at a fixed moment in the past
 (times in UTC), so the pictures do not move with the clock.
 
 What a person checks at 80x24: the query line and the Status column on Logs, Subject
@@ -22,7 +22,7 @@ from core.sandbox_seed import seed_all
 from tests.tui.waiting import until
 from tui.app import DepllcApp
 
-SIZES = [(80, 24), (120, 40), (200, 50)]
+SIZES = [(80, 24), (200, 50)]  # the agent's terminal and a wide one
 SEEDED_AT = datetime(2025, 6, 16, 9, 30, tzinfo=UTC)  # in the past: no "today" drift
 
 
