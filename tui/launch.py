@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 # seconds Textual gets to restore the screen once a signal's work is recorded
 STUCK_AFTER = 0.5
+TERMINAL_POLL = 0.5  # seconds between looks at whether the terminal is still there
 # what ends the alternate screen, shows the cursor and stops mouse and focus reports
 RESTORE_SCREEN = "\x1b[?1049l\x1b[?25h\x1b[?1004l\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l"
 
@@ -82,12 +83,35 @@ async def _run(app: DepllcApp, ctx: CommandContext) -> int | None:
         threading.Thread(target=leave_if_stuck, args=(signum,), daemon=True).start()
         app.interrupt(signum)
 
+    def watch_terminal(fd: int) -> None:
+        # When another process leads the terminal's session (`make run`, `ssh host -t
+        # make run`), the kernel's SIGHUP goes to that leader alone as the terminal hangs
+        # up: the console would be told nothing (and Textual spin on the dead terminal).
+        while app.interrupted is None:
+            time.sleep(TERMINAL_POLL)
+            if not _terminal_alive(fd):
+                os.kill(os.getpid(), signal.SIGHUP)  # as if the kernel had said it
+                return
+
     for signum in SIGNALS:
         signal.signal(signum, signalled)
+    if os.isatty(0):
+        threading.Thread(target=watch_terminal, args=(0,), daemon=True).start()
     result = await app.run_async()
     if app.interrupted is not None:
         say_and_leave(app.interrupted, restore=False)  # the screen is restored
     return result
+
+
+def _terminal_alive(fd: int) -> bool:
+    """False once the terminal on `fd` has hung up (its calls fail with EIO)."""
+    import termios
+
+    try:
+        termios.tcgetattr(fd)
+    except termios.error:
+        return False
+    return True
 
 
 def _no_terminal() -> None:

@@ -35,16 +35,38 @@ def _own_terminal() -> None:  # in the child, after setsid: the pty becomes its 
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
+# The terminal's session leader when the console is not one (`make run`, `ssh host -t
+# make run`): it takes the hang-up itself, so the kernel signals nobody else.
+LEADER = (
+    "import signal, subprocess, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN); "
+    "sys.exit(subprocess.call(sys.argv[1:]))"
+)
+
+
 def run_console(
-    state: Path, faults: dict[str, object], how: int, after: str, delay: float
+    state: Path,
+    faults: dict[str, object],
+    how: int,
+    after: str,
+    delay: float,
+    under_a_leader: bool = False,
 ) -> tuple[int, float, str, dict[str, object]]:
     """(exit code, seconds from the signal to the end, what the terminal showed, the
     store and S3 the driver dumped)."""
     state.mkdir(parents=True, exist_ok=True)
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    leader = [sys.executable, "-c", LEADER] if under_a_leader else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.faults.driver", str(state), json.dumps(faults), "--"],
+        [
+            *leader,
+            sys.executable,
+            "-m",
+            "tests.faults.driver",
+            str(state),
+            json.dumps(faults),
+            "--",
+        ],
         cwd=WORKTREE,
         env={**_env(state), "TERM": "xterm-256color"},
         stdin=slave,
@@ -133,5 +155,26 @@ def test_a_download_in_the_console(tmp_path: Path, how: int) -> None:
     }
     code, seconds, shown, _ = run_console(tmp_path / "run", faults, how, "part", 0.3)
     assert code == 128 + (how or signal.SIGHUP), shown[-2000:]
+    assert seconds < BOUND, seconds
+    assert list(folder.iterdir()) == []
+
+
+def test_a_dropped_terminal_ends_the_console_when_another_process_leads_its_session(
+    tmp_path: Path,
+) -> None:
+    """`make run` over SSH: make leads the session and alone gets the kernel's SIGHUP
+    when the connection drops. The console notices its terminal is gone and ends as on
+    a hang-up (it span at 90% CPU, forever, before)."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    faults = {
+        "file": {"id": FILE_ID, "size": 20 * 1024 * 1024},
+        "get_seconds": 30,
+        "tui": {"download": FILE_ID, "to": str(folder)},
+    }
+    code, seconds, shown, _ = run_console(
+        tmp_path / "run", faults, DROP, "part", 0.3, under_a_leader=True
+    )
+    assert code == 128 + signal.SIGHUP, shown[-2000:]
     assert seconds < BOUND, seconds
     assert list(folder.iterdir()) == []
