@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.db import AtCursor, Store, newest_page
+from core.db import AtCursor, Store, newest_page, time_span
 from core.models import AuditEntry, read_stored
 from core.validation import escape_search
 
@@ -45,13 +45,9 @@ class AuditFilter:
         if self.search.strip():
             pattern = {"$regex": escape_search(self.search.strip()), "$options": "i"}
             clauses.append({"target": pattern})
-        span: dict[str, datetime] = {}
-        if self.start is not None:
-            span["$gte"] = self.start
-        if self.end is not None:
-            span["$lt"] = self.end
+        span = time_span("at", self.start, self.end)
         if span:
-            clauses.append({"at": span})
+            clauses.append(span)
         if not clauses:
             return {}
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -106,6 +106,18 @@ ALL_INDEXES = {
 }
 
 
+def time_span(field: str, start: datetime | None, end: datetime | None) -> dict[str, Any] | None:
+    """The clause for `start <= field < end` (either bound may be missing; None when
+    both are): every list's since/until, a half-open range, so consecutive periods
+    never count a record twice."""
+    span: dict[str, datetime] = {}
+    if start is not None:
+        span["$gte"] = start
+    if end is not None:
+        span["$lt"] = end
+    return {field: span} if span else None
+
+
 def index_name(keys: list[tuple[str, int]]) -> str:
     """The name MongoDB gives an index by default (`field_1_other_-1`)."""
     return "_".join(f"{field}_{direction}" for field, direction in keys)

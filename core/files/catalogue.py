@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 
+from core.db import time_span
 from core.errors import AccessDeniedError, InputError, NotFoundError, StoreUnavailableError
 from core.models import FileRecord, FileStatus, read_stored
 from core.validation import FileQuery, escape_search
@@ -186,13 +187,9 @@ def build_filter(runtime: Runtime, query: FileQuery, *, access: bool = True) -> 
         clauses.append({"category": query.category.value})
     if query.tags:
         clauses.append({"metadata.tags": {"$all": list(query.tags)}})
-    if query.startDate or query.endDate:
-        rng: dict[str, Any] = {}
-        if query.startDate:
-            rng["$gte"] = query.startDate
-        if query.endDate:
-            rng["$lte"] = query.endDate
-        clauses.append({"createdAt": rng})
+    span = time_span("createdAt", query.startDate, query.endDate)
+    if span:
+        clauses.append(span)
     if not clauses:
         return {}
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from bson import ObjectId, json_util
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from core.db import Store
+from core.db import Store, time_span
 from core.errors import InputError, validation_message
 from core.logs.dates import parse_range
 from core.models import EmailCategory, EmailLog, EmailPriority, EmailStatus, read_stored
@@ -141,13 +141,9 @@ def build_filter(query: EmailQuery) -> dict[str, Any]:
         clauses.append({"attachments.0": {"$exists": True}})
     elif query.hasAttachments is False:
         clauses.append({"attachments.0": {"$exists": False}})
-    span: dict[str, datetime] = {}
-    if query.startDate is not None:
-        span["$gte"] = query.startDate
-    if query.endDate is not None:
-        span["$lt"] = query.endDate
+    span = time_span("createdAt", query.startDate, query.endDate)
     if span:
-        clauses.append({"createdAt": span})
+        clauses.append(span)
     if not clauses:
         return {}
     if len(clauses) == 1:
