@@ -102,17 +102,6 @@ class AuditScreen(PagedTableScreen["AuditFilter", "Cursor", "AuditEntry"]):
     QUERY_SCREEN = "audit"
     SELECT_KEYS: ClassVar[dict[str, str]] = {"audit-action": "action", "audit-since": "since"}
     DEFAULT_CSS = """
-    #audit-filters {
-        height: auto;
-        padding: 0 1;
-    }
-    #audit-selects {
-        height: 1;
-    }
-    #audit-selects > Select {
-        width: 18;
-        margin-right: 1;
-    }
     #audit-entry {
         height: auto;
         max-height: 4;
@@ -140,9 +129,9 @@ class AuditScreen(PagedTableScreen["AuditFilter", "Cursor", "AuditEntry"]):
         return list(self._rows.values())
 
     def compose_body(self) -> ComposeResult:
-        with Vertical(id="audit-filters"):
+        with Vertical(id="audit-filters", classes="filter-bar"):
             yield from self.compose_query_line()
-            with Horizontal(id="audit-selects"):
+            with Horizontal(id="audit-selects", classes="filter-selects"):
                 yield Select(
                     [(a, a) for a in AUDIT_ACTIONS],
                     prompt="(any action)",

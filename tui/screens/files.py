@@ -145,17 +145,6 @@ class FilesScreen(FileActions, PagedTableScreen["FileQuery", str, "FileRecord"])
         "files-since": "since",
     }
     DEFAULT_CSS = """
-    #files-filters {
-        height: auto;
-        padding: 0 1;
-    }
-    #files-selects {
-        height: 1;
-    }
-    #files-selects > Select {
-        width: 18;
-        margin-right: 1;
-    }
     #files-main {
         height: 1fr;
     }
@@ -215,9 +204,9 @@ class FilesScreen(FileActions, PagedTableScreen["FileQuery", str, "FileRecord"])
     # --- layout ----------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
-        with Vertical(id="files-filters"):
+        with Vertical(id="files-filters", classes="filter-bar"):
             yield from self.compose_query_line()
-            with Horizontal(id="files-selects"):
+            with Horizontal(id="files-selects", classes="filter-selects"):
                 yield Select(
                     [(c, c) for c in CATEGORIES],
                     prompt="(any category)",

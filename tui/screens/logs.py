@@ -243,19 +243,6 @@ class LogsScreen(
         "logs-since": "since",
     }
     COMMANDS: ClassVar[set[Any]] = {SavedSearchCommands}
-    DEFAULT_CSS = """
-    #logs-filters {
-        height: auto;
-        padding: 0 1;
-    }
-    #logs-selects {
-        height: 1;
-    }
-    #logs-selects > Select {
-        width: 18;
-        margin-right: 1;
-    }
-    """
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding(
             "slash",
@@ -298,9 +285,9 @@ class LogsScreen(
     # --- layout ----------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
-        with Vertical(id="logs-filters"):
+        with Vertical(id="logs-filters", classes="filter-bar"):
             yield from self.compose_query_line()
-            with Horizontal(id="logs-selects"):
+            with Horizontal(id="logs-selects", classes="filter-selects"):
                 yield Select(
                     [(s, s) for s in STATUSES],
                     prompt="(any status)",

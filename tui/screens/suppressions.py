@@ -133,19 +133,6 @@ class SuppressionsScreen(
     COMMANDS: ClassVar[set[Any]] = {SuppressionsCommands}
     QUERY_SCREEN = "suppressions"
     SELECT_KEYS: ClassVar[dict[str, str]] = {"sup-reason": "reason", "sup-since": "since"}
-    DEFAULT_CSS = """
-    #sup-filters {
-        height: auto;
-        padding: 0 1;
-    }
-    #sup-selects {
-        height: 1;
-    }
-    #sup-selects > Select {
-        width: 18;
-        margin-right: 1;
-    }
-    """
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding(
             "slash",
@@ -175,9 +162,9 @@ class SuppressionsScreen(
         return list(self._rows.values())
 
     def compose_body(self) -> ComposeResult:
-        with Vertical(id="sup-filters"):
+        with Vertical(id="sup-filters", classes="filter-bar"):
             yield from self.compose_query_line()
-            with Horizontal(id="sup-selects"):
+            with Horizontal(id="sup-selects", classes="filter-selects"):
                 yield Select(
                     [(r, r) for _, r in REASONS],
                     prompt="(any reason)",
