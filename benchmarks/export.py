@@ -15,37 +15,13 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bson import ObjectId
 
 from core.logs.export import export_rows
-
-T0 = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-def rows(n: int) -> Iterator[dict[str, Any]]:
-    for i in range(n):
-        yield {
-            "_id": ObjectId(),
-            "messageId": f"m-{i}",
-            "to": [f"c{i}@example.com"],
-            "from": "noreply@depllc.example",
-            "subject": f"Invoice {i} " + "x" * 80,
-            "content": {"text": "body " * 100},
-            "category": "auth" if i % 10 == 0 else "notification",
-            "status": "delivered",
-            "priority": "normal",
-            "size": 2048,
-            "cost": 0.0001,
-            "events": [{"type": "send", "timestamp": T0, "metadata": {"sesMessageId": f"m-{i}"}}],
-            "createdAt": T0 - timedelta(seconds=i),
-        }
+from tests.core.logs.test_export import log_stream as rows  # the memory test's logs
 
 
 def main() -> None:

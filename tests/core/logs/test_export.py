@@ -151,7 +151,7 @@ def test_format_for() -> None:
         format_for(Path("a.csv"), "xml")
 
 
-def _stream(n: int) -> Iterator[dict[str, Any]]:
+def log_stream(n: int) -> Iterator[dict[str, Any]]:
     """n distinct logs, built one at a time (like a server cursor)."""
     for i in range(n):
         yield {
@@ -176,7 +176,7 @@ def test_8k_rows_with_flat_memory(tmp_path: Path, fmt: str) -> None:
     n = 8_000
     tracemalloc.start()
     try:
-        result = export_rows(_stream(n), tmp_path / f"big.{fmt}")
+        result = export_rows(log_stream(n), tmp_path / f"big.{fmt}")
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -199,7 +199,7 @@ def test_store_export_memory_does_not_grow_with_rows(store: Store, tmp_path: Pat
 
     def peak_for(n: int, name: str) -> int:
         store.emaillogs.delete_many({})
-        store.emaillogs.insert_many(list(_stream(n)))
+        store.emaillogs.insert_many(list(log_stream(n)))
         tracemalloc.start()
         try:
             export_logs(store, EmailQuery(), tmp_path / name)
