@@ -216,6 +216,15 @@ async def test_the_timeline_loads_more_near_the_end_and_on_end(runtime: Runtime)
         assert screen.case is not None and screen.case.next_cursor is None
         assert [item.ref for item in screen.items.values()] == expected
         assert f"({PAGE_SIZE + 130})" in str(screen.query_one("#case-filter").render())
+        # after an action (each reloads the case, as Ctrl+L does) the agent is where
+        # they were: every item shown before is shown again, the same row selected
+        table.move_cursor(row=PAGE_SIZE + 60)
+        selected = list(screen.items)[PAGE_SIZE + 60]
+        before = screen.case
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: screen.case is not before and bool(screen.items))
+        assert table.row_count == PAGE_SIZE + 130
+        assert list(screen.items)[table.cursor_row] == selected
 
 
 def test_outcome_counts_say_only_what_happened() -> None:

@@ -120,6 +120,15 @@ def open_named_case(screen: Screen[Any], line: str, query_screen: QueryScreen) -
     return True
 
 
+def merge_page(case: Case, page: Case) -> None:
+    """`page` (the case's next page) added to `case`."""
+    case.emails += page.emails
+    case.files += page.files
+    case.audit += page.audit
+    case.suppressions += page.suppressions
+    case.next_cursor = page.next_cursor
+
+
 def column_widths(width: int) -> tuple[int, int, int]:
     """When, What and Detail widths for a timeline `width` cells wide (Kind takes 11,
     each cell pads by 2, the scrollbar 2): the year goes below 100 columns."""
@@ -231,20 +240,23 @@ class CaseScreen(FileActions, ResendAction, SuppressionActions, ReportsWorkerErr
         self._fill()  # the columns follow the width
 
     def load(self) -> None:
-        """(Re)load the person and the first page of the timeline."""
+        """(Re)load the person and the timeline: the first page, or after an action as
+        many items as were shown (the selected row stays where the agent was)."""
         self._generation += 1
         self._loading_more = False
-        self.load_case(self._generation)
+        self.load_case(self._generation, min(len(self.items), END_CAP))
 
     @work(thread=True, exclusive=True, group="case", exit_on_error=False)
-    def load_case(self, generation: int) -> None:
-        from core.case import open_case
+    def load_case(self, generation: int, shown: int = 0) -> None:
+        from core.case import next_page, open_case
 
         runtime = self.depllc.runtime
         if runtime is None:
             self.app.call_from_thread(self._unavailable)
             return
         case = open_case(runtime, self.case_query, limit=PAGE_SIZE)
+        while case.next_cursor and len(case.timeline()) < shown:
+            merge_page(case, next_page(runtime, case, PAGE_SIZE))
         self.app.call_from_thread(self._show, generation, case)
 
     @work(thread=True, exclusive=True, group="case-more", exit_on_error=False)
@@ -298,11 +310,7 @@ class CaseScreen(FileActions, ResendAction, SuppressionActions, ReportsWorkerErr
         if generation != self._generation or case is None:
             return
         for page in pages:
-            case.emails += page.emails
-            case.files += page.files
-            case.audit += page.audit
-            case.suppressions += page.suppressions
-            case.next_cursor = page.next_cursor
+            merge_page(case, page)
         self._loading_more = False
         kind = KINDS[self.kind_index]
         for page in pages:
