@@ -234,3 +234,31 @@ def test_outcome_counts_say_only_what_happened() -> None:
     assert outcome_counts(2, 0) == "2 bounced"
     assert outcome_counts(0, 1) == "1 complaint"
     assert outcome_counts(1, 3) == "1 bounced · 3 complaints"
+
+
+async def test_p_narrows_the_case_to_a_period(runtime: Runtime) -> None:
+    """`p` cycles all time -> 7 -> 30 -> 90 days -> all time; the timeline and the
+    filter line follow (and D then takes that period's files)."""
+    from datetime import timedelta
+
+    from tests.core.logs.conftest import make_doc
+
+    now = utcnow()
+    ages = [2, 20, 60, 200]  # days: one log in each period, and one older
+    runtime.store.emaillogs.insert_many(
+        [make_doc(to=[ANN], createdAt=now - timedelta(days=d)) for d in ages]
+    )
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = CaseScreen(ANN)
+        await app.push_screen(screen)
+        await until(pilot, lambda: len(screen.items) == 4)
+        line = screen.query_one("#case-filter", Static)
+        assert "everything, all time (4)" in str(line.render())
+        for shown, said in [(1, "last 7 days"), (2, "last 30 days"), (3, "last 90 days")]:
+            await pilot.press("p")
+            await until(pilot, lambda n=shown: len(screen.items) == n)
+            assert f"everything, {said} ({shown})" in str(line.render())
+        await pilot.press("p")
+        await until(pilot, lambda: len(screen.items) == 4)
+        assert screen.case is not None and screen.case.since is None

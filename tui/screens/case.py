@@ -46,6 +46,13 @@ if TYPE_CHECKING:
     from tui.app import DepllcApp
 
 KINDS = (None, "email", "file", "audit", "suppression")
+# the periods `p` cycles through: (a `--since` value, what the filter line says)
+PERIODS: tuple[tuple[str | None, str], ...] = (
+    (None, "all time"),
+    ("7d", "last 7 days"),
+    ("30d", "last 30 days"),
+    ("90d", "last 90 days"),
+)
 PAGE_SIZE = 100  # timeline items a page; the next loads as the cursor nears the end
 LOAD_AHEAD = 15  # rows before the end at which the next page is fetched
 END_CAP = 2_000  # End loads the rest of the timeline up to this many items
@@ -188,6 +195,14 @@ class CaseScreen(FileActions, ResendAction, SuppressionActions, ReportsWorkerErr
             id="case.download_all",
         ),
         Binding(
+            "p",
+            "cycle_period",
+            "Period",
+            tooltip="What happened in the last 7, 30 or 90 days, or all time "
+            "(D then downloads that period's files)",
+            id="case.period",
+        ),
+        Binding(
             "k",
             "cycle_kind",
             "Kind",
@@ -212,6 +227,7 @@ class CaseScreen(FileActions, ResendAction, SuppressionActions, ReportsWorkerErr
         self.case: Case | None = None
         self.items: dict[str, TimelineItem] = {}  # by row key, in table order
         self.kind_index = 0
+        self.period_index = 0
         self.raw = False
         self._generation = 0  # bumped by every (re)load: older pages are dropped
         self._loading_more = False
@@ -239,22 +255,25 @@ class CaseScreen(FileActions, ResendAction, SuppressionActions, ReportsWorkerErr
     def on_resize(self) -> None:
         self._fill()  # the columns follow the width
 
-    def load(self) -> None:
+    def load(self, keep_place: bool = True) -> None:
         """(Re)load the person and the timeline: the first page, or after an action as
         many items as were shown (the selected row stays where the agent was)."""
         self._generation += 1
         self._loading_more = False
-        self.load_case(self._generation, min(len(self.items), END_CAP))
+        shown = min(len(self.items), END_CAP) if keep_place else 0
+        self.load_case(self._generation, PERIODS[self.period_index][0], shown)
 
     @work(thread=True, exclusive=True, group="case", exit_on_error=False)
-    def load_case(self, generation: int, shown: int = 0) -> None:
+    def load_case(self, generation: int, period: str | None, shown: int = 0) -> None:
         from core.case import next_page, open_case
+        from core.logs.dates import parse_since
 
         runtime = self.depllc.runtime
         if runtime is None:
             self.app.call_from_thread(self._unavailable)
             return
-        case = open_case(runtime, self.case_query, limit=PAGE_SIZE)
+        since = parse_since(period) if period else None
+        case = open_case(runtime, self.case_query, since=since, limit=PAGE_SIZE)
         while case.next_cursor and len(case.timeline()) < shown:
             merge_page(case, next_page(runtime, case, PAGE_SIZE))
         self.app.call_from_thread(self._show, generation, case)
@@ -362,11 +381,12 @@ class CaseScreen(FileActions, ResendAction, SuppressionActions, ReportsWorkerErr
 
     def _show_filter(self, loading: str = "") -> None:
         label = KINDS[self.kind_index] or "everything"
+        period = PERIODS[self.period_index][1]
         more = ", more below" if self.case is not None and self.case.next_cursor else ""
         self.query_one("#case-filter", Static).update(
             Text(
-                f"Timeline: {label} ({len(self.items)}{more}){loading} · k kind · "
-                "enter opens an email · ? keys"
+                f"Timeline: {label}, {period} ({len(self.items)}{more}){loading} · k kind "
+                "· p period · enter opens · ? keys"
             )
         )
 
@@ -406,6 +426,11 @@ class CaseScreen(FileActions, ResendAction, SuppressionActions, ReportsWorkerErr
             self.app.push_screen(LogDetailScreen(ref))
         else:
             self.notify(f"Only emails open from here; this is a {kind}.", markup=False)
+
+    def action_cycle_period(self) -> None:
+        self.period_index = (self.period_index + 1) % len(PERIODS)
+        self._show_filter(" · loading…")
+        self.load(keep_place=False)
 
     def action_cycle_kind(self) -> None:
         self.kind_index = (self.kind_index + 1) % len(KINDS)
