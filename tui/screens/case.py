@@ -386,7 +386,7 @@ class CaseScreen(FileActions, ResendAction, SuppressionActions, ReportsWorkerErr
         self.query_one("#case-filter", Static).update(
             Text(
                 f"Timeline: {label}, {period} ({len(self.items)}{more}){loading} · k kind "
-                "· p period · enter opens · ? keys"
+                "· p period · ? keys"
             )
         )
 
