@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.db import AtCursor, Store, newest_page, time_span
+from core.db import AtCursor, Store, all_of, newest_page, time_span
 from core.models import AuditEntry, read_stored
 from core.validation import escape_search
 
@@ -45,12 +45,7 @@ class AuditFilter:
         if self.search.strip():
             pattern = {"$regex": escape_search(self.search.strip()), "$options": "i"}
             clauses.append({"target": pattern})
-        span = time_span("at", self.start, self.end)
-        if span:
-            clauses.append(span)
-        if not clauses:
-            return {}
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        return all_of(*clauses, time_span("at", self.start, self.end))
 
 
 def find_page(

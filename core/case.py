@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from bson import ObjectId
 from pydantic import ValidationError
 
+from core.db import all_of, time_span
 from core.errors import InputError, NotFoundError
 from core.models import (
     AuditEntry,
@@ -197,9 +198,7 @@ def email_filter(kind: str, value: str, since: datetime | None) -> dict[str, Any
         flt: dict[str, Any] = {"$or": [{"to": value}, {"cc": value}, {"bcc": value}]}
     else:
         flt = {"clientId": value}
-    if since is not None:
-        flt = {"$and": [flt, {"createdAt": {"$gte": since}}]}
-    return flt
+    return all_of(flt, time_span("createdAt", since, None))
 
 
 def file_filter(client_ids: list[str], user_id: str | None) -> dict[str, Any] | None:
@@ -208,11 +207,6 @@ def file_filter(client_ids: list[str], user_id: str | None) -> dict[str, Any] | 
     if user_id:
         clauses.append({"userId": user_id})
     return {"$or": clauses} if clauses else None
-
-
-def _and(*filters: dict[str, Any] | None) -> dict[str, Any]:
-    present = [f for f in filters if f]
-    return present[0] if len(present) == 1 else {"$and": present}
 
 
 def open_case(
@@ -316,12 +310,11 @@ def _files_filters(runtime: Runtime, case: Case) -> tuple[dict[str, Any] | None,
     flt = file_filter(case.client_ids, case.query if case.kind == "client" else None)
     if flt is None:
         return None, 0
-    if case.since is not None:
-        flt = _and(flt, {"createdAt": {"$gte": case.since}})
+    flt = all_of(flt, time_span("createdAt", case.since, None))
     allowed = access_filter(runtime)
     if not allowed:
         return flt, 0
-    visible = _and(flt, allowed)
+    visible = all_of(flt, allowed)
     files = runtime.store.files
     return visible, files.count_documents(flt) - files.count_documents(visible)
 
@@ -332,7 +325,7 @@ def _fill_page(runtime: Runtime, case: Case, after: PageCursor | None, limit: in
     store = runtime.store
 
     def page_of(collection: Any, flt: dict[str, Any], kind: str, time_field: str) -> list[Any]:
-        where = _and(flt, after.after(kind, time_field) if after else None)
+        where = all_of(flt, after.after(kind, time_field) if after else None)
         return list(collection.find(where).sort([(time_field, -1), ("_id", -1)]).limit(limit + 1))
 
     emails = [
@@ -376,7 +369,7 @@ def downloadable_files(runtime: Runtime, case: Case) -> tuple[list[FileRecord], 
     if flt is None:
         return [], 0
     store = runtime.store
-    done = _and(flt, {"status": "completed"})
+    done = all_of(flt, {"status": "completed"})
     docs = list(store.files.find(done).sort(NEWEST).limit(DOWNLOAD_ALL_CAP))
     left_out = store.files.count_documents(flt) - store.files.count_documents(done)
     return [read_stored(FileRecord, d) for d in docs], left_out

@@ -106,6 +106,15 @@ ALL_INDEXES = {
 }
 
 
+def all_of(*clauses: dict[str, Any] | None) -> dict[str, Any]:
+    """The filter matching every clause given (empty and None ones left out): the
+    clause itself when there is one, `{}` (everything) when there is none."""
+    present = [c for c in clauses if c]
+    if not present:
+        return {}
+    return present[0] if len(present) == 1 else {"$and": present}
+
+
 def time_span(field: str, start: datetime | None, end: datetime | None) -> dict[str, Any] | None:
     """The clause for `start <= field < end` (either bound may be missing; None when
     both are): every list's since/until, a half-open range, so consecutive periods

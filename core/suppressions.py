@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from core import audit
-from core.db import AtCursor, Store, newest_page, time_span
+from core.db import AtCursor, Store, all_of, newest_page, time_span
 from core.errors import InputError, NotFoundError
 from core.models import Suppression, SuppressionReason, utcnow
 from core.validation import escape_search
@@ -131,12 +131,7 @@ class SuppressionFilter:
             clauses.append({"reason": self.reason.value})
         if self.by.strip():
             clauses.append({"by": self.by.strip()})
-        span = time_span("at", self.start, self.end)
-        if span:
-            clauses.append(span)
-        if not clauses:
-            return {}
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        return all_of(*clauses, time_span("at", self.start, self.end))
 
 
 # Where a page of the list ends: the (at, _id) of its last entry (keyset paging).

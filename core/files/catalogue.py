@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 
-from core.db import time_span
+from core.db import all_of, time_span
 from core.errors import AccessDeniedError, InputError, NotFoundError, StoreUnavailableError
 from core.models import FileRecord, FileStatus, read_stored
 from core.validation import FileQuery, escape_search
@@ -187,12 +187,7 @@ def build_filter(runtime: Runtime, query: FileQuery, *, access: bool = True) -> 
         clauses.append({"category": query.category.value})
     if query.tags:
         clauses.append({"metadata.tags": {"$all": list(query.tags)}})
-    span = time_span("createdAt", query.startDate, query.endDate)
-    if span:
-        clauses.append(span)
-    if not clauses:
-        return {}
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+    return all_of(*clauses, time_span("createdAt", query.startDate, query.endDate))
 
 
 COUNT_CAP = 10_000

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from bson import ObjectId, json_util
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from core.db import Store, time_span
+from core.db import Store, all_of, time_span
 from core.errors import InputError, validation_message
 from core.logs.dates import parse_range
 from core.models import EmailCategory, EmailLog, EmailPriority, EmailStatus, read_stored
@@ -141,14 +141,7 @@ def build_filter(query: EmailQuery) -> dict[str, Any]:
         clauses.append({"attachments.0": {"$exists": True}})
     elif query.hasAttachments is False:
         clauses.append({"attachments.0": {"$exists": False}})
-    span = time_span("createdAt", query.startDate, query.endDate)
-    if span:
-        clauses.append(span)
-    if not clauses:
-        return {}
-    if len(clauses) == 1:
-        return clauses[0]
-    return {"$and": clauses}
+    return all_of(*clauses, time_span("createdAt", query.startDate, query.endDate))
 
 
 def sort_keys(query: EmailQuery) -> list[str]:
@@ -230,14 +223,10 @@ def page_plan(
     """The filter and sort of one page (fetch_page runs it; benchmarks explain it)."""
     if after is not None and before is not None:
         raise InputError("Page either after or before a row, not both.")
-    base = build_filter(query)
-    clauses = [base] if base else []
-    if after is not None:
-        clauses.append(_keyset_clause(query, after, forward=True))
-    if before is not None:
-        clauses.append(_keyset_clause(query, before, forward=False))
-    spec: dict[str, Any] = (
-        {} if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses}
+    spec = all_of(
+        build_filter(query),
+        _keyset_clause(query, after, forward=True) if after is not None else None,
+        _keyset_clause(query, before, forward=False) if before is not None else None,
     )
     return spec, _sort_spec(query, reverse=before is not None)
 
