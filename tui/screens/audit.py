@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Select, Static
 from core.query_line import AUDIT_ACTIONS
 from tui import outside_text
 from tui.palette import ScreenCommands, query_commands
-from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
+from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice, query_binding
 
 if TYPE_CHECKING:
     from core.audit import AuditFilter
@@ -110,14 +110,7 @@ class AuditScreen(PagedTableScreen["AuditFilter", "Cursor", "AuditEntry"]):
     }
     """
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding(
-            "slash",
-            "focus_query",
-            "Query",
-            key_display="/",
-            tooltip="Query line: actor:ana action:purge since:7d (Tab completes, ↑ earlier ones)",
-            id="audit.query",
-        ),
+        query_binding("audit", "actor:ana action:purge since:7d"),
         Binding("ctrl+u", "clear", "Clear filters", id="audit.clear"),
         Binding("ctrl+l,f5", "reload", "Reload", id="audit.reload"),
         Binding("escape", "focus_table", "To table", show=False, id="audit.table"),

@@ -26,7 +26,7 @@ from textual.worker import get_current_worker
 from tui import outside_text
 from tui.palette import ScreenCommands, query_commands
 from tui.screens.file_actions import FileActions
-from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
+from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice, query_binding
 from tui.widgets.transfer_panel import TransferPanel
 
 if TYPE_CHECKING:
@@ -170,15 +170,7 @@ class FilesScreen(FileActions, PagedTableScreen["FileQuery", str, "FileRecord"])
         Binding("v", "versions", "Versions", id="files.versions"),
         Binding("t", "tags", "Tags", id="files.tags"),
         Binding("space", "mark", "Mark", id="files.mark"),
-        Binding(
-            "slash",
-            "focus_query",
-            "Query",
-            key_display="/",
-            tooltip="Query line: client:683d063fe345c182ead5c02a cat:invoice since:30d "
-            "(Tab completes, ↑ earlier ones)",
-            id="files.query",
-        ),
+        query_binding("files", "client:683d063fe345c182ead5c02a cat:invoice since:30d"),
         Binding("escape", "escape", "Cancel transfers", id="files.cancel"),
         Binding("c", "case", "Case", id="files.case"),
         Binding("ctrl+u", "clear", "Clear filters", show=False, id="files.clear"),

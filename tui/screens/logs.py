@@ -29,7 +29,7 @@ from textual.worker import get_current_worker
 from tui import outside_text
 from tui.messages import LogsChanged
 from tui.palette import ScreenCommands, query_commands
-from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
+from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice, query_binding
 from tui.screens.resend_action import ResendAction
 from tui.screens.suppression_actions import SuppressionActions
 
@@ -244,14 +244,7 @@ class LogsScreen(
     }
     COMMANDS: ClassVar[set[Any]] = {SavedSearchCommands}
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding(
-            "slash",
-            "focus_query",
-            "Query",
-            key_display="/",
-            tooltip="Query line: status:bounced since:7d ann@x.com (Tab completes, ↑ earlier ones)",
-            id="logs.query",
-        ),
+        query_binding("logs", "status:bounced since:7d ann@x.com"),
         Binding("r", "resend", "Resend", id="logs.resend"),
         Binding("s", "suppress", "Suppress", id="logs.suppress"),
         Binding("u", "unsuppress", "Lift suppression", id="logs.unsuppress"),

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from textual import on
+from textual.binding import Binding
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select, Static
@@ -47,6 +48,18 @@ if TYPE_CHECKING:
 QueryT = TypeVar("QueryT")
 CursorT = TypeVar("CursorT")
 RowT = TypeVar("RowT")
+
+
+def query_binding(screen: str, example: str) -> Binding:
+    """`/` to the query line of a paged screen, its tooltip an example query."""
+    return Binding(
+        "slash",
+        "focus_query",
+        "Query",
+        key_display="/",
+        tooltip=f"Query line: {example} (Tab completes, ↑ earlier ones)",
+        id=f"{screen}.query",
+    )
 
 
 @dataclass

@@ -21,7 +21,7 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from tui import outside_text
 from tui.palette import ScreenCommands, query_commands
-from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice
+from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice, query_binding
 from tui.screens.suppression_actions import SuppressionActions
 
 if TYPE_CHECKING:
@@ -134,14 +134,7 @@ class SuppressionsScreen(
     QUERY_SCREEN = "suppressions"
     SELECT_KEYS: ClassVar[dict[str, str]] = {"sup-reason": "reason", "sup-since": "since"}
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding(
-            "slash",
-            "focus_query",
-            "Query",
-            key_display="/",
-            tooltip="Query line: reason:complaint since:7d (Tab completes, ↑ earlier ones)",
-            id="suppressions.query",
-        ),
+        query_binding("suppressions", "reason:complaint since:7d"),
         Binding("s,a", "add", "Suppress", key_display="s", id="suppressions.add"),
         Binding("c", "case", "Case", id="suppressions.case"),
         Binding("u", "remove", "Lift", id="suppressions.remove"),
