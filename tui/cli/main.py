@@ -57,19 +57,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "who is who: AWS identities mapped to a role and a CRM user id",
     ),
 }
-# the top-level options that take a value (to find the command word among the words)
-VALUE_OPTIONS = ("--profile", "--region", "--config", "--env-file")
 
 
 def command_word(words: Sequence[str]) -> str | None:
     """The command named in `words` (the first word that is not a top-level option or
     its value), or None."""
+    takes_value = {
+        option
+        for action in _top_parser()._actions
+        if action.nargs != 0
+        for option in action.option_strings
+    }
     words = list(words)
     while words:
         word = words.pop(0)
         if word == "--":
             return words[0] if words else None
-        if word in VALUE_OPTIONS:
+        if word in takes_value:
             words = words[1:]
         elif not word.startswith("-"):
             return word
@@ -84,9 +88,8 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser(command: str | None = None, whole: bool = True) -> argparse.ArgumentParser:
-    """The command line. `whole`: every command's options (completion, tests); else only
-    `command`'s module is imported and built, the other commands are listed by name."""
+def _top_parser() -> argparse.ArgumentParser:
+    """`depllc` and its own options, without the commands."""
     parser = _Parser(
         prog="depllc",
         description="Keyboard-driven console for the DepLLC CRM's email (SES) and files (S3). "
@@ -108,6 +111,13 @@ def build_parser(command: str | None = None, whole: bool = True) -> argparse.Arg
         metavar="FILE",
         help="a .env file to read (else .env.local and .env in the config folder only)",
     )
+    return parser
+
+
+def build_parser(command: str | None = None, whole: bool = True) -> argparse.ArgumentParser:
+    """The command line. `whole`: every command's options (completion, tests); else only
+    `command`'s module is imported and built, the other commands are listed by name."""
+    parser = _top_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     wanted = {module for name, (module, _) in COMMANDS.items() if whole or name == command}
     for module in dict.fromkeys(module for module, _ in COMMANDS.values()):
