@@ -69,7 +69,8 @@ def build_stream(
     n_events: int, n_logs: int, seed: int = 7
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """(logs to insert, SNS envelope bodies in time order)."""
-    from core.models import EmailCategory, EmailLog, EmailStatus, RecipientStatus
+    from core.models import EmailLog, RecipientStatus
+    from core.vocabulary import EmailCategory, EmailStatus
 
     rng = random.Random(seed)
     t0 = datetime.now(UTC) - timedelta(hours=6)

@@ -62,8 +62,9 @@ def worker(args: argparse.Namespace) -> int:
     from core.files.download import download_file
     from core.files.upload import UploadRequest, upload_file
     from core.identity import Identity
-    from core.models import FileCategory, FileMetadata, FileRecord, FileStatus, S3Info
+    from core.models import FileMetadata, FileRecord, S3Info
     from core.runtime import Runtime
+    from core.vocabulary import FileCategory, FileStatus
 
     bench = Identity(login="bench", role="operator", crm_user_id=None, source="benchmark")
 

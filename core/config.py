@@ -25,7 +25,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from core.models import Role
+from core.vocabulary import Role
 
 APP_NAME = "depllc"
 SANDBOX_ENDPOINT_MARK = "sandbox"

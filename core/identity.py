@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from core import audit
 from core.config import Settings
 from core.errors import ConfigError, DepllcError, InputError, NotFoundError
-from core.models import ROLES, OperatorEntry, Role, utcnow
+from core.models import OperatorEntry, utcnow
+from core.vocabulary import ROLES, Role
 
 if TYPE_CHECKING:
     from core.aws import AwsClients

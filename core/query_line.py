@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 
 from core.errors import InputError
 from core.logs.dates import parse_range
-from core.models import (
+from core.vocabulary import (
     EmailCategory,
     EmailPriority,
     EmailStatus,

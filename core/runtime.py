@@ -15,8 +15,9 @@ from core.db import MOCK_SCHEME, Store, connect
 if TYPE_CHECKING:
     from core.identity import Identity
     from core.journal import ReplayReport
-    from core.models import EmailLog, Role
+    from core.models import EmailLog
     from core.sandbox import Sandbox
+    from core.vocabulary import Role
 
 Progress = Callable[[str], None]
 

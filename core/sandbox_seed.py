@@ -26,10 +26,11 @@ from typing import Any
 from core.config import Settings
 from core.db import Store
 from core.identity import sandbox_identity
-from core.models import EmailLog, FileCategory, Suppression, utcnow
+from core.models import EmailLog, Suppression, utcnow
 from core.seed.files import FileSeed, file_records, make_file_seeds, put_versions
 from core.seed.logs import make_logs
 from core.seed.people import make_people
+from core.vocabulary import FileCategory
 
 SEED = 20_240_611
 

@@ -10,8 +10,9 @@ from typing import Any
 from core import audit
 from core.db import AtCursor, Store, all_of, newest_page, time_span
 from core.errors import InputError, NotFoundError
-from core.models import Suppression, SuppressionReason, utcnow
+from core.models import Suppression, utcnow
 from core.validation import escape_search
+from core.vocabulary import SuppressionReason
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from core.models import EmailCategory, EmailPriority, EmailStatus, FileCategory, FileStatus
+from core.vocabulary import EmailCategory, EmailPriority, EmailStatus, FileCategory, FileStatus
 
 
 class EMAIL_CONSTANTS:

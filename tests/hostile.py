@@ -14,18 +14,9 @@ from typing import Any
 from bson import ObjectId
 
 from core.events.apply import STATE_SET_ASIDE, STATE_UNMATCHED
-from core.models import (
-    EmailLog,
-    FileCategory,
-    FileMetadata,
-    FileRecord,
-    FileStatus,
-    S3Info,
-    Suppression,
-    SuppressionReason,
-    utcnow,
-)
+from core.models import EmailLog, FileMetadata, FileRecord, S3Info, Suppression, utcnow
 from core.runtime import Runtime
+from core.vocabulary import FileCategory, FileStatus, SuppressionReason
 
 # name -> hostile text (each also shows what it becomes: see SHOWN)
 CORPUS: dict[str, str] = {

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 from core.events.apply import Outcome
 from core.events.consumer import LONG_POLL_SECONDS, BatchReport, ConsumerStats, EventConsumer
-from core.models import EmailEventType
 from core.ses_thresholds import Level
+from core.vocabulary import EmailEventType
 from tui.messages import LogsChanged
 
 if TYPE_CHECKING:

@@ -32,7 +32,8 @@ from core.db import Store
 from core.events.models import SesEvent
 from core.events.parse import Body, Parsed, SetAside, parse_body
 from core.events.suppress import bare_address, not_recipients, suppress_from_event
-from core.models import (
+from core.models import utcnow
+from core.vocabulary import (
     SEND_NOTE_NAMES,
     SES_EVENT_NAMES,
     STATUS_RANK,
@@ -40,7 +41,6 @@ from core.models import (
     EmailStatus,
     event_kind,
     stored_type,
-    utcnow,
 )
 
 MAX_ATTEMPTS = 25

@@ -18,7 +18,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from core.models import EmailEventType, utcnow
+from core.models import utcnow
+from core.vocabulary import EmailEventType
 
 EventShape = Literal["eventType", "notificationType"]
 

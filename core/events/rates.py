@@ -15,7 +15,7 @@ from typing import Any
 
 from core import ses_thresholds
 from core.db import Store
-from core.models import EmailStatus, utcnow
+from core.models import utcnow
 from core.ses_thresholds import (
     BOUNCE_REVIEW,
     COMPLAINT_REVIEW,
@@ -23,6 +23,7 @@ from core.ses_thresholds import (
     SIMULATOR_ONLY,
     Level,
 )
+from core.vocabulary import EmailStatus
 
 DEFAULT_DAYS = 7
 WINDOWS = (7, 30)

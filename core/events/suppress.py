@@ -11,7 +11,8 @@ from core import audit, suppressions
 from core.db import Store
 from core.errors import InputError
 from core.events.models import SesEvent
-from core.models import EmailEventType, Suppression, SuppressionReason
+from core.models import Suppression
+from core.vocabulary import EmailEventType, SuppressionReason
 
 # `by` of suppressions added from SES feedback
 SES_EVENTS_ACTOR = "ses-events"

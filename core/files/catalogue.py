@@ -15,8 +15,9 @@ from bson import ObjectId
 
 from core.db import all_of, time_span
 from core.errors import AccessDeniedError, InputError, NotFoundError, StoreUnavailableError
-from core.models import FileRecord, FileStatus, read_stored
+from core.models import FileRecord, read_stored
 from core.validation import FileQuery, escape_search
+from core.vocabulary import FileStatus
 
 if TYPE_CHECKING:
     from core.runtime import Runtime

@@ -31,7 +31,8 @@ from core.files.transfer import (
     transfer_client,
     wait,
 )
-from core.models import FileRecord, FileStatus, utcnow
+from core.models import FileRecord, utcnow
+from core.vocabulary import FileStatus
 
 if TYPE_CHECKING:
     from core.runtime import Runtime

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from core import audit
 from core.errors import InputError, ServiceError
 from core.files.catalogue import Access, get_file
-from core.models import FileRecord, FileStatus, utcnow
+from core.models import FileRecord, utcnow
+from core.vocabulary import FileStatus
 
 if TYPE_CHECKING:
     from core.runtime import Runtime

@@ -26,8 +26,9 @@ from core.files.upload import (
     insert_record,
     sse_args,
 )
-from core.models import FileMetadata, FileRecord, FileStatus, S3Info, utcnow
+from core.models import FileMetadata, FileRecord, S3Info, utcnow
 from core.validation import GenerateUploadUrlRequest, safe_file_name
+from core.vocabulary import FileStatus
 
 if TYPE_CHECKING:
     from core.runtime import Runtime

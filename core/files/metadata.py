@@ -9,8 +9,9 @@ from core import audit
 from core.errors import InputError
 from core.files.catalogue import Access, get_file
 from core.files.checks import check_tags
-from core.models import FileCategory, FileRecord, utcnow
+from core.models import FileRecord, utcnow
 from core.validation import check_client_id
+from core.vocabulary import FileCategory
 
 if TYPE_CHECKING:
     from core.runtime import Runtime

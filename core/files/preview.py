@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core.files.catalogue import get_file
-from core.models import FileRecord, FileStatus
+from core.models import FileRecord
+from core.vocabulary import FileStatus
 
 if TYPE_CHECKING:
     from core.runtime import Runtime

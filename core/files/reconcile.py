@@ -14,8 +14,9 @@ from core.errors import InputError, NotFoundError
 from core.files.keys import parse_key
 from core.files.transfer import error_code
 from core.files.upload import bucket_of, full_object_checksum, head
-from core.models import FileCategory, FileMetadata, FileRecord, FileStatus, S3Info, utcnow
+from core.models import FileMetadata, FileRecord, S3Info, utcnow
 from core.validation import safe_file_name
+from core.vocabulary import FileCategory, FileStatus
 
 if TYPE_CHECKING:
     from core.runtime import Runtime

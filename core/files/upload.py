@@ -31,7 +31,8 @@ from core.files.transfer import (
     transfer_client,
     wait,
 )
-from core.models import FileCategory, FileMetadata, FileRecord, FileStatus, S3Info, utcnow
+from core.models import FileMetadata, FileRecord, S3Info, utcnow
+from core.vocabulary import FileCategory, FileStatus
 
 if TYPE_CHECKING:
     from core.runtime import Runtime

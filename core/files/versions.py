@@ -12,7 +12,8 @@ from core.errors import InputError, NotFoundError
 from core.files.catalogue import Access, check_access, get_file
 from core.files.lifecycle import object_versions
 from core.files.upload import full_object_checksum, head, sse_args
-from core.models import FileRecord, FileStatus, utcnow
+from core.models import FileRecord, utcnow
+from core.vocabulary import FileStatus
 
 if TYPE_CHECKING:
     from core.runtime import Runtime

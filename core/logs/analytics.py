@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 from core import ses_thresholds
 from core.db import Store
 from core.logs.query import build_filter
-from core.models import EmailCategory, EmailStatus
 from core.ses_thresholds import SIMULATOR_ONLY, Level
 from core.validation import EmailQuery
+from core.vocabulary import EmailCategory, EmailStatus
 
 if TYPE_CHECKING:
     from core.mail.pacing import Quota

@@ -19,7 +19,8 @@ from bson import ObjectId
 
 from core.db import Store
 from core.errors import InputError, NotFoundError
-from core.models import EmailCategory, EmailEvent, EmailLog, read_stored
+from core.models import EmailEvent, EmailLog, read_stored
+from core.vocabulary import EmailCategory
 
 REDACTED = "[redacted: bodies of auth emails hold secrets and are never shown]"
 REDACTED_LINK = "[redacted: links in auth emails hold secrets]"

@@ -22,8 +22,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from core.db import Store, all_of, time_span
 from core.errors import InputError, validation_message
 from core.logs.dates import parse_range
-from core.models import EmailCategory, EmailLog, EmailPriority, EmailStatus, read_stored
+from core.models import EmailLog, read_stored
 from core.validation import EmailQuery, escape_search
+from core.vocabulary import EmailCategory, EmailPriority, EmailStatus
 
 # List queries never carry bodies or template data (they can be 50 kB each).
 LIST_PROJECTION: dict[str, int] = {"content": 0, "templateData": 0}

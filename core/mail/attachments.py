@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import InputError, NotFoundError
 from core.mail.mime import SES_V2_MAX_MESSAGE_BYTES, Attachment, base64_size
-from core.models import FileRecord, FileStatus
+from core.models import FileRecord
 from core.validation import EMAIL_CONSTANTS, AttachmentRef
+from core.vocabulary import FileStatus
 
 if TYPE_CHECKING:
     from core.runtime import Runtime

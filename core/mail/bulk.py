@@ -32,17 +32,10 @@ from core.mail.send import (
     unknown_update,
 )
 from core.mail.templates import Rendered, Template, get_template
-from core.models import (
-    EMAIL_COLLECTION,
-    EmailCategory,
-    EmailContent,
-    EmailLog,
-    EmailPriority,
-    EmailStatus,
-    RecipientStatus,
-)
+from core.models import EMAIL_COLLECTION, EmailContent, EmailLog, RecipientStatus
 from core.suppressions import refusals
 from core.validation import EMAIL_CONSTANTS
+from core.vocabulary import EmailCategory, EmailPriority, EmailStatus
 
 if TYPE_CHECKING:
     from core.runtime import Runtime

@@ -14,7 +14,8 @@ from email.utils import format_datetime, make_msgid
 from html.parser import HTMLParser
 from typing import Any
 
-from core.models import EmailPriority, utcnow
+from core.models import utcnow
+from core.vocabulary import EmailPriority
 
 # SES v2 SendEmail (Raw) accepts 40 MB after base64; v1 SendRawEmail only 10 MB.
 SES_V2_MAX_MESSAGE_BYTES = 40 * 1024 * 1024

@@ -27,14 +27,13 @@ from core.models import (
     EMAIL_COLLECTION,
     EmailContent,
     EmailEvent,
-    EmailEventType,
     EmailLog,
-    EmailStatus,
     RecipientStatus,
     utcnow,
 )
 from core.suppressions import Refusal, refusals
 from core.validation import EMAIL_CONSTANTS, SendEmailRequest
+from core.vocabulary import EmailEventType, EmailStatus
 
 if TYPE_CHECKING:
     from core.runtime import Runtime

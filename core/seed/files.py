@@ -16,17 +16,11 @@ from urllib.parse import quote
 from bson import ObjectId
 
 from core.config import Settings
-from core.models import (
-    FileAccess,
-    FileCategory,
-    FileMetadata,
-    FileRecord,
-    FileStatus,
-    S3Info,
-)
+from core.models import FileAccess, FileMetadata, FileRecord, S3Info
 from core.seed import sample_files
 from core.seed.people import DAYS, People, Person, login_of
 from core.validation import safe_file_name
+from core.vocabulary import FileCategory, FileStatus
 
 # --- files ------------------------------------------------------------------------
 

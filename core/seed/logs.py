@@ -13,19 +13,7 @@ from typing import Any
 from bson import ObjectId
 
 from core.config import Settings
-from core.models import (
-    EmailCategory,
-    EmailContent,
-    EmailEvent,
-    EmailEventType,
-    EmailLog,
-    EmailPriority,
-    EmailStatus,
-    RecipientStatus,
-    Suppression,
-    SuppressionReason,
-    worst_status,
-)
+from core.models import EmailContent, EmailEvent, EmailLog, RecipientStatus, Suppression
 from core.seed.files import FileSeed
 from core.seed.people import (
     CLIENT_DOMAINS,
@@ -37,6 +25,14 @@ from core.seed.people import (
     login_of,
     new_uuid,
     to_ms,
+)
+from core.vocabulary import (
+    EmailCategory,
+    EmailEventType,
+    EmailPriority,
+    EmailStatus,
+    SuppressionReason,
+    worst_status,
 )
 
 COST_PER_RECIPIENT = 0.0001  # SES: $0.10 per 1,000 messages

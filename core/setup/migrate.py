@@ -18,7 +18,7 @@ from typing import Any
 
 from core.db import Store
 from core.events.apply import REV_FIELD
-from core.models import LOG_EVENT_TYPES, EmailEventType, EmailStatus, stored_event
+from core.vocabulary import LOG_EVENT_TYPES, EmailEventType, EmailStatus, stored_event
 
 ATTEMPTS = 5
 LEGACY_TYPES: tuple[str, ...] = tuple(k.value for k in EmailEventType if k not in LOG_EVENT_TYPES)

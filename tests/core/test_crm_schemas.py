@@ -114,7 +114,7 @@ def test_sends_events_and_files_pass(
     from core.files.versions import list_versions, restore_version
     from core.mail import bulk, pacing
     from core.mail.resend import resend
-    from core.models import FileCategory
+    from core.vocabulary import FileCategory
     from tests.core.mail.conftest import FlakyClient, client_error, make_request
 
     # uploads and the file lifecycle

@@ -11,14 +11,7 @@ from pydantic import ValidationError
 
 from core.db import Store
 from core.errors import describe
-from core.models import (
-    STATUS_RANK,
-    EmailLog,
-    EmailStatus,
-    FileRecord,
-    Suppression,
-    worst_status,
-)
+from core.models import EmailLog, FileRecord, Suppression
 from core.validation import (
     EMAIL_CONSTANTS,
     FILE_CONSTANTS,
@@ -28,6 +21,7 @@ from core.validation import (
     check_file_name,
     safe_file_name,
 )
+from core.vocabulary import STATUS_RANK, EmailStatus, worst_status
 
 AT = datetime(2026, 11, 2, 9, 30, 15, 123000, tzinfo=UTC)
 

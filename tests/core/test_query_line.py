@@ -9,7 +9,6 @@ import pytest
 from core.errors import InputError
 from core.logs.dates import parse_range
 from core.logs.query import FilterSet
-from core.models import FileCategory, SuppressionReason
 from core.query_line import (
     Screen,
     case_target,
@@ -21,6 +20,7 @@ from core.query_line import (
     replace_terms,
     suppression_filter,
 )
+from core.vocabulary import FileCategory, SuppressionReason
 
 NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
 

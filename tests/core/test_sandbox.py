@@ -16,21 +16,19 @@ import filetype
 import pytest
 
 from core.config import Settings
-from core.models import (
-    LOG_EVENT_TYPES,
-    SES_EVENT_NAMES,
-    EmailCategory,
-    EmailLog,
-    EmailPriority,
-    EmailStatus,
-    FileRecord,
-    FileStatus,
-    utcnow,
-    worst_status,
-)
+from core.models import EmailLog, FileRecord, utcnow
 from core.runtime import Runtime, open_runtime
 from core.seed import people as seed_people
 from core.seed.logs import make_logs
+from core.vocabulary import (
+    LOG_EVENT_TYPES,
+    SES_EVENT_NAMES,
+    EmailCategory,
+    EmailPriority,
+    EmailStatus,
+    FileStatus,
+    worst_status,
+)
 
 # The metadata keys of each kind of event (besides sesEventType, which names SES's type
 # on every event from SES), exactly as documented on core.models.EmailEvent.

@@ -11,7 +11,8 @@ import pytest
 from core import suppressions
 from core.db import Store
 from core.errors import NotFoundError
-from core.models import SuppressionReason, utcnow
+from core.models import utcnow
+from core.vocabulary import SuppressionReason
 
 
 def test_suppress_then_lift(store: Store) -> None:

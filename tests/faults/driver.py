@@ -106,7 +106,8 @@ def _seed(faults: dict[str, Any]) -> None:
     from core.config import load_settings
     from core.db import connect
     from core.files.transfer import b64_sha256
-    from core.models import FileCategory, FileMetadata, FileRecord, FileStatus, S3Info
+    from core.models import FileMetadata, FileRecord, S3Info
+    from core.vocabulary import FileCategory, FileStatus
 
     spec = faults["file"]
     data = os.urandom(1024 * 1024) * (int(spec["size"]) // (1024 * 1024))

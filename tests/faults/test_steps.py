@@ -17,8 +17,8 @@ from core.files.transfer import MiB, TransferTuning
 from core.journal import Journal
 from core.mail import bulk
 from core.mail import send as mail
-from core.models import FileCategory
 from core.runtime import Runtime
+from core.vocabulary import FileCategory
 from tests.conftest import server_like
 from tests.core.mail.conftest import make_request
 from tests.faults.injector import FailingDb, Injector, install

@@ -14,17 +14,9 @@ import pytest
 from textual.widgets import Checkbox, Input, Markdown, Select, Static, TextArea
 
 from core import suppressions
-from core.models import (
-    EmailLog,
-    EmailStatus,
-    FileCategory,
-    FileMetadata,
-    FileRecord,
-    FileStatus,
-    S3Info,
-    SuppressionReason,
-)
+from core.models import EmailLog, FileMetadata, FileRecord, S3Info
 from core.runtime import Runtime
+from core.vocabulary import EmailStatus, FileCategory, FileStatus, SuppressionReason
 from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.modals.compose_pickers import LocalFilePicker, StoredFilePicker

@@ -14,8 +14,9 @@ from textual.widgets import DataTable, Input
 
 import tui.events_worker as events_worker
 from core.events.simulator import register
-from core.models import EmailLog, EmailStatus, utcnow
+from core.models import EmailLog, utcnow
 from core.runtime import Runtime
+from core.vocabulary import EmailStatus
 from tests.core.events import bodies as b
 from tests.tui.waiting import until
 from tui.app import DepllcApp
@@ -110,7 +111,7 @@ async def test_no_queue_no_worker(runtime: Runtime) -> None:
 
 async def test_suppressions_screen_lists_adds_and_removes(runtime: Runtime) -> None:
     from core import suppressions
-    from core.models import SuppressionReason
+    from core.vocabulary import SuppressionReason
 
     suppressions.add(
         runtime.store,

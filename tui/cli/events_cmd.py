@@ -380,7 +380,7 @@ def list_suppressions(ctx: CommandContext) -> int:
 
 def add_suppression(ctx: CommandContext) -> int:
     from core.events.suppress import add_by_person
-    from core.models import SuppressionReason
+    from core.vocabulary import SuppressionReason
 
     runtime = ctx.runtime()
     created = add_by_person(

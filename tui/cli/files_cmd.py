@@ -336,7 +336,7 @@ def upload_cmd(ctx: CommandContext) -> int:
     from core.files.catalogue import to_json
     from core.files.checks import check_local_file
     from core.files.upload import UploadRequest, upload_many
-    from core.models import FileCategory
+    from core.vocabulary import FileCategory
 
     a = ctx.args
     try:

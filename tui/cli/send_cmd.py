@@ -388,7 +388,7 @@ def print_bulk_result(
 
 def cmd_send_bulk(ctx: CommandContext) -> int:
     from core.mail import bulk
-    from core.models import EmailCategory, EmailPriority
+    from core.vocabulary import EmailCategory, EmailPriority
     from tui.interrupts import in_background
 
     args = ctx.args

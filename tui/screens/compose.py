@@ -538,7 +538,7 @@ class ComposeScreen(ServiceScreen):
             except Exception as exc:
                 self.depllc.report_error(exc, title="Check the form")
                 return
-            from core.models import EmailCategory, EmailPriority
+            from core.vocabulary import EmailCategory, EmailPriority
 
             options = {  # read here, on the UI thread
                 "skip_bad_rows": self.query_one("#skip-bad-rows", Checkbox).value,

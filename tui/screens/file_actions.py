@@ -127,7 +127,7 @@ class FileActions(Screen[None]):
     def start_upload(self, plan: UploadPlan | None) -> None:
         """Start uploading what the dialog returned (also called directly by tests)."""
         from core.files.upload import UploadRequest
-        from core.models import FileCategory
+        from core.vocabulary import FileCategory
 
         if plan is None or not plan.paths:
             return

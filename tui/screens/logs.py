@@ -129,7 +129,7 @@ def _events_cell(doc: dict[str, Any]) -> Text:
     events = doc.get("events") or []
     if not events:
         return Text("-", style="dim")
-    from core.models import event_kind
+    from core.vocabulary import event_kind
 
     kinds = [
         str(event_kind(e.get("type"), e.get("metadata")) or e.get("type", "?"))

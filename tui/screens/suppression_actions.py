@@ -76,7 +76,7 @@ class SuppressionActions(Screen[None]):
         self.app.call_from_thread(self.confirm_lift, email, entry)
 
     def confirm_lift(self, email: str, entry: Suppression | None) -> None:
-        from core.models import SuppressionReason
+        from core.vocabulary import SuppressionReason
 
         if entry is None:
             self.notify(f"{email} is not on the suppression list.", title="Nothing to lift")

@@ -286,7 +286,7 @@ class SuppressionsScreen(
     @work(thread=True, exclusive=True, group="suppressions-change", exit_on_error=False)
     def suppress(self, email: str, reason: str, note: str) -> None:
         from core.events.suppress import add_by_person
-        from core.models import SuppressionReason
+        from core.vocabulary import SuppressionReason
 
         runtime = self.runtime
         assert runtime is not None

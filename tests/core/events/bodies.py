@@ -11,7 +11,8 @@ from typing import Any
 
 from bson import ObjectId
 
-from core.models import EmailCategory, EmailLog, EmailStatus, RecipientStatus
+from core.models import EmailLog, RecipientStatus
+from core.vocabulary import EmailCategory, EmailStatus
 
 SENDER = "DepLLC Billing <noreply@depllc.example>"
 T0 = datetime(2026, 11, 20, 9, 30, 0, tzinfo=UTC)

@@ -19,7 +19,8 @@ from core.events.apply import (
     rematch_unmatched,
 )
 from core.events.parse import Parsed, canonical_id, parse_body
-from core.models import SES_EVENT_NAMES, EmailLog, EmailStatus
+from core.models import EmailLog
+from core.vocabulary import SES_EVENT_NAMES, EmailStatus
 from tests.core.events import bodies as b
 
 ANA = "ana@client.example"

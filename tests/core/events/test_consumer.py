@@ -18,8 +18,8 @@ from core.db import Store
 from core.events.apply import REV_FIELD
 from core.events.consumer import EventConsumer
 from core.events.parse import canonical_id
-from core.models import EmailStatus
 from core.runtime import Runtime
+from core.vocabulary import EmailStatus
 from tests.core.events import bodies as b
 from tests.core.events.conftest import queue_depth
 

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 
 from core.events.parse import MAX_BODY_BYTES, Parsed, SetAside, canonical_id, parse_body
-from core.models import EmailEventType, utcnow
+from core.models import utcnow
+from core.vocabulary import EmailEventType
 from tests.core.events import bodies as b
 
 MID = "0100019abc-1111-2222-3333-444455556666-000000"

@@ -93,8 +93,8 @@ def test_send_flow_to_the_simulator_ends_in_the_right_statuses(
 ) -> None:
     """The real send (core.mail) calls the sent hook; the events come back on the queue."""
     from core.mail.send import send
-    from core.models import EmailCategory
     from core.validation import SendEmailRequest
+    from core.vocabulary import EmailCategory
 
     register(runtime)
     results = {}

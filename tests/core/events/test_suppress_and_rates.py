@@ -12,8 +12,9 @@ from core.errors import InputError, NotFoundError
 from core.events.apply import process_body
 from core.events.rates import rolling_rates
 from core.events.suppress import add_by_person, remove_by_person
-from core.models import EmailStatus, SuppressionReason, utcnow
+from core.models import utcnow
 from core.ses_thresholds import Level
+from core.vocabulary import EmailStatus, SuppressionReason
 from tests.core.events import bodies as b
 
 ANA = "ana@client.example"

@@ -23,9 +23,10 @@ from core.files.versions import list_versions, restore_version
 from core.mail import attachments as att
 from core.mail import send as mail
 from core.mail.resend import prepare_resend
-from core.models import FileCategory, FileMetadata, FileRecord, FileStatus, S3Info, utcnow
+from core.models import FileMetadata, FileRecord, S3Info, utcnow
 from core.runtime import Runtime
 from core.validation import AttachmentRef, SendEmailRequest
+from core.vocabulary import FileCategory, FileStatus
 
 KINDS = ("own", "other private", "other public", "deleted")
 ROLES = ("operator", "support", "admin")

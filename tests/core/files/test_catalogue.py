@@ -10,9 +10,10 @@ import pytest
 
 from core.errors import InputError, NotFoundError
 from core.files.catalogue import Access, get_file, list_files
-from core.models import FileCategory, FileMetadata, FileRecord, FileStatus, S3Info, utcnow
+from core.models import FileMetadata, FileRecord, S3Info, utcnow
 from core.runtime import Runtime
 from core.validation import FileQuery
+from core.vocabulary import FileCategory, FileStatus
 
 
 def add(runtime: Runtime, name: str, **fields: Any) -> FileRecord:

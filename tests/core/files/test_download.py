@@ -17,8 +17,9 @@ from core.files import download as download_mod
 from core.files.download import download_file, download_many
 from core.files.transfer import TransferTuning
 from core.files.upload import UploadRequest, upload_file
-from core.models import FileCategory, FileMetadata, FileRecord, FileStatus, S3Info
+from core.models import FileMetadata, FileRecord, S3Info
 from core.runtime import Runtime
+from core.vocabulary import FileCategory, FileStatus
 from tests.core.files.conftest import S3Faults, pdf_bytes
 
 

@@ -18,9 +18,10 @@ from core.files.metadata import update_metadata
 from core.files.reconcile import adopt, find_orphans, settle_uploading
 from core.files.upload import UploadRequest, upload_file
 from core.files.versions import list_versions, restore_version
-from core.models import FileRecord, FileStatus, utcnow
+from core.models import FileRecord, utcnow
 from core.runtime import Runtime
 from core.validation import FileQuery
+from core.vocabulary import FileStatus
 from tests.core.files.conftest import pdf_bytes
 from tests.core.files.test_upload import sha256_b64
 

@@ -27,9 +27,9 @@ from core.files.links import (
     presign_post,
 )
 from core.files.upload import UploadRequest, upload_file
-from core.models import FileCategory, FileStatus
 from core.runtime import Runtime
 from core.validation import GenerateUploadUrlRequest
+from core.vocabulary import FileCategory, FileStatus
 from tests.conftest import TESTER
 from tests.core.files.conftest import ELF_HEADER, pdf_bytes
 

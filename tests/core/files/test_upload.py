@@ -16,8 +16,8 @@ from pymongo.errors import ServerSelectionTimeoutError
 from core.errors import CancelledError, InputError, ServiceError, StoreUnavailableError
 from core.files.transfer import TransferTuning, transfer_client
 from core.files.upload import UploadRequest, upload_file, upload_many
-from core.models import FileCategory, FileStatus
 from core.runtime import Runtime
+from core.vocabulary import FileCategory, FileStatus
 from tests.core.files.conftest import (
     S3Faults,
     object_keys,

@@ -17,7 +17,8 @@ from core.logs.detail import (
     load_detail,
     redact,
 )
-from core.models import SuppressionReason, utcnow
+from core.models import utcnow
+from core.vocabulary import SuppressionReason
 from tests.core.logs.conftest import T0, MakeLog
 
 BOUNCE = {

@@ -10,9 +10,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from core.mail import pacing
-from core.models import FileCategory, FileMetadata, FileRecord, FileStatus, S3Info
+from core.models import FileMetadata, FileRecord, S3Info
 from core.runtime import Runtime
 from core.validation import SendEmailRequest
+from core.vocabulary import FileCategory, FileStatus
 
 FAST_RETRY = pacing.RetryPolicy(attempts=4, base=0.001, cap=0.002)
 

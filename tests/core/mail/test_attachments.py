@@ -11,9 +11,10 @@ import pytest
 from core.errors import InputError, NotFoundError
 from core.mail import attachments as att
 from core.mail.mime import Attachment
-from core.models import FileRecord, FileStatus
+from core.models import FileRecord
 from core.runtime import Runtime
 from core.validation import EMAIL_CONSTANTS, AttachmentRef
+from core.vocabulary import FileStatus
 
 
 def test_local_file_is_read_with_type_and_checksum(tmp_path: Path) -> None:

@@ -13,8 +13,9 @@ from botocore.exceptions import ReadTimeoutError
 from core import suppressions
 from core.errors import InputError, NotFoundError
 from core.mail import bulk
-from core.models import EmailLog, EmailStatus, SuppressionReason
+from core.models import EmailLog
 from core.runtime import Runtime
+from core.vocabulary import EmailStatus, SuppressionReason
 from tests.core.mail.conftest import FAST_RETRY, client_error
 
 HEADER = "email,name,invoice,amount,due\n"

@@ -15,7 +15,7 @@ from core.mail.mime import (
     html_to_text,
     markdown_to_html,
 )
-from core.models import EmailPriority
+from core.vocabulary import EmailPriority
 
 
 def _parse(raw: bytes) -> EmailMessage:

@@ -11,8 +11,9 @@ import pytest
 from core.errors import InputError, NotFoundError
 from core.mail import send as mail
 from core.mail.resend import resend
-from core.models import EmailLog, EmailStatus, FileRecord
+from core.models import EmailLog, FileRecord
 from core.runtime import Runtime
+from core.vocabulary import EmailStatus
 from tests.core.mail.conftest import make_request
 
 
@@ -92,7 +93,7 @@ def test_resend_of_an_unknown_log(runtime: Runtime) -> None:
 
 def test_resend_refuses_suppressed_recipients(runtime: Runtime) -> None:
     from core import suppressions
-    from core.models import SuppressionReason
+    from core.vocabulary import SuppressionReason
 
     first = mail.send(runtime, make_request(to=["a@example.com"]))
     suppressions.add(runtime.store, "a@example.com", SuppressionReason.COMPLAINT, by="ses")

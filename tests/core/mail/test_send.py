@@ -16,8 +16,9 @@ from core import suppressions
 from core.errors import InputError, NotFoundError, StoreUnavailableError, describe
 from core.journal import Journal
 from core.mail import send as mail
-from core.models import EmailLog, EmailStatus, FileRecord, SuppressionReason
+from core.models import EmailLog, FileRecord
 from core.runtime import Runtime
+from core.vocabulary import EmailStatus, SuppressionReason
 from tests.core.mail.conftest import FAST_RETRY, client_error, make_request, ses_sent
 
 
