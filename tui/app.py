@@ -63,6 +63,19 @@ def screen_class(mode: str) -> type[ServiceScreen]:
     return cls
 
 
+def _startup_heap_done() -> None:
+    """Startup leaves a large, long-lived heap (Textual, pydantic, botocore, moto) and
+    little garbage. `run_app` keeps the collector off until the console is connected
+    (its passes took ~0.1 s of the first frame); now one pass, then that heap moves
+    out of the collector's reach, so a full collection during a query does not stall
+    the UI for hundreds of milliseconds (measured by benchmarks/logs_query.py)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.enable()
+
+
 def _mode_factory(mode: str) -> Callable[[], Screen[None]]:
     return lambda: screen_class(mode)()
 
@@ -200,13 +213,7 @@ class DepllcApp(App[int]):
 
     @on(RuntimeReady)
     def _runtime_ready(self, message: RuntimeReady) -> None:
-        import gc
-
-        # Startup leaves a large, long-lived heap (botocore models, moto, Textual): move
-        # it out of the collector's reach so a full collection during a query does not
-        # stall the UI for hundreds of milliseconds (measured by benchmarks/logs_query.py).
-        gc.collect()
-        gc.freeze()
+        _startup_heap_done()
         self.runtime = message.runtime
         self._describe_runtime(message.runtime)
         self._watch_sends(message.runtime)
@@ -219,6 +226,7 @@ class DepllcApp(App[int]):
 
     @on(RuntimeFailed)
     def _runtime_failed(self, message: RuntimeFailed) -> None:
+        _startup_heap_done()
         self.header.target = "not connected"
         self.refresh_headers()
         self.notify(message.text, title="Cannot connect", severity="error", timeout=30)

@@ -27,6 +27,9 @@ def run_app(ctx: CommandContext) -> int:
     """Run the console; its exit code (1 when it stopped on an unhandled error, which
     Textual prints as it exits; 128 + the signal when SIGINT, SIGTERM or SIGHUP ended
     it, see `DepllcApp.interrupt`)."""
+    import gc
+
+    gc.disable()  # until the console is connected: see tui/app.py `_startup_heap_done`
     if ctx.settings.wants_sandbox:
         from core.sandbox import require_sandbox_extra
 
