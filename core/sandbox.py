@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.config import Settings
-from core.db import Store, connect
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (the console checks the extra and prestarts before reading settings)
+    from core.config import Settings
+    from core.db import Store
     from core.sandbox_seed import SeedSummary
 
 SANDBOX_BUCKET = "depllc-crm-files"
@@ -224,6 +223,8 @@ def start_sandbox(
         port = _free_port()
         server = spawn_server(port, detached=detached)
     endpoint = f"http://127.0.0.1:{port}"
+    from core.db import connect
+
     try:
         store = connect(f"mongomock://sandbox-{uuid.uuid4().hex[:8]}", settings.database)
         box_settings = sandbox_settings(settings, store)

@@ -16,17 +16,24 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from core.config import Settings
 from styles import stylesheets
 from tui import outside_text
 from tui.interrupts import Running
-from tui.messages import LogsChanged, RuntimeFailed, RuntimeReady, StartupProgress, Stopped
+from tui.messages import (
+    LogsChanged,
+    RuntimeFailed,
+    RuntimeReady,
+    StartupProgress,
+    StartupRefused,
+    Stopped,
+)
 from tui.outage_watch import OutageWatch
 from tui.palette import CaseCommands
 from tui.screens.base import ServiceScreen
 from tui.widgets.connection_bar import ConnectionBar, HeaderState
 
 if TYPE_CHECKING:
+    from core.config import Settings
     from core.models import EmailLog
     from core.runtime import Runtime
     from tui.events_worker import EventsWorker
@@ -115,11 +122,22 @@ class DepllcApp(App[int]):
         Binding("f5", "look_again", "Retry now", priority=True, id="app.outage.retry"),
     ]
 
-    def __init__(self, settings: Settings, runtime: Runtime | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | Callable[[], Settings],
+        runtime: Runtime | None = None,
+        *,
+        sandbox: bool = False,
+    ) -> None:
+        """`settings`, or what reads them: `depllc` passes the reader, which the startup
+        worker calls after the first frame (reading them imports pydantic, ~0.2 s);
+        `sandbox`: `--sandbox` was given (the header says so from the first frame)."""
         super().__init__()
-        self.settings = settings
+        self._settings = settings
+        self._settings_lock = threading.Lock()
         self.runtime: Runtime | None = runtime
-        self.header = HeaderState(sandbox=settings.wants_sandbox)
+        self.header = HeaderState(sandbox=sandbox)
+        self.refused: Exception | None = None  # the settings' error that ended the console
         self.outage = OutageWatch(self)
         self.running = Running()  # the sends and transfers a signal stops (`interrupt`)
         self.interrupted: int | None = None  # the signal ending the console
@@ -129,17 +147,21 @@ class DepllcApp(App[int]):
             self._describe_runtime(runtime)
             self._watch_sends(runtime)
 
-    def on_mount(self) -> None:
-        if self.runtime is None and self.settings.wants_sandbox:
-            from core.sandbox import prestart_server
+    @property
+    def settings(self) -> Settings:
+        """The settings (read on first use when the app was given their reader)."""
+        with self._settings_lock:
+            if callable(self._settings):
+                self._settings = self._settings()
+            return self._settings
 
-            prestart_server()  # moto loads in its own process while the screen draws
+    def on_mount(self) -> None:
+        if not callable(self._settings):
+            self.header.sandbox = self.settings.wants_sandbox
         if self.runtime is None:
-            self.header.target = (
-                "starting sandbox…" if self.settings.wants_sandbox else "connecting…"
-            )
-            # After the first frame: the worker's imports (boto3, pymongo, moto) would
-            # otherwise hold the GIL while the first screen is drawn.
+            self.header.target = "starting sandbox…" if self.header.sandbox else "connecting…"
+            # After the first frame: the worker's imports (pydantic, boto3, pymongo, moto)
+            # would otherwise hold the GIL while the first screen is drawn.
             self.call_after_refresh(self.open_runtime)
 
     def on_unmount(self) -> None:
@@ -155,6 +177,12 @@ class DepllcApp(App[int]):
     @work(thread=True, exclusive=True, group="startup", exit_on_error=False)
     def open_runtime(self) -> None:
         from core.errors import describe
+
+        try:
+            self._settle_settings()
+        except Exception as exc:  # a broken settings file, a lean install's --sandbox
+            self.post_message(StartupRefused(exc))
+            return
         from core.runtime import open_runtime
 
         try:
@@ -163,6 +191,23 @@ class DepllcApp(App[int]):
             self.post_message(RuntimeFailed(describe(exc).text))
             return
         self.post_message(RuntimeReady(runtime))
+
+    def _settle_settings(self) -> None:
+        """Read the settings. A sandbox's server starts loading now, in its own process,
+        while this worker imports what connecting needs: with `--sandbox` before the
+        settings are read, else once they say sandbox (none given at all)."""
+        from core.sandbox import prestart_server
+
+        if self.header.sandbox:
+            prestart_server()
+        elif self.settings.wants_sandbox:
+            prestart_server()
+            self.call_from_thread(self._sandbox_header)
+
+    def _sandbox_header(self) -> None:
+        self.header.sandbox = True
+        self.header.target = "starting sandbox…"
+        self.refresh_headers()
 
     def _post_progress(self, text: str) -> None:
         self.post_message(StartupProgress(text))
@@ -223,6 +268,12 @@ class DepllcApp(App[int]):
         from tui.events_worker import start_events_worker
 
         self.events_worker = start_events_worker(self, message.runtime)
+
+    @on(StartupRefused)
+    def _startup_refused(self, message: StartupRefused) -> None:
+        # `run_app` raises it once the screen is restored: one line, as for a command
+        self.refused = message.error
+        self.exit(return_code=2)
 
     @on(RuntimeFailed)
     def _runtime_failed(self, message: RuntimeFailed) -> None:

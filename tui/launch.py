@@ -30,14 +30,17 @@ def run_app(ctx: CommandContext) -> int:
     import gc
 
     gc.disable()  # until the console is connected: see tui/app.py `_startup_heap_done`
-    if ctx.settings.wants_sandbox:
+    if ctx.args.sandbox:
         from core.sandbox import require_sandbox_extra
 
         require_sandbox_extra()  # one line and exit 2 on a lean install, before any screen
     from tui.app import DepllcApp
 
-    app = DepllcApp(ctx.settings)
+    # the settings are read by the app's startup worker, after the first frame
+    app = DepllcApp(lambda: ctx.settings, sandbox=ctx.args.sandbox)
     result = asyncio.run(_run(app, ctx))
+    if app.refused is not None:
+        raise app.refused  # (depllc says it in one line)
     if app.return_code:
         return app.return_code
     return int(result or 0)

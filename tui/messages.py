@@ -26,6 +26,15 @@ class RuntimeFailed(Message):
         self.text = text
 
 
+class StartupRefused(Message):
+    """The settings cannot be read (or name a sandbox this install lacks): the console
+    ends and `depllc` says why in one line."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+
 class StartupProgress(Message):
     """A step of the startup (sandbox provisioning and seeding)."""
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,3 +26,30 @@ class _Crashing(DepllcApp):
 def test_a_crash_exits_non_zero(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("tui.app.DepllcApp", _Crashing)
     assert main(["--sandbox"]) == 1
+
+
+def test_a_broken_settings_file_ends_the_console_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the console reads its settings after the first frame; a broken file still ends it
+    # as it ends a command: one line that names the file, exit 2
+    (tmp_path / "config.toml").write_text("aws_region = [broken\n")
+    monkeypatch.setenv("DEPLLC_CONFIG_DIR", str(tmp_path))
+    assert main([]) == 2
+    said = [line for line in capsys.readouterr().err.splitlines() if line.startswith("depllc:")]
+    assert said == [
+        f"depllc: Cannot read settings from {tmp_path / 'config.toml'}: "
+        "Invalid value (at line 1, column 15)"
+    ]
+
+
+def test_the_first_screen_is_drawn_before_pydantic_or_the_aws_and_mongo_clients_load() -> None:
+    # what `depllc` imports before its first frame: Textual and the Logs screen; the
+    # settings (pydantic), boto3 and pymongo load in the startup worker after it
+    probe = (
+        "import sys\nimport tui.cli.main, tui.cli.context, tui.launch, tui.app, tui.screens.logs\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'pydantic', 'pydantic_settings', 'boto3', 'botocore', 'pymongo', 'moto'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
