@@ -219,6 +219,9 @@ _TEXTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"spam|blocked|blacklist|blocklist|listed|policy|not authori[sz]ed", re.I), "7.1"),
 ]
 
+# SES's own words when its suppression list stopped a send (what the CRM or an older
+# console stored without the "Permanent/Suppressed:" label the events worker adds)
+_SES_SUPPRESSED = re.compile(r"^Amazon SES has suppressed sending to this address", re.I)
 _ENHANCED = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 _BASIC = re.compile(r"(?<!\d)([45])\d\d(?!\d)")
 _LABEL = re.compile(r"^(Permanent|Transient|Undetermined)/(\w+)")
@@ -290,6 +293,8 @@ def explain(diagnostic: str | None, status: str | None = None) -> Reason | None:
     ses_key = f"{label.group(1)}/{label.group(2)}" if label else None
     if delay is not None:
         ses_key = f"Transient/{delay.group(1)}"
+    if ses_key is None and _SES_SUPPRESSED.match(text):
+        ses_key = "Permanent/Suppressed"
     # An SES subtype that says more than "General" wins over a provider's wording.
     if ses_key in _SES and not ses_key.endswith("/General"):
         summary, step, permanent = _SES[ses_key]
@@ -314,7 +319,7 @@ def explain(diagnostic: str | None, status: str | None = None) -> Reason | None:
         )
     return Reason(
         "The reason is not one the console knows",
-        "read the raw reason below",
+        "read the raw reason the server gave",
         status == "bounced",
         "unknown",
     )

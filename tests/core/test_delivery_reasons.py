@@ -56,6 +56,11 @@ from core.delivery_reasons import _CODES, _COMPLAINTS, _SES, explain
          "complaint feedback abuse"),
         (None, "complaint", "The recipient complained about the message", True,
          "complaint feedback other"),
+        # SES's own suppression text, stored without its label (the CRM, older logs)
+        ("Amazon SES has suppressed sending to this address because it has a recent "
+         "history of bouncing as an invalid address.", "bounced",
+         "SES did not send: the address is on SES's suppression list", True,
+         "SES Permanent/Suppressed"),
         ("something nobody wrote before", "bounced", "The reason is not one the console knows",
          True, "unknown"),
     ],

@@ -176,3 +176,8 @@ async def test_a_one_recipient_table_shows_its_row_at_80_columns(
         assert status in row, "the recipient row is hidden:\n" + "\n".join(drawn(app))
         if status == "bounced":
             assert "suppressed" in row
+        else:  # no diagnostic: no empty column pushing Updated off an 80-column screen
+            table = detail.query_one("#detail-recipients", DataTable)
+            assert [str(c.label) for c in table.ordered_columns][-1] == "Updated"
+            assert table.virtual_size.width <= table.size.width
+            assert any("Updated" in line for line in drawn(app))

@@ -22,7 +22,7 @@ from tui.screens.base import ReportsWorkerErrors
 from tui.screens.resend_action import ResendAction
 from tui.screens.suppression_actions import SuppressionActions
 from tui.widgets.connection_bar import ConnectionBar
-from tui.widgets.row_table import RowTable
+from tui.widgets.row_table import WIDE, RowTable
 
 if TYPE_CHECKING:
     from core.logs.detail import LogDetail
@@ -198,10 +198,7 @@ class LogDetailScreen(ReportsWorkerErrors, SuppressionActions, ResendAction):
         with VerticalScroll(id="detail-scroll"):
             yield Static("Loading…", id="detail-header")
             yield Label("Recipients", classes="detail-section")
-            table: DataTable[Any] = RowTable(id="detail-recipients", cursor_type="row")
-            # what decides the next step first; the long diagnostic last
-            table.add_columns("Recipient", "Status", "List", "Field", "Updated", "Diagnostic")
-            yield table
+            yield RowTable(id="detail-recipients", cursor_type="row")
             yield Static("", id="detail-why")
             yield Label("Details", classes="detail-section")
             yield Static("", id="detail-more")
@@ -235,18 +232,25 @@ class LogDetailScreen(ReportsWorkerErrors, SuppressionActions, ResendAction):
         self.query_one("#detail-header", Static).update(header_table(detail))
         table = self.query_one("#detail-recipients", DataTable)
         cursor = table.cursor_row
-        table.clear()
+        table.clear(columns=True)
+        # what decides the next step first; the long diagnostic last, when there is one
+        # (an empty column would only push the table past an 80-column terminal)
+        diagnosed = any(row.diagnostic for row in detail.recipients)
+        columns = ["Recipient", "Status", "List", "Field", "Updated"]
+        table.add_columns(*columns, *(["Diagnostic"] if diagnosed else []))
+        stamp = "%m-%d %H:%M" if self.app.size.width < WIDE else "%Y-%m-%d %H:%M:%S"
         for row in detail.recipients:
             listed = row.email.lower() in detail.suppressed
-            table.add_row(
+            cells = [
                 outside_text.text(row.email, width=48),
                 outside_text.text(row.status, style=STATUS_STYLE.get(row.status, "")),
                 Text("suppressed", style="bold red") if listed else Text("-", style="dim"),
                 outside_text.text(row.kind),
-                Text(_when(row.updated_at) if row.updated_at else "-"),
-                outside_text.text(row.diagnostic or "", width=80),
-                key=row.email,
-            )
+                Text(row.updated_at.astimezone().strftime(stamp) if row.updated_at else "-"),
+            ]
+            if diagnosed:
+                cells.append(outside_text.text(row.diagnostic or "", width=80))
+            table.add_row(*cells, key=row.email)
         # every recipient row, and below the last one a line for the horizontal
         # scrollbar that long diagnostics bring (it would otherwise cover that row)
         table.styles.height = table.row_count + 2

@@ -23,6 +23,7 @@ from tui import outside_text
 from tui.palette import ScreenCommands, query_commands
 from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice, query_binding
 from tui.screens.suppression_actions import SuppressionActions
+from tui.widgets.row_table import WIDE
 
 if TYPE_CHECKING:
     from core.db import AtCursor as Cursor
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from core.suppressions import SuppressionFilter
 
 PAGE_SIZE = 100
-WIDE = 100  # columns from which dates show their year
 SINCE = (
     ("last 24 hours", "24h"),
     ("today", "today"),

@@ -9,6 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 CellType = TypeVar("CellType")
+WIDE = 100  # terminal columns from which a table's dates show their year
 
 
 class RowTable(DataTable[CellType]):
