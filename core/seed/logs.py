@@ -664,7 +664,7 @@ class LogBuilder:
                         email=email,
                         status=EmailStatus.SENT,
                         updatedAt=to_ms(min(at, self.now)),
-                        diagnostic=diag,
+                        diagnostic=f"Delayed (TransientCommunicationFailure): {diag}",
                     )
                 )
                 latest = max(latest, at)
@@ -672,6 +672,8 @@ class LogBuilder:
                 permanent = fate == "permanent"
                 sub, code, diag = rng.choice(_PERMANENT if permanent else _TRANSIENT)
                 diag = diag.format(email=email)
+                kind = "Permanent" if permanent else "Transient"
+                stored = f"{kind}/{sub}: {diag}"  # as the events worker stores it
                 at = sent_at + timedelta(
                     seconds=rng.uniform(1, 90) if permanent else rng.uniform(300, 50_000)
                 )
@@ -680,7 +682,7 @@ class LogBuilder:
                         EmailEventType.BOUNCE,
                         at,
                         {
-                            "bounceType": "Permanent" if permanent else "Transient",
+                            "bounceType": kind,
                             "bounceSubType": sub,
                             "feedbackId": _ses_message_id(rng, at),
                             "recipients": [
@@ -700,11 +702,12 @@ class LogBuilder:
                         # a transient bounce keeps `sent`, as the events consumer does
                         status=EmailStatus.BOUNCED if permanent else EmailStatus.SENT,
                         updatedAt=to_ms(min(at, self.now)),
-                        diagnostic=diag,
+                        diagnostic=stored,
                     )
                 )
                 latest = max(latest, at)
                 if permanent:
+                    # (the suppression keeps the raw text, as core/events/suppress.py does)
                     self._suppress(email, SuppressionReason.BOUNCE, message_id, at, diag)
             else:  # complaint, after delivery
                 self._engagement(category, email, delivered_at, events, opened_only=True)

@@ -184,7 +184,13 @@ def test_transient_bounces_and_delays_keep_the_recipient_sent(logs: list[EmailLo
                 (who,) = meta["recipients"]
                 row = next(r for r in log.recipientStatus if r.email == who["emailAddress"])
                 assert row.status == EmailStatus.SENT, (log.subject, row)
-                assert row.diagnostic == who["diagnosticCode"]
+                # labelled as the events worker stores it (core/events/apply.py)
+                label = (
+                    f"Transient/{meta['bounceSubType']}"
+                    if transient
+                    else f"Delayed ({meta['delayType']})"
+                )
+                assert row.diagnostic == f"{label}: {who['diagnosticCode']}"
                 seen += 1
     assert seen >= 5
 

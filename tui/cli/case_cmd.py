@@ -42,6 +42,7 @@ def case_cmd(ctx: CommandContext) -> int:
     from core.delivery_reasons import explain
     from core.errors import InputError
     from core.logs.dates import parse_since
+    from core.wording import counted
     from tui.outside_text import line
 
     if ctx.args.limit < 1:
@@ -62,7 +63,8 @@ def case_cmd(ctx: CommandContext) -> int:
         if a.suppression is not None:
             s = a.suppression
             state = f"SUPPRESSED ({s.reason.value} since {s.at:%Y-%m-%d})"
-        print(f"  {line(a.email)}: {state}; {a.bounces} bounced, {a.complaints} complaints")
+        complaints = counted(a.complaints, "complaint")
+        print(f"  {line(a.email)}: {state}; {a.bounces} bounced, {complaints}")
         problem = a.last_problem
         reason = explain(problem.diagnostic, problem.status.value) if problem else None
         if problem is not None and reason is not None:
@@ -74,8 +76,8 @@ def case_cmd(ctx: CommandContext) -> int:
     hidden = f" ({case.hidden_files} hidden by your role)" if case.hidden_files else ""
     totals = case.totals
     print(
-        f"\n{totals['email']} emails, {totals['file']} files{hidden}, "
-        f"{totals['audit']} audit entries"
+        f"\n{counted(totals['email'], 'email')}, {counted(totals['file'], 'file')}{hidden}, "
+        f"{counted(totals['audit'], 'audit entry', 'audit entries')}"
     )
     for item in case.timeline():
         print(

@@ -26,6 +26,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from core.wording import counted
 from tui import outside_text
 from tui.screens.base import ReportsWorkerErrors
 from tui.screens.file_actions import FileActions
@@ -94,8 +95,9 @@ def person_text(case: Case, raw: bool) -> Text:
     totals = case.totals
     lines.append(
         Text(
-            f"{totals.get('email', 0)} emails · {totals.get('file', 0)} files{hidden} · "
-            f"{totals.get('audit', 0)} audit entries",
+            f"{counted(totals.get('email', 0), 'email')} · "
+            f"{counted(totals.get('file', 0), 'file')}{hidden} · "
+            f"{counted(totals.get('audit', 0), 'audit entry', 'audit entries')}",
             style="dim",
         )
     )
@@ -106,7 +108,7 @@ def outcome_counts(bounces: int, complaints: int) -> str:
     """`2 bounced · 1 complaint`, only what happened (80 columns keep it on one line)."""
     said = [f"{bounces} bounced"] if bounces else []
     if complaints:
-        said.append(f"{complaints} complaint" + ("s" if complaints > 1 else ""))
+        said.append(counted(complaints, "complaint"))
     return " · ".join(said) or "no bounce or complaint"
 
 
