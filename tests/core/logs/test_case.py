@@ -159,7 +159,7 @@ def test_case_command_text(
     assert f"{ANN}: SUPPRESSED (bounce since" in out
     assert "The address does not exist: ask the client for a new one" in out
     assert "raw: Permanent/General: smtp; 550 5.1.1" in out
-    assert "2 emails, 1 files (1 hidden by your role), 1 audit entries" in out
+    assert "2 emails, 1 file (1 hidden by your role), 1 audit entry" in out
 
 
 def test_case_command_json(
@@ -278,7 +278,7 @@ def test_case_command_pages_like_logs(
 
     assert main(["case", ANN, "-n", "2"]) == 0
     out, err = capsys.readouterr()
-    assert "2 emails, 1 files (1 hidden by your role), 1 audit entries" in out  # the totals
+    assert "2 emails, 1 file (1 hidden by your role), 1 audit entry" in out  # the totals
     assert len([line for line in out.splitlines() if line[:4].isdigit()]) == 2
     (hint,) = [line for line in err.splitlines() if line.startswith("next page: --cursor ")]
     assert main(["case", ANN, "-n", "2", "--cursor", hint.split()[-1]]) == 0
