@@ -9,7 +9,6 @@ instance role) supplies them. `AWS_ENDPOINT_URL` is honoured by boto3 itself.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -25,26 +24,10 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from core.paths import config_dir, default_config_file
 from core.vocabulary import Role
 
-APP_NAME = "depllc"
 SANDBOX_ENDPOINT_MARK = "sandbox"
-
-
-def config_dir() -> Path:
-    from platformdirs import user_config_path
-
-    return Path(os.environ.get("DEPLLC_CONFIG_DIR") or user_config_path(APP_NAME))
-
-
-def state_dir() -> Path:
-    from platformdirs import user_state_path
-
-    return Path(os.environ.get("DEPLLC_STATE_DIR") or user_state_path(APP_NAME))
-
-
-def default_config_file() -> Path:
-    return config_dir() / "config.toml"
 
 
 def _env(*names: str) -> AliasChoices:

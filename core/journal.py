@@ -20,8 +20,8 @@ from typing import Any
 
 from bson import json_util
 
-from core.config import state_dir
 from core.db import DatabaseId, Store
+from core.paths import state_dir
 
 _SCHEMA = """
 create table if not exists pending (

@@ -9,8 +9,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from core.config import state_dir
 from core.errors import ConfigError
+from core.paths import state_dir
 
 FILE_NAME = "query_history.json"
 KEEP = 50  # lines per screen

@@ -26,8 +26,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from core.config import Settings, state_dir
+from core.config import Settings
 from core.errors import ConfigError
+from core.paths import state_dir
 
 if TYPE_CHECKING:
     from core.db import Store

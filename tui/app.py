@@ -73,12 +73,12 @@ def screen_class(mode: str) -> type[ServiceScreen]:
 def _startup_heap_done() -> None:
     """Startup leaves a large, long-lived heap (Textual, pydantic, botocore, moto) and
     little garbage. `run_app` keeps the collector off until the console is connected
-    (its passes took ~0.1 s of the first frame); now one pass, then that heap moves
-    out of the collector's reach, so a full collection during a query does not stall
+    (its passes took ~0.1 s of the first frame); now that heap moves out of the
+    collector's reach, uncollected (a pass here took ~0.1 s before the first query to
+    free under a thousand objects), so a full collection during a query does not stall
     the UI for hundreds of milliseconds (measured by benchmarks/logs_query.py)."""
     import gc
 
-    gc.collect()
     gc.freeze()
     gc.enable()
 

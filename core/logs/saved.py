@@ -11,9 +11,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from core.config import config_dir
 from core.errors import ConfigError, InputError, NotFoundError
 from core.logs.query import FilterSet
+from core.paths import config_dir
 
 FILE_NAME = "saved_searches.json"
 NAME_MAX = 60

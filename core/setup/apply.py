@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.aws import AwsClients
-from core.config import Settings, default_config_file
+from core.config import Settings
 from core.db import Store
 from core.errors import ConfigError, DepllcError, ServiceError
+from core.paths import default_config_file
 from core.setup.context import SetupContext, caller_account
 from core.setup.plan import Plan, Step
 from core.setup.targets import Targets

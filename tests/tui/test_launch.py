@@ -44,12 +44,21 @@ def test_a_broken_settings_file_ends_the_console_in_one_line(
 
 
 def test_the_first_screen_is_drawn_before_pydantic_or_the_aws_and_mongo_clients_load() -> None:
-    # what `depllc` imports before its first frame: Textual and the Logs screen; the
-    # settings (pydantic), boto3 and pymongo load in the startup worker after it
-    probe = (
-        "import sys\nimport tui.cli.main, tui.cli.context, tui.launch, tui.app, tui.screens.logs\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & "
-        "{'pydantic', 'pydantic_settings', 'boto3', 'botocore', 'pymongo', 'moto'}))"
-    )
+    # `depllc` draws the Logs screen (composed and mounted, its query history read)
+    # first; the settings (pydantic), boto3 and pymongo load in the startup worker after
+    probe = """
+import sys
+import tui.cli.main, tui.cli.context, tui.launch
+from tui.app import DepllcApp
+
+HEAVY = {"pydantic", "pydantic_settings", "boto3", "botocore", "pymongo", "moto"}
+
+class FirstFrame(DepllcApp):
+    def open_runtime(self):  # called once the first frame is drawn
+        print(sorted({m.split(".")[0] for m in sys.modules} & HEAVY), type(self.screen).__name__)
+        self.exit()
+
+FirstFrame(lambda: None).run(headless=True, size=(80, 24))
+"""
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.strip() == "[] LogsScreen"

@@ -69,7 +69,7 @@ def setting_notes(settings: Settings) -> list[str]:
 
 
 def show_path(ctx: CommandContext) -> int:
-    from core.config import default_config_file
+    from core.paths import default_config_file
 
     path = ctx.args.config or default_config_file()
     if ctx.args.json:

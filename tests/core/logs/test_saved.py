@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from core.config import config_dir
 from core.errors import ConfigError, InputError, NotFoundError
 from core.logs import saved
 from core.logs.query import FilterSet
+from core.paths import config_dir
 
 
 def test_save_recall_list_delete() -> None:

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.config import default_config_file
 from core.journal import Journal
+from core.paths import default_config_file
 from tests.core.setup.conftest import BUCKET
 from tui.cli.main import main
 
