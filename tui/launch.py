@@ -84,8 +84,8 @@ async def _run(app: DepllcApp, ctx: CommandContext) -> int | None:
         # blocked writing to a terminal that is gone
         if app.interrupted is not None:
             return
-        if signum == signal.SIGHUP:
-            _no_terminal()
+        if signum == signal.SIGHUP and not _terminal_alive(0):
+            _no_terminal()  # (a `kill -HUP` with the terminal still there restores it)
         threading.Thread(target=leave_if_stuck, args=(signum,), daemon=True).start()
         app.interrupt(signum)
 

@@ -144,7 +144,11 @@ def test_a_bulk_send_in_the_console(tmp_path: Path, how: int) -> None:
         assert "depllc: bulk send: not sent 70 (rows 52-121)" in after
 
 
-@pytest.mark.parametrize("how", [signal.SIGINT, DROP], ids=["SIGINT", "dropped terminal"])
+@pytest.mark.parametrize(
+    "how",
+    [signal.SIGINT, signal.SIGHUP, DROP],
+    ids=["SIGINT", "SIGHUP, the terminal still there", "dropped terminal"],
+)
 def test_a_download_in_the_console(tmp_path: Path, how: int) -> None:
     folder = tmp_path / "downloads"
     folder.mkdir()
@@ -157,6 +161,9 @@ def test_a_download_in_the_console(tmp_path: Path, how: int) -> None:
     assert code == 128 + (how or signal.SIGHUP), shown[-2000:]
     assert seconds < BOUND, seconds
     assert list(folder.iterdir()) == []
+    if how != DROP:  # a terminal is left (`kill -HUP` too): its screen is restored
+        after = shown[shown.rindex("\x1b[?1049l") :]
+        assert f"depllc: stopped by {signal.Signals(how).name}" in after
 
 
 def test_a_dropped_terminal_ends_the_console_when_another_process_leads_its_session(
