@@ -202,10 +202,13 @@ class Visibility:
     hidden: int
     role: str
 
-    def describe(self) -> str:
-        """`29 private files of other users hidden (role operator)`, or ""."""
+    def describe(self, short: bool = False) -> str:
+        """`29 private files of other users hidden (role operator)`, `short`: `29 hidden
+        by role operator` (80 columns); or "" when none is hidden."""
         if not self.hidden:
             return ""
+        if short:
+            return f"{self.hidden:,} hidden by role {self.role}"
         noun = "file" if self.hidden == 1 else "files"
         return f"{self.hidden:,} private {noun} of other users hidden (role {self.role})"
 

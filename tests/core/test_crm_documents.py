@@ -27,7 +27,7 @@ from core.models import FileRecord, read_stored
 from core.runtime import Runtime
 from core.validation import FileQuery
 from tests.core.events import bodies as b
-from tui.screens.files import file_cells
+from tui.screens.files import STATUS, file_cells
 from tui.screens.logs import log_cells
 
 EXAMPLES = settings(
@@ -218,7 +218,7 @@ def test_crm_files_are_listed_and_exported(runtime: Runtime, docs: list[dict[str
     assert page.problems == []
     for record in page.items:
         assert "problem" not in to_json(record)
-        assert str(file_cells(record)[5]) != "unreadable"  # the console's row
+        assert str(file_cells(record)[STATUS]) != "unreadable"  # the console's row
 
 
 def test_a_fractional_size_does_not_break_the_files_page(runtime: Runtime) -> None:
@@ -277,7 +277,7 @@ def test_a_record_outside_the_schema_is_listed_marked_and_refused_for_use(
     assert "category" in record.problem and "uploadedBy" in record.problem
     assert page.problems == [f"{oid}: {record.problem}"]
     assert to_json(record)["problem"] == record.problem
-    assert str(file_cells(record)[5]) == "unreadable"
+    assert str(file_cells(record)[STATUS]) == "unreadable"
     assert str(file_cells(record)[0]) == "! k.bin"
     with pytest.raises(InputError, match="cannot be read"):
         get_file(runtime, str(oid))

@@ -131,3 +131,20 @@ async def test_download_asks_then_creates_its_folder_under_home(
         await pilot.press("enter")
         await until(pilot, lambda: screen.finished_batches == 1)
     assert (tmp_path / "clients" / "acme" / "deal.pdf").read_bytes() == pdf_bytes()
+
+
+async def test_at_80_columns_the_summary_is_one_line_and_the_status_in_view(
+    runtime: Runtime,
+) -> None:
+    seed_all(runtime.store, runtime.aws, runtime.settings)
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_files(app, pilot)
+        text = summary(screen)
+        assert f"hidden by role {runtime.role}" in text and len(text) <= 78, text
+        table = screen.table
+        widths = [c.get_render_width(table) for c in table.ordered_columns]
+        assert str(table.ordered_columns[1].label) == "Status"
+        assert sum(widths[:2]) <= 78  # Name and Status on screen
+        await pilot.resize_terminal(160, 40)
+        await until(pilot, lambda: "private files of other users hidden" in summary(screen))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import humanize
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -27,9 +27,11 @@ from tui import outside_text
 from tui.palette import ScreenCommands, query_commands
 from tui.screens.file_actions import FileActions
 from tui.screens.paged_table import PagedRowTable, PagedTableScreen, PageSlice, query_binding
+from tui.widgets.row_table import WIDE
 from tui.widgets.transfer_panel import TransferPanel
 
 if TYPE_CHECKING:
+    from core.files.catalogue import Visibility
     from core.files.preview import Preview
     from core.models import AuditEntry, FileRecord
     from core.runtime import Runtime
@@ -47,7 +49,9 @@ SINCE = (
     ("last 7 days", "7d"),
     ("last 30 days", "30d"),
 )
-COLUMNS = ("Name", "Category", "Size", "Owner", "Client", "Status", "Uploaded", "Downloads")
+# Status beside the name: at 80 columns the ids of Owner and Client are what is cut
+COLUMNS = ("Name", "Status", "Category", "Size", "Owner", "Client", "Uploaded", "Downloads")
+STATUS = COLUMNS.index("Status")
 
 
 def file_cells(record: FileRecord, marked: bool = False) -> list[Any]:
@@ -58,13 +62,13 @@ def file_cells(record: FileRecord, marked: bool = False) -> list[Any]:
     uploaded = record.createdAt.astimezone()
     return [
         outside_text.text(name, width=26, style="bold" if marked else ""),
+        Text("unreadable", style="bold red")  # a CRM record the console cannot read
+        if record.problem
+        else Text(status, style=STATUS_STYLE.get(status, "")),
         outside_text.text(record.category.value),
         Text(humanize.naturalsize(record.size, binary=True), justify="right"),
         outside_text.text(record.userId, width=10),
         outside_text.text(record.clientId or "-", width=10),
-        Text("unreadable", style="bold red")  # a CRM record the console cannot read
-        if record.problem
-        else Text(status, style=STATUS_STYLE.get(status, "")),
         Text(
             uploaded.strftime("%m-%d %H:%M")
             if uploaded.year == datetime.now().year
@@ -183,7 +187,7 @@ class FilesScreen(FileActions, PagedTableScreen["FileQuery", str, "FileRecord"])
         super().__init__()
         self._marked: set[str] = set()
         self._preview_timer: Timer | None = None
-        self._hidden_text = ""  # "29 private files of other users hidden (role operator)"
+        self._visibility: Visibility | None = None  # what the role hides, for summary_text
         self._undo: FileRecord | None = None  # the file just deleted (ctrl+z restores it)
         self.previewed: Preview | None = None  # what the detail pane shows
         self.audited: list[AuditEntry] = []  # and the audit entries about that file
@@ -250,14 +254,19 @@ class FilesScreen(FileActions, PagedTableScreen["FileQuery", str, "FileRecord"])
         from core.files.catalogue import COUNT_CAP, visibility
 
         seen = visibility(runtime, query)
-        self._hidden_text = seen.describe()  # read by summary_text once the count is shown
+        self._visibility = seen  # read by summary_text once the count is shown
         return f"{seen.shown:,}" + ("+" if seen.shown >= COUNT_CAP else "")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.update_summary()  # (its long and short forms)
 
     def summary_text(self) -> str:
         marked = f" · {len(self._marked)} marked" if self._marked else ""
         total = sum(r.size for r in self._records.values())
         size = humanize.naturalsize(total, binary=True)
-        hidden = f" · {self._hidden_text}" if self.count_label and self._hidden_text else ""
+        seen = self._visibility if self.count_label else None
+        said = seen.describe(short=self.app.size.width < WIDE) if seen is not None else ""
+        hidden = f" · {said}" if said else ""
         return f"{self.shown_phrase(self.NOUN)}{hidden} · {size}{marked}"
 
     def first_page_shown(self) -> None:
