@@ -10,6 +10,7 @@ from textual.widgets import ProgressBar, Sparkline, Static
 
 from core.models import EmailLog, utcnow
 from core.runtime import Runtime
+from tests.tui.test_hostile_screens import drawn
 from tests.tui.waiting import until
 from tui.app import DepllcApp
 from tui.screens.dashboard import DashboardScreen
@@ -87,3 +88,26 @@ async def test_an_unlimited_quota_is_said_in_words(
         assert shown.startswith("321 sent in 24 h (no daily limit) · ")
         assert "-1" not in shown and "inf" not in shown
         assert not screen.query_one("#dash-quota-bar", ProgressBar).display
+
+
+async def test_at_80x24_the_cards_keep_whole_words_and_the_keys_reach_the_bottom(
+    runtime: Runtime,
+) -> None:
+    runtime.store.emaillogs.insert_many([_log(n, "delivered", 0) for n in range(5)])
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        total = screen.query_one("#dash-total", Static)
+        await until(pilot, lambda: "5" in str(total.render()))
+        await pilot.pause(0.1)
+        shown = "\n".join(drawn(app))
+        for title in ("emails", "delivered", "bounces", "complaints", "cost", "avg size"):
+            assert title in shown, shown
+        assert "By category" not in shown  # below the fold at 24 rows ...
+        await pilot.press("end")  # ... and a key away (the body has the focus)
+        await pilot.pause(0.1)
+        assert "By category" in "\n".join(drawn(app))
+        await pilot.resize_terminal(160, 48)  # wider: the cards' whole titles again
+        await until(pilot, lambda: "emails in 30 days" in str(total.render()))

@@ -8,14 +8,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, ProgressBar, Sparkline, Static
 
 from tui import outside_text
 from tui.screens.base import ServiceScreen
+from tui.widgets.row_table import WIDE
 
 if TYPE_CHECKING:
     from core.events.rates import Rates
@@ -42,6 +43,7 @@ class DashboardScreen(ServiceScreen):
         content-align: center middle;
         text-align: center;
     }
+    DashboardScreen.-narrow .dash-card { height: 4; padding: 0; }
     .dash-card.-ok { border: round $success; }
     .dash-card.-warn { border: round $warning; color: $warning; }
     .dash-card.-critical { border: round $error; color: $error; text-style: bold; }
@@ -50,6 +52,7 @@ class DashboardScreen(ServiceScreen):
     #dash-bounces > .sparkline--max-color { color: $error; }
     #dash-lower { height: auto; }
     #dash-lower > Vertical { width: 1fr; height: auto; padding: 0 1; }
+    DashboardScreen.-narrow #dash-lower { layout: grid; grid-size: 2; grid-rows: auto; }
     #dash-quota-bar { width: 1fr; }
     #dash-summary.-error { color: $error; }
     """
@@ -57,30 +60,38 @@ class DashboardScreen(ServiceScreen):
         Binding("ctrl+l,f5", "reload", "Refresh", key_display="F5", id="dashboard.refresh"),
     ]
 
+    _shown: tuple[Analytics, list[Rates] | None] | None = None  # the figures on screen
+
     def compose_body(self) -> ComposeResult:
         yield Static("Loading…", id="dash-summary", classes="summary")
-        with Horizontal(id="dash-cards"):
-            for key in CARDS:
-                yield Static("…", id=f"dash-{key}", classes="dash-card")
-        yield Label(f"Emails per day, last {DAYS} days", classes="dash-section")
-        yield Sparkline([0] * DAYS, id="dash-daily", classes="dash-spark")
-        yield Label("Bounces and complaints per day", classes="dash-section")
-        yield Sparkline([0] * DAYS, id="dash-bounces", classes="dash-spark")
-        with Horizontal(id="dash-lower"):
-            with Vertical():
-                yield Label("SES quota (last 24 h)", classes="dash-section")
-                yield ProgressBar(total=1, show_eta=False, id="dash-quota-bar")
-                yield Static("", id="dash-quota")
-                yield Static("", id="dash-ses")
-            with Vertical():
-                yield Label("Rolling rates (simulator excluded)", classes="dash-section")
-                yield Static("", id="dash-rolling")
-            with Vertical():
-                yield Label("By status", classes="dash-section")
-                yield Static("", id="dash-status")
-            with Vertical():
-                yield Label("By category", classes="dash-section")
-                yield Static("", id="dash-category")
+        # one scrolling body that keeps the focus: at 80x24 the lower panels are below
+        # the fold, and the arrows, PgUp/PgDn, Home and End reach them
+        with VerticalScroll(id="dash-body"):
+            with Horizontal(id="dash-cards"):
+                for key in CARDS:
+                    yield Static("…", id=f"dash-{key}", classes="dash-card")
+            yield Label(f"Emails per day, last {DAYS} days", classes="dash-section")
+            yield Sparkline([0] * DAYS, id="dash-daily", classes="dash-spark")
+            yield Label("Bounces and complaints per day", classes="dash-section")
+            yield Sparkline([0] * DAYS, id="dash-bounces", classes="dash-spark")
+            with Horizontal(id="dash-lower"):
+                with Vertical():
+                    yield Label("SES quota (last 24 h)", classes="dash-section")
+                    yield ProgressBar(total=1, show_eta=False, id="dash-quota-bar")
+                    yield Static("", id="dash-quota")
+                    yield Static("", id="dash-ses")
+                with Vertical():
+                    yield Label("Rolling rates (simulator excluded)", classes="dash-section")
+                    yield Static("", id="dash-rolling")
+                with Vertical():
+                    yield Label("By status", classes="dash-section")
+                    yield Static("", id="dash-status")
+                with Vertical():
+                    yield Label("By category", classes="dash-section")
+                    yield Static("", id="dash-category")
+
+    def on_mount(self) -> None:  # (then ServiceScreen's, which loads: no super() call)
+        self.query_one("#dash-body").focus()
 
     def refresh_data(self) -> None:
         self.load()
@@ -123,19 +134,36 @@ class DashboardScreen(ServiceScreen):
         text.append(title, style="dim")
         card.update(text)
 
+    def on_resize(self, event: events.Resize) -> None:
+        if self._shown is not None:
+            self.show(*self._shown)  # the cards' long or short titles
+
     def show(self, figures: Analytics, rolling: list[Rates] | None = None) -> None:
         import humanize
 
+        self._shown = (figures, rolling)
         rates = figures.rates
-        self._card("total", f"emails in {DAYS} days", f"{figures.total:,}")
+        # under 100 columns a card has room for one word: its border colour says the level
+        long = self.app.size.width >= WIDE
         left_out = f" · {figures.simulator:,} simulator left out" if figures.simulator else ""
-        self._card("delivered", f"delivered of {rates.accepted:,}{left_out}", pct(rates.delivered))
-        self._card("bounce", "bounces · SES at 5%", pct(rates.bounce), rates.bounce_level)
-        self._card(
-            "complaint", "complaints · SES at 0.1%", pct(rates.complaint), rates.complaint_level
+        total, delivered, bounce, complaint, cost, size = (
+            (
+                f"emails in {DAYS} days",
+                f"delivered of {rates.accepted:,}{left_out}",
+                "bounces · SES at 5%",
+                "complaints · SES at 0.1%",
+                "cost",
+                "average size",
+            )
+            if long
+            else ("emails", "delivered", "bounces", "complaints", "cost", "avg size")
         )
-        self._card("cost", "cost", f"${figures.cost:,.4f}")
-        self._card("size", "average size", humanize.naturalsize(figures.avg_size))
+        self._card("total", total, f"{figures.total:,}")
+        self._card("delivered", delivered, pct(rates.delivered))
+        self._card("bounce", bounce, pct(rates.bounce), rates.bounce_level)
+        self._card("complaint", complaint, pct(rates.complaint), rates.complaint_level)
+        self._card("cost", cost, f"${figures.cost:,.4f}")
+        self._card("size", size, humanize.naturalsize(figures.avg_size))
         self.query_one("#dash-daily", Sparkline).data = [d.total for d in figures.daily]
         self.query_one("#dash-bounces", Sparkline).data = [
             d.bounced + d.complaints for d in figures.daily
@@ -148,7 +176,7 @@ class DashboardScreen(ServiceScreen):
         summary = self.query_one("#dash-summary", Static)
         summary.set_class(bool(figures.ses_error), "-error")
         note = f" · SES: {figures.ses_error}" if figures.ses_error else ""
-        summary.update(outside_text.text(f"{first} → {last} (UTC days) · r refreshes{note}"))
+        summary.update(outside_text.text(f"{first} → {last} (UTC days) · F5 refreshes{note}"))
 
     def _show_ses(self, figures: Analytics) -> None:
         bar = self.query_one("#dash-quota-bar", ProgressBar)
