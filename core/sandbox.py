@@ -156,9 +156,10 @@ def require_sandbox_extra() -> None:
 
 
 def prestart_server() -> None:
-    """Start the sandbox's server now for a `start_sandbox` that comes later: the TUI
-    calls this before it draws its first screen, so moto loads on the other core
-    meanwhile. A server never taken is stopped at exit (and dies with this process)."""
+    """Start the sandbox's server now for a `start_sandbox` that comes later: the TUI's
+    startup worker calls this first, so moto loads on the other core while the worker
+    imports what connecting needs. A server never taken is stopped at exit (and dies
+    with this process)."""
     global _prestarted
     require_sandbox_extra()
     from core.sandbox_lasting import find_lasting
@@ -169,7 +170,7 @@ def prestart_server() -> None:
         if _prestarted is None:
             port = _free_port()
             _prestarted = (port, spawn_server(port))
-            atexit.register(_discard_prestarted)
+            atexit.register(discard_prestarted)
 
 
 def _take_prestarted() -> tuple[int, subprocess.Popen[bytes]] | None:
@@ -181,7 +182,8 @@ def _take_prestarted() -> tuple[int, subprocess.Popen[bytes]] | None:
     return taken
 
 
-def _discard_prestarted() -> None:
+def discard_prestarted() -> None:
+    """Stop a prestarted server nobody took (at exit; a console refused at startup)."""
     taken = _take_prestarted()
     if taken is not None:
         stop_server(taken[1])

@@ -198,9 +198,11 @@ class DepllcApp(App[int]):
         settings are read, else once they say sandbox (none given at all)."""
         from core.sandbox import prestart_server
 
-        if self.header.sandbox:
+        flagged = self.header.sandbox
+        if flagged:
             prestart_server()
-        elif self.settings.wants_sandbox:
+        settings = self.settings  # (a broken settings file raises here)
+        if settings.wants_sandbox and not flagged:
             prestart_server()
             self.call_from_thread(self._sandbox_header)
 
@@ -272,6 +274,9 @@ class DepllcApp(App[int]):
     @on(StartupRefused)
     def _startup_refused(self, message: StartupRefused) -> None:
         # `run_app` raises it once the screen is restored: one line, as for a command
+        from core.sandbox import discard_prestarted
+
+        discard_prestarted()  # (a --sandbox console starts moto before it reads settings)
         self.refused = message.error
         self.exit(return_code=2)
 

@@ -28,14 +28,19 @@ def test_a_crash_exits_non_zero(monkeypatch: pytest.MonkeyPatch) -> None:
     assert main(["--sandbox"]) == 1
 
 
+@pytest.mark.parametrize("words", [[], ["--sandbox"]], ids=["connected", "--sandbox"])
 def test_a_broken_settings_file_ends_the_console_in_one_line(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    words: list[str],
 ) -> None:
-    # the console reads its settings after the first frame; a broken file still ends it
-    # as it ends a command: one line that names the file, exit 2
+    # the console reads its settings after the first frame (with --sandbox, after it
+    # started moto); a broken file still ends it as it ends a command: one line that
+    # names the file, exit 2
     (tmp_path / "config.toml").write_text("aws_region = [broken\n")
     monkeypatch.setenv("DEPLLC_CONFIG_DIR", str(tmp_path))
-    assert main([]) == 2
+    assert main(words) == 2
     said = [line for line in capsys.readouterr().err.splitlines() if line.startswith("depllc:")]
     assert said == [
         f"depllc: Cannot read settings from {tmp_path / 'config.toml'}: "
