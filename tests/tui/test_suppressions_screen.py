@@ -96,3 +96,23 @@ async def test_a_bad_query_says_what_is_wrong_and_stays(runtime: Runtime) -> Non
         assert "bounce, complaint, manual" in _summary(screen)
         assert screen.query_line.has_class("-invalid")
         assert app.focused is screen.query_line  # the line stays to be fixed
+
+
+async def test_dates_gain_their_year_when_the_terminal_widens(runtime: Runtime) -> None:
+    _seed(runtime)
+    app = DepllcApp(runtime.settings, runtime=runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        screen = app.screen
+        assert isinstance(screen, SuppressionsScreen)
+        await until(pilot, lambda: screen.table.row_count == PAGE_SIZE)
+        screen.table.move_cursor(row=7)
+        year = str(utcnow().astimezone().year)
+
+        def since() -> str:
+            return str(screen.table.get_row_at(0)[3])
+
+        assert not since().startswith(year)  # 80 columns: "12-01 09:30"
+        await pilot.resize_terminal(160, 40)
+        await until(pilot, lambda: since().startswith(year))
+        assert screen.table.cursor_row == 7 and screen.table.row_count == PAGE_SIZE

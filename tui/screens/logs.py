@@ -366,11 +366,7 @@ class LogsScreen(
         table.clear(columns=True)
         for key, column_width in widths.items():
             table.add_column(COLUMNS[key][0], key=key, width=column_width)
-        rows = list(self._rows.values())
-        self._rows.clear()
-        self.add_rows(rows)
-        if selected is not None and selected in self._rows:
-            table.move_cursor(row=table.get_row_index(selected))
+        self.redraw_rows(keep=selected)
         self._label_columns()
 
     def summary_text(self) -> Text:

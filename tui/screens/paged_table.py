@@ -448,6 +448,19 @@ class PagedTableScreen(ServiceScreen, Generic[QueryT, CursorT, RowT]):
             self._rows[key] = row
             table.add_row(*self.row_cells(row), key=key)
 
+    def redraw_rows(self, keep: str | None = None) -> None:
+        """Draw every shown row again (cells that depend on the terminal's width), the
+        cursor staying on its row (`keep`: that row's key, when the caller cleared the
+        table first)."""
+        table = self.table
+        selected = keep if keep is not None else self.selected_key()
+        rows = list(self._rows.values())
+        table.clear()
+        self._rows.clear()
+        self.add_rows(rows)
+        if selected is not None and selected in self._rows:
+            table.move_cursor(row=table.get_row_index(selected))
+
     def replace_rows(self, rows: Iterable[RowT]) -> None:
         """Newer versions of shown rows: update their cells in place (rows not shown
         are ignored)."""

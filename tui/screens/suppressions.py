@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -129,6 +129,7 @@ class SuppressionsScreen(
     TITLE = "Suppressions"
     PREFIX = "sup"
     NOUN = "suppressed"
+    _narrow_dates = False  # the rows' dates were drawn without their year
     COUNTS = True  # by reason, over everything the query selects
     COMMANDS: ClassVar[set[Any]] = {SuppressionsCommands}
     QUERY_SCREEN = "suppressions"
@@ -200,8 +201,12 @@ class SuppressionsScreen(
     def row_key(self, row: Suppression) -> str:
         return row.email
 
+    def on_resize(self, event: events.Resize) -> None:
+        if (event.size.width < WIDE) != self._narrow_dates:
+            self.redraw_rows()  # the dates with or without their year
+
     def row_cells(self, row: Suppression) -> list[Text]:
-        narrow = self.app.size.width < WIDE
+        narrow = self._narrow_dates = self.app.size.width < WIDE
         return [
             outside_text.text(row.email),  # whole: it is what the agent acts on
             outside_text.text(row.reason.value),
