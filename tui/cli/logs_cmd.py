@@ -286,32 +286,72 @@ def list_logs(ctx: CommandContext) -> int:
             cells = csv_row(doc)[:-1]
             writer.writerow([outside_text.visible(c) for c in cells] if on_terminal else cells)
         return 0
-    print(f"{'TIME':<16}  {'STATUS':<9}  {'CATEGORY':<13}  {'PRIO':<6}  {'TO':<30}  SUBJECT")
+    widths = list_layout(terminal_width())
+    header = {"time": "TIME", "status": "STATUS", "category": "CATEGORY", "prio": "PRIO"}
+    header |= {"to": "TO", "subject": "SUBJECT"}
+    print("  ".join(f"{header[key]:<{w}}" for key, w in widths.items()) + "  ID")
     for doc in rows:
         people = [
             str(p) for p in (*_list(doc.get("to")), *_list(doc.get("cc")), *_list(doc.get("bcc")))
         ]
-        first = outside_text.line(people[0] if people else "-", 30 if len(people) < 2 else 26)
-        to = first + (f" +{len(people) - 1}" if len(people) > 1 else "")
+        more = f" +{len(people) - 1}" if len(people) > 1 else ""
         created = doc.get("createdAt")
-        when = (
-            created.astimezone().strftime("%Y-%m-%d %H:%M")
-            if isinstance(created, datetime)
-            else "-"
-        )
+        stamp = "%Y-%m-%d %H:%M" if widths["time"] >= 16 else "%m-%d %H:%M"
+        row = {
+            "time": created.astimezone().strftime(stamp) if isinstance(created, datetime) else "-",
+            "status": outside_text.line(doc.get("status"), widths["status"]),
+            "category": outside_text.line(doc.get("category"), widths.get("category")),
+            "prio": outside_text.line(doc.get("priority"), widths.get("prio")),
+            "to": outside_text.line(people[0] if people else "-", widths["to"] - len(more)) + more,
+            "subject": outside_text.line(doc.get("subject"), widths["subject"]),
+        }
         mark = "  !" if str(doc.get("_id")) in problems else ""
-        print(
-            f"{when:<16}  {outside_text.line(doc.get('status')):<9}  "
-            f"{outside_text.line(doc.get('category')):<13}  "
-            f"{outside_text.line(doc.get('priority')):<6}  {to:<30}  "
-            f"{outside_text.line(doc.get('subject'), 60)}  {doc.get('_id')}{mark}"
-        )
+        shown = "  ".join(f"{row[key]:<{w}}" for key, w in widths.items())
+        print(f"{shown}  {doc['_id']}{mark}")
     total = count(store, query)
     of = f" of {total.label()}" if total.value > len(rows) or total.capped else ""
     sys.stderr.write(f"{len(rows)}{of} logs · {outside_text.line(filters.describe())}\n")
     if next_cursor:
         sys.stderr.write(f"next page: --cursor {next_cursor}\n")
     return 0
+
+
+# The list's columns, whole (a file or a pipe gets these). On a terminal, To and Subject
+# share what is left; Category, then Priority give way (Priority first) when keeping
+# them would leave those two less than COMFORT (the query line and `--category`,
+# `--priority` still filter on them; `logs show` has everything).
+FULL_LAYOUT = {"time": 16, "status": 9, "category": 13, "prio": 6, "to": 30, "subject": 60}
+NARROWEST = {"to": 14, "subject": 12}
+COMFORT = 44  # To and Subject together
+ID_WIDTH = 24  # the log id, last and whole: `logs show ID`, `resend ID`
+
+
+def terminal_width() -> int | None:
+    """The terminal's columns when the output goes to one, else None (no cutting)."""
+    import shutil
+
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+
+
+def list_layout(width: int | None) -> dict[str, int]:
+    """Column widths for the list on a terminal `width` columns wide (None: whole). A
+    row is the columns and the id, two spaces apart, within `width - 1`."""
+    if width is None:
+        return dict(FULL_LAYOUT)
+    fixed = {"time": 16 if width >= 100 else 11, "status": FULL_LAYOUT["status"]}
+
+    def left(columns: dict[str, int]) -> int:  # for To and Subject
+        return width - 1 - ID_WIDTH - 2 * (len(columns) + 2) - sum(columns.values())
+
+    for optional in ("category", "prio"):
+        wider = fixed | {optional: FULL_LAYOUT[optional]}
+        if left(wider) >= COMFORT:
+            fixed = wider
+    room = left(fixed)
+    to = max(NARROWEST["to"], min(FULL_LAYOUT["to"], room * 2 // 5))
+    subject = max(NARROWEST["subject"], min(FULL_LAYOUT["subject"], room - to))
+    planned = fixed | {"to": to, "subject": subject}
+    return {key: planned[key] for key in FULL_LAYOUT if key in planned}
 
 
 def _list(value: Any) -> list[Any]:

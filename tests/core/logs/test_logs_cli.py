@@ -183,6 +183,36 @@ def test_list_table_and_csv(
     assert "body" not in rows[0]
 
 
+@pytest.mark.parametrize("width", [80, 120, 200])
+def test_on_a_terminal_the_list_fits_its_width(
+    cli: Runtime,
+    add_log: MakeLog,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    width: int,
+) -> None:
+    """No row wraps at 80 columns; the id (what `logs show` takes) stays whole and last;
+    Category and Priority give way before To and Subject get too narrow to read."""
+    log = add_log(
+        subject="Your contract C-1285 is ready to sign, with the annexes " * 2,
+        to=["theo.miller.old30@hooli.example", "ann@acme.test"],
+        category="client-portal",
+        priority="urgent",
+    )
+    monkeypatch.setattr("tui.cli.logs_cmd.terminal_width", lambda: width)
+    assert main(["logs"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert len(header) < width and len(row) < width
+    assert row.endswith(f"  {log['_id']}") and header.endswith("  ID")
+    assert "theo.mille" in row and "+1" in row and "Your contrac" in row
+    assert ("client-portal" in row) == (width >= 120)
+    assert ("urgent" in row) == (width >= 160)
+    monkeypatch.setattr("tui.cli.logs_cmd.terminal_width", lambda: None)  # a pipe: as before
+    assert main(["logs"]) == 0
+    piped = capsys.readouterr().out.splitlines()[1]
+    assert "client-portal  urgent  theo.miller.old30@hooli.ex… +1" in piped
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
