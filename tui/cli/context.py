@@ -32,6 +32,14 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def terminal_width() -> int | None:
+    """The terminal's columns when the output goes to one, else None: a file or a pipe
+    gets every column at its full width."""
+    import shutil
+
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+
+
 @dataclass
 class CommandContext:
     args: argparse.Namespace
@@ -69,6 +77,8 @@ class CommandContext:
 
             progress = self.status if self.interactive else None
             self._runtime = open_runtime(self.settings, progress=progress, seed=seed)
+            if progress is not None:
+                self.clear_status()  # (what the command prints starts on a clean line)
         return self._runtime
 
     def close(self) -> None:

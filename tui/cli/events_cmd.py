@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui import outside_text
-from tui.cli.context import CommandContext, whole_number
+from tui.cli.context import CommandContext, terminal_width, whole_number
 from tui.cli.exits import batch_code
 from tui.outside_text import line
 
 if TYPE_CHECKING:
     from core.events.apply import Result
     from core.events.consumer import BatchReport
+    from core.models import Suppression
 
 REASONS = ("manual", "bounce", "complaint")
 
@@ -104,6 +105,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     listing.add_argument("--limit", type=whole_number(1, 100_000), default=500, metavar="N")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.add_argument(
+        "--raw",
+        action="store_true",
+        help="on a terminal, the reason as the remote server gave it (else in plain words; "
+        "a file or a pipe always gets it raw)",
+    )
     listing.set_defaults(func=list_suppressions)
     add = sup_inner.add_parser("add", help="suppress an address (audited)")
     add.add_argument("email")
@@ -119,7 +126,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sup.add_argument(
         "--json", action="store_true", help="machine-readable output (of the default: list)"
     )
-    sup.set_defaults(func=list_suppressions, limit=500, query="")
+    sup.set_defaults(func=list_suppressions, limit=500, query="", raw=False)
 
 
 def _usage(parser: argparse.ArgumentParser) -> Any:
@@ -353,6 +360,16 @@ def show_rates(ctx: CommandContext) -> int:
 # --- suppressions ----------------------------------------------------------------
 
 
+def _plain_why(entry: Suppression) -> str | None:
+    """Why a bounce or complaint suppressed the address, in plain words (as the
+    Suppressions screen says it), or None for a manual one or an unknown reason."""
+    from core.delivery_reasons import explain
+
+    status = {"bounce": "bounced", "complaint": "complaint"}.get(entry.reason.value)
+    reason = explain(entry.diagnostic, status) if status else None
+    return reason.summary if reason is not None and reason.basis != "unknown" else None
+
+
 def list_suppressions(ctx: CommandContext) -> int:
     from core import suppressions
     from core.query_line import parse, suppression_filter
@@ -366,11 +383,23 @@ def list_suppressions(ctx: CommandContext) -> int:
         print("no suppressed addresses" + (" match" if ctx.args.query.strip() else ""))
         return 0
     emails = [line(e.email) for e in entries]
+    terminal = terminal_width()
+    # on a terminal each row fits it: below 100 columns the time is shorter and the
+    # operator gone; the address gives way (to 20) before the reason gets under 24
+    narrow = terminal is not None and terminal < 100
     width = max(len(email) for email in emails)
+    if terminal is not None:
+        fixed = 2 + 9 + 2 + (11 if narrow else 19 + 2 + 12) + 2
+        width = min(width, 40, max(20, terminal - 1 - fixed - 24))
     for email, e in zip(emails, entries, strict=True):
         why = line(e.diagnostic or (f"message {e.messageId}" if e.messageId else ""))
-        by = line(e.by or "-")
-        print(f"{email:<{width}}  {e.reason.value:<9}  {_local(e.at)}  {by:<12} {why}")
+        if terminal and not ctx.args.raw:  # a person reads it: in plain words, as the console
+            why = _plain_why(e) or why
+        when = e.at.astimezone().strftime("%m-%d %H:%M") if narrow else _local(e.at)
+        by = "" if narrow else f"{line(e.by or '-', 12):<12}  "
+        shown = f"{line(email, width):<{width}}  {e.reason.value:<9}  {when}  {by}"
+        room = terminal - 1 - len(shown) if terminal else None
+        print(shown + line(why, max(room, 10) if room is not None else None))
     # the counts by reason of everything the query selects (not only the rows printed)
     counts = suppressions.count_by_reason(ctx.runtime().store, where)
     more = f" (the newest {len(entries):,} listed)" if sum(counts.values()) > len(entries) else ""

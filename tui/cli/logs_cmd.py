@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tui import outside_text
-from tui.cli.context import CommandContext
+from tui.cli.context import CommandContext, terminal_width
 
 if TYPE_CHECKING:
     from core.logs.query import FilterSet
@@ -324,13 +324,6 @@ FULL_LAYOUT = {"time": 16, "status": 9, "category": 13, "prio": 6, "to": 30, "su
 NARROWEST = {"to": 14, "subject": 12}
 COMFORT = 44  # To and Subject together
 ID_WIDTH = 24  # the log id, last and whole: `logs show ID`, `resend ID`
-
-
-def terminal_width() -> int | None:
-    """The terminal's columns when the output goes to one, else None (no cutting)."""
-    import shutil
-
-    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
 
 
 def list_layout(width: int | None) -> dict[str, int]:

@@ -278,3 +278,38 @@ def test_pull_reports_a_report_about_a_stranger(
         "eve@elsewhere.example\n" in capsys.readouterr().out
     )
     assert runtime.store.suppressions.count_documents({}) == 0
+
+
+@pytest.mark.parametrize("width", [80, 160, None], ids=["80 columns", "160 columns", "a pipe"])
+def test_the_suppressions_list_fits_a_terminal(
+    runtime: Runtime,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    width: int | None,
+) -> None:
+    reason = (
+        "smtp; 550 5.1.1 <theo.miller.old30@hooli.example>: Recipient address rejected: "
+        "User unknown in virtual alias table"
+    )
+    address = "theo.miller.old30@hooli.example"
+    runtime.store.suppressions.insert_one(
+        {
+            "email": address,
+            "reason": "bounce",
+            "at": utcnow(),
+            "by": "ses-events",
+            "diagnostic": reason,
+        }
+    )
+    monkeypatch.setattr("tui.cli.events_cmd.terminal_width", lambda: width)
+    assert run(runtime, "suppressions", "list") == 0
+    (row,) = capsys.readouterr().out.splitlines()
+    assert row.startswith(f"{address}  bounce")  # the address whole, first
+    if width is None:  # every column whole: the operator and the raw reason
+        assert "ses-events" in row and row.endswith(reason)
+    else:  # a person reads it: in plain words, cut to the width; --raw: the server's words
+        assert len(row) < width and "The address does not exist"[: width - 70] in row
+        assert ("ses-events" in row) == (width >= 100)
+        assert run(runtime, "suppressions", "list", "--raw") == 0
+        (raw,) = capsys.readouterr().out.splitlines()
+        assert len(raw) < width and "smtp; 550 5.1.1" in raw and raw.endswith("…")
