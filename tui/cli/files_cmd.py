@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tui import outside_text
-from tui.cli.context import CommandContext, whole_number
+from tui.cli.context import CommandContext, terminal_width, whole_number
 from tui.cli.exits import batch_code
 from tui.outside_text import line
 
@@ -262,13 +262,18 @@ def _fail_lines(failures: list[tuple[str, BaseException]]) -> int:
 
 
 def _print_records(records: list[FileRecord]) -> None:
+    """One line a record: id, status, size, category, owner, upload time, name. On a
+    terminal the line fits it: below 100 columns id, status, size and the name only
+    (`files list --json` has every field), the name cut last."""
+    terminal = terminal_width()
+    narrow = terminal is not None and terminal < 100
     for r in records:
         when = r.createdAt.astimezone().strftime("%Y-%m-%d %H:%M")
-        print(
-            f"{r.id!s}  {r.status.value:<9} {_size(r.size):>10}  {r.category.value:<8} "
-            f"{line(r.userId):<12} {when}  {line(r.originalName)}"
-            + (f"  ! unreadable: {line(r.problem)}" if r.problem else "")
-        )
+        details = "" if narrow else f"{r.category.value:<8} {line(r.userId, 12):<12} {when}  "
+        head = f"{r.id!s}  {r.status.value:<9} {_size(r.size):>10}  {details}"
+        problem = f"  ! unreadable: {line(r.problem)}" if r.problem else ""
+        room = terminal - 1 - len(head) - len(problem) if terminal is not None else None
+        print(head + line(r.originalName, max(room, 12) if room is not None else None) + problem)
 
 
 # --- commands --------------------------------------------------------------------

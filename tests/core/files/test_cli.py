@@ -221,3 +221,26 @@ def test_a_batch_done_in_part_exits_3(
     assert code == 3 and "No file" in err
     code, _, err = run(capsys, "rm", missing)
     assert code == 1  # nothing done
+
+
+@pytest.mark.parametrize("width", [80, 160, None], ids=["80 columns", "160 columns", "a pipe"])
+def test_the_list_fits_a_terminal(
+    cli: Runtime,
+    make_file: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    width: int | None,
+) -> None:
+    name = "Quarterly financial summary for the board, with every annex and appendix.pdf"
+    assert run(capsys, "upload", str(make_file(name, pdf_bytes())), "--category", "invoice")[0] == 0
+    monkeypatch.setattr("tui.cli.files_cmd.terminal_width", lambda: width)
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    (row,) = str(out).splitlines()
+    record = cli.store.files.find_one({})
+    assert record is not None and row.startswith(f"{record['_id']}  completed")
+    if width is None:  # a pipe: every column, the name whole
+        assert "invoice" in row and row.endswith(name)
+    else:  # the id whole, the name cut to fit; category, owner and time from 100 columns
+        assert len(row) < width and "Quarterly financial" in row and row.endswith("…")
+        assert ("invoice" in row) == (width >= 100)
