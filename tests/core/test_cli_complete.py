@@ -111,7 +111,9 @@ def test_resend_command(cli: Runtime, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["resend", log_id, "--to", "not-an-address", "--yes"]) == 2
 
 
-def test_audit_command(cli: Runtime, capsys: pytest.CaptureFixture[str]) -> None:
+def test_audit_command(
+    cli: Runtime, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = cli.store
     audit.record(store, "ana", "send", "log-1", subject="Invoice")
     audit.record(store, "ben", "purge", "file-9")
@@ -132,6 +134,11 @@ def test_audit_command(cli: Runtime, capsys: pytest.CaptureFixture[str]) -> None
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 2 and "ana" in out[0] and '{"subject":"Invoice"}' in out[0]
     assert main(["audit", "--since", "someday"]) == 2
+    audit.record(store, "ana", "upload", "f" * 24, name="Quarterly summary " * 6)
+    monkeypatch.setattr("tui.cli.audit_cmd.terminal_width", lambda: 80)
+    assert main(["audit", "--action", "upload"]) == 0  # on a terminal: cut to its width
+    (row,) = capsys.readouterr().out.splitlines()
+    assert len(row) < 80 and row.endswith("…") and "upload" in row
 
 
 def test_audit_takes_the_query_line(cli: Runtime, capsys: pytest.CaptureFixture[str]) -> None:

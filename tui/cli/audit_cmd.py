@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tui.cli.context import CommandContext
+from tui.cli.context import CommandContext, terminal_width
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -74,8 +74,10 @@ def audit_cmd(ctx: CommandContext) -> int:
     if not entries:
         print("no audit entries match")
         return 0
+    terminal = terminal_width()  # on a terminal a row fits it (the details cut last)
     for e in entries:
         details = json.dumps(e.details, default=str, ensure_ascii=False, separators=(",", ":"))
         when = e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        print(line(f"{when}  {e.operator:<12} {e.action:<12} {e.target}  {details}", 200))
+        row = f"{when}  {e.operator:<12} {e.action:<12} {e.target}  {details}"
+        print(line(row, terminal - 1 if terminal is not None else 200))
     return 0

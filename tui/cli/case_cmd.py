@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from tui.cli.context import CommandContext
+from tui.cli.context import CommandContext, terminal_width
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,6 +54,22 @@ def case_cmd(ctx: CommandContext) -> int:
     if ctx.args.json:
         ctx.print_json(to_json(case))
         return 0
+    terminal = terminal_width()
+
+    def say(text: str, indent: str = "") -> None:
+        """A line of prose: on a terminal wrapped at its width, between words."""
+        if terminal is None:
+            print(indent + text)
+            return
+        import textwrap
+
+        width = terminal - 1
+        print(
+            "\n".join(
+                textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent + "  ")
+            )
+        )
+
     who = "address" if case.kind == "address" else "client"
     print(f"case: {who} {line(case.query)}")
     if case.client_ids:
@@ -64,26 +80,33 @@ def case_cmd(ctx: CommandContext) -> int:
             s = a.suppression
             state = f"SUPPRESSED ({s.reason.value} since {s.at:%Y-%m-%d})"
         complaints = counted(a.complaints, "complaint")
-        print(f"  {line(a.email)}: {state}; {a.bounces} bounced, {complaints}")
+        say(f"{line(a.email)}: {state}; {a.bounces} bounced, {complaints}", "  ")
         problem = a.last_problem
         reason = explain(problem.diagnostic, problem.status.value) if problem else None
         if problem is not None and reason is not None:
-            print(
-                f"    last {problem.status.value} {problem.updatedAt:%Y-%m-%d}: "
-                f"{line(reason.line())}"
-            )
-            print(f"    raw: {line(problem.diagnostic)}")
+            when = f"{problem.updatedAt:%Y-%m-%d}"
+            say(f"last {problem.status.value} {when}: {line(reason.line())}", "    ")
+            say(f"raw: {line(problem.diagnostic)}", "    ")
     hidden = f" ({case.hidden_files} hidden by your role)" if case.hidden_files else ""
     totals = case.totals
     print(
         f"\n{counted(totals['email'], 'email')}, {counted(totals['file'], 'file')}{hidden}, "
         f"{counted(totals['audit'], 'audit entry', 'audit entries')}"
     )
-    for item in case.timeline():
-        print(
-            f"{item.at.astimezone():%Y-%m-%d %H:%M}  {item.kind:<11} {line(item.title, 50):<50}"
-            f"  {line(item.detail, 60)}"
-        )
+    # on a terminal a row fits it: below 100 columns the time is shorter, and the title
+    # gives way (to 16) before the detail (a status, a size) is cut
+    items = case.timeline()
+    narrow = terminal is not None and terminal < 100
+    stamp = "%m-%d %H:%M" if narrow else "%Y-%m-%d %H:%M"
+    details = [line(item.detail, 60) for item in items]
+    title = 50
+    if terminal is not None:
+        head = (11 if narrow else 16) + 2 + 12  # time, kind
+        title = max(16, min(50, terminal - 1 - head - 2 - max(map(len, details), default=0)))
+    for item, detail in zip(items, details, strict=True):
+        row = f"{item.at.astimezone():{stamp}}  {item.kind:<11} "
+        row += f"{line(item.title, title):<{title}}  {detail}"
+        print(line(row, terminal - 1) if terminal is not None else row)
     if case.next_cursor:
         sys.stderr.write(f"next page: --cursor {case.next_cursor}\n")
     return 0

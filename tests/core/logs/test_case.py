@@ -162,6 +162,23 @@ def test_case_command_text(
     assert "2 emails, 1 file (1 hidden by your role), 1 audit entry" in out
 
 
+def test_case_command_fits_an_80_column_terminal(
+    cli: Runtime,
+    seeded: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("tui.cli.case_cmd.terminal_width", lambda: 80)
+    assert main(["case", ANN]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert all(len(line) < 80 for line in lines), [line for line in lines if len(line) >= 80]
+    said = " ".join(" ".join(lines).split())  # the prose wrapped between words, all there
+    assert "The address does not exist: ask the client for a new one" in said
+    # each timeline row ends with its detail whole (the title gave way)
+    assert any(line.endswith("contract.pdf      completed · 1.2 KiB · contract") for line in lines)
+    assert any(line.endswith(f"by tester · {seeded['bounced']['_id']}") for line in lines)
+
+
 def test_case_command_json(
     cli: Runtime, seeded: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
