@@ -323,3 +323,10 @@ def explain(diagnostic: str | None, status: str | None = None) -> Reason | None:
         status == "bounced",
         "unknown",
     )
+
+
+def explain_suppression(reason: str, diagnostic: str | None) -> Reason | None:
+    """Why a suppression's bounce or complaint happened, in plain words; None for a
+    manual suppression (its note says it) or nothing to explain."""
+    status = {"bounce": "bounced", "complaint": "complaint"}.get(reason)
+    return explain(diagnostic, status) if status else None

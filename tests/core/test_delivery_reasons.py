@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.delivery_reasons import _CODES, _COMPLAINTS, _SES, explain
+from core.delivery_reasons import _CODES, _COMPLAINTS, _SES, explain, explain_suppression
 
 
 @pytest.mark.parametrize(
@@ -110,3 +110,11 @@ def test_an_ip_or_version_is_not_a_status_code() -> None:
     reason = explain("Permanent/General: smtp; 550 host 10.5.1.1 said no", "bounced")
     assert reason is not None
     assert reason.basis != "code 5.1.1"
+
+
+def test_a_suppression_is_explained_by_its_reason() -> None:
+    bounced = explain_suppression("bounce", "smtp; 550 5.1.1 user unknown")
+    assert bounced is not None and bounced.summary == "The address does not exist"
+    complained = explain_suppression("complaint", "abuse")
+    assert complained is not None and complained.summary.startswith("The recipient marked")
+    assert explain_suppression("manual", "client asked to receive no email") is None

@@ -363,10 +363,9 @@ def show_rates(ctx: CommandContext) -> int:
 def _plain_why(entry: Suppression) -> str | None:
     """Why a bounce or complaint suppressed the address, in plain words (as the
     Suppressions screen says it), or None for a manual one or an unknown reason."""
-    from core.delivery_reasons import explain
+    from core.delivery_reasons import explain_suppression
 
-    status = {"bounce": "bounced", "complaint": "complaint"}.get(entry.reason.value)
-    reason = explain(entry.diagnostic, status) if status else None
+    reason = explain_suppression(entry.reason.value, entry.diagnostic)
     return reason.summary if reason is not None and reason.basis != "unknown" else None
 
 
@@ -396,7 +395,7 @@ def list_suppressions(ctx: CommandContext) -> int:
         if terminal and not ctx.args.raw:  # a person reads it: in plain words, as the console
             why = _plain_why(e) or why
         when = e.at.astimezone().strftime("%m-%d %H:%M") if narrow else _local(e.at)
-        by = "" if narrow else f"{line(e.by or '-', 12):<12}  "
+        by = "" if narrow else f"{line(e.by or '-', 12 if terminal else None):<12}  "
         shown = f"{line(email, width):<{width}}  {e.reason.value:<9}  {when}  {by}"
         room = terminal - 1 - len(shown) if terminal else None
         print(shown + line(why, max(room, 10) if room is not None else None))

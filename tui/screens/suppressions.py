@@ -239,10 +239,9 @@ class SuppressionsScreen(
     def _why(self, entry: Suppression) -> Text:
         """Why the address is suppressed, in plain words (or, with `w`, as the remote
         server said it); a manual suppression shows its note."""
-        from core.delivery_reasons import explain
+        from core.delivery_reasons import explain_suppression
 
-        status = {"bounce": "bounced", "complaint": "complaint"}.get(entry.reason.value)
-        reason = explain(entry.diagnostic, status) if status and not self.raw else None
+        reason = None if self.raw else explain_suppression(entry.reason.value, entry.diagnostic)
         if reason is None:
             return outside_text.text(entry.diagnostic or "-")
         return Text(reason.summary, style="yellow", no_wrap=True, overflow="ellipsis")
