@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from textual.widgets import Select
 
@@ -30,6 +31,15 @@ def _seed(runtime: Runtime) -> None:
             for n, (reason, days) in enumerate(rows)
         ]
     )
+
+
+async def _first_page(app: DepllcApp, pilot: Any) -> SuppressionsScreen:
+    """Screen 5, its first page of the seeded list shown."""
+    await pilot.press("5")
+    screen = app.screen
+    assert isinstance(screen, SuppressionsScreen)
+    await until(pilot, lambda: screen.table.row_count == PAGE_SIZE)
+    return screen
 
 
 def _summary(screen: SuppressionsScreen) -> str:
@@ -87,10 +97,7 @@ async def test_a_bad_query_says_what_is_wrong_and_stays(runtime: Runtime) -> Non
     _seed(runtime)
     app = DepllcApp(runtime.settings, runtime=runtime)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("5")
-        screen = app.screen
-        assert isinstance(screen, SuppressionsScreen)
-        await until(pilot, lambda: screen.table.row_count == PAGE_SIZE)
+        screen = await _first_page(app, pilot)
         await pilot.press("slash", *"reason:nope", "enter")
         await until(pilot, lambda: "is not a why it is suppressed" in _summary(screen))
         assert "bounce, complaint, manual" in _summary(screen)
@@ -102,10 +109,7 @@ async def test_dates_gain_their_year_when_the_terminal_widens(runtime: Runtime) 
     _seed(runtime)
     app = DepllcApp(runtime.settings, runtime=runtime)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("5")
-        screen = app.screen
-        assert isinstance(screen, SuppressionsScreen)
-        await until(pilot, lambda: screen.table.row_count == PAGE_SIZE)
+        screen = await _first_page(app, pilot)
         screen.table.move_cursor(row=7)
         year = str(utcnow().astimezone().year)
 
