@@ -31,6 +31,7 @@ from core.events.apply import (
     rematch_unmatched,
 )
 from core.models import utcnow
+from core.wording import counted
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class ConsumerStats:
         when = self.last_poll.astimezone().strftime("%H:%M:%S") if self.last_poll else "never"
         parts = [f"last poll {when}", f"{self.applied} applied"]
         if self.duplicates:
-            parts.append(f"{self.duplicates} duplicate{'s' if self.duplicates != 1 else ''}")
+            parts.append(counted(self.duplicates, "duplicate"))
         if self.unmatched:
             parts.append(f"{self.unmatched} unmatched")
         parts.append(f"{self.set_aside} set aside")

@@ -18,6 +18,7 @@ from core.errors import AccessDeniedError, InputError, NotFoundError, StoreUnava
 from core.models import FileRecord, read_stored
 from core.validation import FileQuery, escape_search
 from core.vocabulary import FileStatus
+from core.wording import counted
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
@@ -209,8 +210,8 @@ class Visibility:
             return ""
         if short:
             return f"{self.hidden:,} hidden by role {self.role}"
-        noun = "file" if self.hidden == 1 else "files"
-        return f"{self.hidden:,} private {noun} of other users hidden (role {self.role})"
+        hidden = counted(self.hidden, "private file")
+        return f"{hidden} of other users hidden (role {self.role})"
 
 
 def visibility(runtime: Runtime, query: FileQuery) -> Visibility:

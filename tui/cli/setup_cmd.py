@@ -303,6 +303,7 @@ def journal_drop(ctx: CommandContext) -> int:
     from core import audit
     from core.errors import ConfigError, InputError
     from core.journal import Journal
+    from core.wording import counted
 
     args = ctx.args
     if args.sandbox:
@@ -349,7 +350,7 @@ def journal_drop(ctx: CommandContext) -> int:
         for e in chosen:
             print(_entry_line(e, here is None or not e.belongs_to(here)))
         question = (
-            f"Drop {len(chosen)} journal entr{'y' if len(chosen) == 1 else 'ies'}? Their "
+            f"Drop {counted(len(chosen), 'journal entry', 'journal entries')}? Their "
             "writes are never made: a message SES accepted may keep a `queued` log. [y/N] "
         )
         if input(question).strip().lower() not in {"y", "yes"}:
@@ -381,7 +382,7 @@ def journal_drop(ctx: CommandContext) -> int:
         ctx.print_json({"dropped": [e.id for e in chosen], "left": left})
     else:
         print(
-            f"Dropped {len(chosen)} journal entr{'y' if len(chosen) == 1 else 'ies'} "
+            f"Dropped {counted(len(chosen), 'journal entry', 'journal entries')} "
             f"(kept whole in the audit log as journal-drop); {left} left."
         )
     return 0
