@@ -46,8 +46,8 @@ def test_columns_fit_and_give_way_by_priority(width: int) -> None:
     assert sum(plan.values()) + CELL_PADDING * len(plan) + 2 <= width
     if width >= 160:
         assert set(plan) >= {"category", "priority", "events"}
-    if width == 80:
-        assert set(plan) == {"time", "status", "to", "subject"}
+    if width == 80:  # the last event alone: a delay on a `sent` row, an open, a click
+        assert set(plan) == {"time", "status", "to", "subject", "events"}
 
 
 def test_the_to_column_names_the_worst_recipient_with_the_count() -> None:
@@ -64,6 +64,21 @@ def test_the_to_column_names_the_worst_recipient_with_the_count() -> None:
     assert log_cells(doc)["to"].plain == "bob@acme.example +2"
     one = _log(recipientStatus=[{"email": "ann@acme.example", "status": "delivered"}])
     assert log_cells(one)["to"].plain == "ann@acme.example"
+
+
+def test_at_80_columns_the_events_cell_is_the_last_event() -> None:
+    doc = _log(
+        status="sent",
+        events=[
+            {"type": "send", "timestamp": utcnow()},
+            {"type": "send", "timestamp": utcnow(), "metadata": {"sesEventType": "DeliveryDelay"}},
+        ],
+    )
+    assert log_cells(doc, plan_columns(80))["events"].plain == "delay"
+    assert log_cells(doc, plan_columns(160))["events"].plain == "delay"
+    opened = _log(events=[{"type": t, "timestamp": utcnow()} for t in ("send", "delivery", "open")])
+    assert log_cells(opened, plan_columns(80))["events"].plain == "open"
+    assert log_cells(opened, plan_columns(160))["events"].plain == "dlv open"
 
 
 def test_long_text_is_cut_with_an_ellipsis() -> None:

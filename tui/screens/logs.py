@@ -77,7 +77,10 @@ COLUMNS: dict[str, tuple[str, str | None]] = {
 # give way as the terminal narrows, last in this list first.
 FIXED_WIDTHS = {"status": 9, "category": 13, "priority": 8, "events": 12}
 OPTIONAL = ("category", "priority", "events")
-TO_WIDTH = (22, 40)  # at least, at most
+# where Events does not fit whole, its last event alone ("delay" on a `sent` row, "open"
+# or "click" on a delivered one): what the status cannot say, at 80 columns too
+NARROW_WIDTHS = {"events": 6}
+TO_WIDTH = (20, 40)  # at least, at most
 SUBJECT_MIN = 22
 CELL_PADDING = 2  # DataTable pads each cell by one on either side
 # the recipient that matters in a list: the worst outcome (then the first listed)
@@ -92,16 +95,17 @@ def plan_columns(width: int) -> dict[str, int]:
     time_width = 16 if usable >= 100 else 11
     widths = {"time": time_width, "status": FIXED_WIDTHS["status"]}
     needed = TO_WIDTH[0] + SUBJECT_MIN + 4 * CELL_PADDING + time_width + widths["status"]
-    optional = []
+    optional: dict[str, int] = {}
     for key in OPTIONAL:
-        extra = FIXED_WIDTHS[key] + CELL_PADDING
-        if needed + extra <= usable:
-            optional.append(key)
-            needed += extra
+        for key_width in (FIXED_WIDTHS[key], NARROW_WIDTHS.get(key, 0)):
+            if key_width and needed + key_width + CELL_PADDING <= usable:
+                optional[key] = key_width
+                needed += key_width + CELL_PADDING
+                break
     left = usable - needed + TO_WIDTH[0] + SUBJECT_MIN
     to_width = max(TO_WIDTH[0], min(TO_WIDTH[1], left * 2 // 5))
     plan = widths | {"to": to_width, "subject": max(SUBJECT_MIN, left - to_width)}
-    plan |= {key: FIXED_WIDTHS[key] for key in optional}
+    plan |= optional
     return {key: plan[key] for key in COLUMNS if key in plan}
 
 
@@ -125,7 +129,9 @@ def _recipients(doc: dict[str, Any]) -> list[str]:
     return [*(doc.get("to") or []), *(doc.get("cc") or []), *(doc.get("bcc") or [])]
 
 
-def _events_cell(doc: dict[str, Any]) -> Text:
+def _events_cell(doc: dict[str, Any], width: int | None = None) -> Text:
+    """The log's events, short and counted (`dlv open×2 click`); narrower than Events'
+    full width, the last one alone."""
     events = doc.get("events") or []
     if not events:
         return Text("-", style="dim")
@@ -138,6 +144,9 @@ def _events_cell(doc: dict[str, Any]) -> Text:
         for e in events
     ]
     types = [EVENT_SHORT.get(k, k) for k in kinds]
+    if width is not None and width < FIXED_WIDTHS["events"]:
+        last = next((t for t in reversed(types) if t != "send"), "send")
+        return outside_text.text(last, width=width, style="dim" if last == "send" else "")
     counts = {t: types.count(t) for t in dict.fromkeys(types)}
     parts = [t if n == 1 else f"{t}×{n}" for t, n in counts.items() if t != "send"]
     return outside_text.text(" ".join(parts) or "send", style="dim" if parts == [] else "")
@@ -181,7 +190,7 @@ def log_cells(doc: dict[str, Any], widths: dict[str, int] | None = None) -> dict
         "subject": outside_text.text(doc.get("subject", ""), width=widths.get("subject")),
         "category": outside_text.text(doc.get("category", "")),
         "priority": outside_text.text(priority, style=PRIORITY_STYLE.get(priority, "")),
-        "events": _events_cell(doc),
+        "events": _events_cell(doc, widths.get("events")),
     }
 
 
